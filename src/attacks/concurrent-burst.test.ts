@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
+
+describe('concurrent-burst', () => {
+  it('finds the check-then-act race as a duplicate write, with the evidence and side-effect counts', async () => {
+    const r = await auditDemo({ flaws: 'race', only: ['concurrent-burst'], endpoints: ['race'] });
+    expect(findingKeys(r)).toEqual(['duplicate-write@race']);
+    const f = r.findings[0];
+    expect(f?.severity).toBe('critical');
+    expect(f?.sideEffects?.observed).toBeGreaterThan(1);
+    expect(f?.sideEffects?.counts.map((c) => c.observer).sort()).toEqual(['http', 'responseId']);
+    expect(f?.exchanges.length).toBeGreaterThanOrEqual(10);
+    expect(f?.reproduce.timingDependent).toBe(true);
+    expect(f?.reproduce.command).toContain('--only concurrent-burst --endpoint race --seed 1');
+    expect(r.attacks[0]?.bursts.length).toBe(3);
+  });
+
+  it('finds a target that ignores the key entirely', async () => {
+    const r = await auditDemo({ flaws: 'ignore-key', only: ['concurrent-burst'], endpoints: ['ignore-key'] });
+    expect(findingKeys(r)).toEqual(['duplicate-write@ignore-key']);
+  });
+
+  it('stays silent on the correct implementation, whose losers get 409', async () => {
+    const r = await auditDemo({ flaws: 'none', only: ['concurrent-burst'] });
+    expect(r.findings).toEqual([]);
+    expect(r.attacks.every((a) => a.status === 'passed')).toBe(true);
+  });
+
+  it('reports race errors when losers get a 5xx although only one write happened', async () => {
+    // A correct store whose loser path crashes: the reservation is atomic, but duplicates get 500.
+    const { httpServer } = await import('../../test/helpers/servers.js');
+    const { loadScenarioText } = await import('../config/index.js');
+    const { extensionSchemas } = await import('../cli/extensions.js');
+    const { runAudit } = await import('../engine/run-audit.js');
+    const { attacks } = await import('./index.js');
+    const { observers } = await import('../observers/index.js');
+    const seen = new Map<string, string>();
+    let n = 0;
+    const s = await httpServer((req, res) => {
+      const key = String(req.headers['idempotency-key']);
+      if (req.method === 'GET') {
+        const url = new URL(req.url ?? '/', 'http://x');
+        const k = url.searchParams.get('key') ?? '';
+        res.end(JSON.stringify({ count: seen.has(k) ? 1 : 0 }));
+        return;
+      }
+      req.resume();
+      if (seen.has(key)) {
+        res.writeHead(500).end('{"error":"unique violation"}');
+        return;
+      }
+      seen.set(key, `p${++n}`);
+      setTimeout(
+        () => res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: seen.get(key) })),
+        20,
+      );
+    });
+    try {
+      const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { responseId: $.id }, { http: { path: "/l?key={{key}}", count: $.count } } ]\n    attacks: { concurrent-burst: { copies: 5, rounds: 1 } }\n`;
+      const scenario = loadScenarioText(yaml, 't.yaml', extensionSchemas());
+      const r = await runAudit({ scenario, attacks, observers, seed: 3 });
+      expect(findingKeys(r)).toEqual(['race-error@pay']);
+    } finally {
+      await s.close();
+    }
+  });
+});

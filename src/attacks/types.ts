@@ -1,0 +1,109 @@
+/**
+ * The attack extension point. An attack knows one way the idempotency promise breaks: it sends
+ * requests through the context, asks the observers what happened, and reports findings. It
+ * never throws for a finding; it throws only when idem-audit itself is broken.
+ */
+import type { z } from 'zod';
+import type { SideEffectVerdict } from '../findings/finding.js';
+import type { Severity } from '../findings/severity.js';
+import type { BurstResult } from '../http/engine.js';
+import type { Exchange } from '../http/exchange.js';
+import type { RequestSpec } from '../http/request-spec.js';
+import type { Rng } from '../engine/rng.js';
+import type { Contract, JsonValue, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+
+export interface FindingKindMeta {
+  severity: Severity;
+  title: string;
+  /** What to change in the target, one or two sentences. */
+  remediation: string;
+  /** IK checklist items (reference/idempotency-standards.md) this kind breaks. */
+  references: readonly string[];
+}
+
+export interface AttackMeta<O> {
+  /** kebab-case; also the file name and docs page name. */
+  id: string;
+  title: string;
+  description: string;
+  options: z.ZodType<O>;
+  /** Every finding kind this attack can report. */
+  findings: Readonly<Record<string, FindingKindMeta>>;
+  /** Whether its findings depend on timing (a single replay may pass although the flaw is real). */
+  timingDependent: boolean;
+}
+
+export interface RequestOverrides {
+  label: string;
+  /** undefined: no key header at all. */
+  key: string | undefined;
+  principal?: string;
+  method?: string;
+  path?: string;
+  body?: JsonValue | undefined;
+  /** Raw body text, bypassing JSON serialisation (for byte-level variations). */
+  rawBody?: string;
+  headers?: Readonly<Record<string, string>>;
+  timeoutMs?: number;
+}
+
+export interface SideEffects {
+  /** The highest count among observers: one witness of a second write is enough. */
+  observed: number;
+  /**
+   * The lowest count: one observer that saw no write is enough to doubt an execution (an id
+   * observer, for instance, counts a replayed foreign id as if it were this key's own).
+   */
+  least: number;
+  /** The verdict for a report; `basis` says which count the attack judged by. */
+  verdict(expected: number, basis?: 'most' | 'least'): SideEffectVerdict;
+}
+
+export interface FindingReport {
+  kind: string;
+  message: string;
+  expected: string;
+  observed: string;
+  exchanges: readonly Exchange[];
+  sideEffects?: SideEffectVerdict;
+  /** Overrides the kind's default severity. */
+  severity?: Severity;
+  /** Distinguishes two findings of one kind in one attack (keeps fingerprints distinct). */
+  discriminator?: string;
+}
+
+export interface AttackContext<O> {
+  readonly options: O;
+  readonly scenario: ResolvedScenario;
+  readonly endpoint: ResolvedEndpoint;
+  readonly contract: Contract;
+  readonly rng: Rng;
+  readonly signal: AbortSignal;
+  /** A fresh key rendered from the endpoint's key template. */
+  newKey(): string;
+  /** The endpoint's request with the given key and overrides, ready to send. */
+  request(o: RequestOverrides): RequestSpec;
+  send(spec: RequestSpec): Promise<Exchange>;
+  /** Releases the requests together on separate connections. */
+  burst(specs: readonly RequestSpec[]): Promise<BurstResult>;
+  /** Counts side effects for `key` with every observer the endpoint declares. */
+  sideEffects(key: string): Promise<SideEffects>;
+  /** Waits, but wakes up at once when the run is interrupted. */
+  sleep(ms: number): Promise<void>;
+  report(f: FindingReport): void;
+  /** Not applicable to this endpoint or contract (no finding, no failure). */
+  skip(reason: string): void;
+  /** Could not be judged (e.g. the target never accepted the baseline request). Counts as not audited. */
+  inconclusive(reason: string): void;
+  /** A remark for the report that is neither a finding nor a failure. */
+  note(text: string): void;
+}
+
+export interface Attack<O = unknown> {
+  meta: AttackMeta<O>;
+  run(ctx: AttackContext<O>): Promise<void>;
+}
+
+export function defineAttack<O>(a: Attack<O>): Attack<unknown> {
+  return a;
+}

@@ -1,0 +1,39 @@
+/**
+ * Turns any error into what the user sees. IdemAuditErrors get their message and hint, and
+ * scenario errors list every issue. Anything else is a bug in idem-audit and says so.
+ */
+import { IdemAuditError, ScenarioError, formatScenarioIssue } from '../errors/errors.js';
+
+export function renderError(err: unknown, debug = false): string {
+  if (err instanceof ScenarioError) {
+    const lines = err.issues.map((i) => `  ${formatScenarioIssue(i)}`);
+    const head =
+      err.issues.length === 1 ? 'error: invalid scenario' : `error: ${err.issues.length} problems in the scenario`;
+    return [`${head} [${err.code}]`, ...lines, `hint: ${err.hint ?? ''}`].join('\n');
+  }
+  if (err instanceof IdemAuditError) {
+    return [
+      `error: ${err.message} [${err.code}]`,
+      ...(err.hint ? [`hint: ${err.hint}`] : []),
+      ...(debug && err.stack ? [err.stack] : []),
+    ].join('\n');
+  }
+  const detail = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
+  return `internal error: ${detail}\nThis is a bug in idem-audit; rerun with --debug and report it.`;
+}
+
+export function exitCodeForError(err: unknown): number {
+  if (err instanceof IdemAuditError) {
+    switch (err.code) {
+      case 'IDEM_USAGE':
+      case 'IDEM_SCENARIO_INVALID':
+      case 'IDEM_SCENARIO_NOT_FOUND':
+        return 2;
+      case 'IDEM_INTERRUPTED':
+        return 130;
+      default:
+        return 3;
+    }
+  }
+  return 3;
+}

@@ -1,0 +1,148 @@
+/**
+ * Environment interpolation on the YAML node tree, before validation, so that an issue about
+ * an interpolated value still points at the line it was written on.
+ *
+ * Syntax, in any string scalar (map keys are never interpolated):
+ *   ${VAR}            value of VAR; an issue if VAR is unset
+ *   ${VAR:-default}   VAR if set and non-empty, else `default` (may be empty; cannot contain `}`)
+ *   $${               a literal `${`
+ * A lone `$` is left alone, so JSONPath (`$.id`) and SQL placeholders (`$1`) need no escaping.
+ *
+ * Typing: when an unquoted scalar is exactly one `${...}`, the result is re-read as a YAML
+ * scalar, so `maxRequests: ${MAX}` with MAX=5000 is the number 5000 and `${X:-}` is null.
+ * Quoted scalars always stay strings (`"${PORT}"`), just as `"5000"` would.
+ */
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import type { ScenarioIssue } from '../errors/errors.js';
+import { keyText, type Locator, type PathSegment } from './locate.js';
+
+export interface InterpolationResult {
+  value: string;
+  /** Variables referenced without a default and not set. */
+  missing: string[];
+  /** Substituted values (from the environment or from defaults), in order. */
+  substituted: string[];
+  /** Set when the text has an unterminated or malformed `${`. */
+  malformed: string | undefined;
+  /** The whole text was exactly one `${...}` expression. */
+  whole: boolean;
+}
+
+const EXPRESSION = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/;
+
+export function interpolateString(text: string, env: NodeJS.ProcessEnv): InterpolationResult {
+  const missing: string[] = [];
+  const substituted: string[] = [];
+  let malformed: string | undefined;
+  let out = '';
+  let expressions = 0;
+  let i = 0;
+  while (i < text.length) {
+    if (text.startsWith('$${', i)) {
+      out += '${';
+      i += 3;
+      continue;
+    }
+    if (text.startsWith('${', i)) {
+      const m = EXPRESSION.exec(text.slice(i));
+      if (!m) {
+        malformed ??= text.slice(i, i + 40);
+        out += '${';
+        i += 2;
+        continue;
+      }
+      const [all, name = '', fallback] = m;
+      const set = env[name];
+      let value: string;
+      if (set !== undefined && !(fallback !== undefined && set === '')) value = set;
+      else if (fallback !== undefined) value = fallback;
+      else {
+        missing.push(name);
+        value = '';
+      }
+      if (!missing.includes(name)) substituted.push(value);
+      out += value;
+      expressions++;
+      i += all.length;
+      if (expressions === 1 && all.length === text.length) {
+        return { value: out, missing, substituted, malformed, whole: true };
+      }
+      continue;
+    }
+    out += text[i];
+    i++;
+  }
+  return { value: out, missing, substituted, malformed, whole: false };
+}
+
+/** Where interpolated values are credentials that reports must never show. */
+export function isSecretPath(path: readonly PathSegment[]): boolean {
+  const [a, b, c, d, e] = path;
+  if (a === 'target' && b === 'headers' && path.length === 3) return true;
+  if (a === 'target' && b === 'principals' && d === 'headers' && path.length === 5) return true;
+  if (a === 'endpoints' && c === 'request' && d === 'headers' && path.length === 5) return true;
+  // Observer options named `url` are connection strings (postgres://user:password@...).
+  return a === 'endpoints' && c === 'observe' && typeof d === 'number' && e !== undefined && path.at(-1) === 'url';
+}
+
+/**
+ * Rewrites string scalars in place. Aliases are not followed: the anchored node is
+ * interpolated once where it is defined, and its path there decides whether it is secret.
+ */
+export function interpolateDocument(
+  doc: Document.Parsed,
+  env: NodeJS.ProcessEnv,
+  locator: Locator,
+): { issues: ScenarioIssue[]; secretValues: string[] } {
+  const issues: ScenarioIssue[] = [];
+  const secrets = new Set<string>();
+
+  const visit = (node: unknown, path: PathSegment[]): void => {
+    if (isAlias(node)) return;
+    if (isMap(node)) {
+      for (const pair of node.items) visit(pair.value, [...path, keyText(pair.key) ?? '?']);
+      return;
+    }
+    if (isSeq(node)) {
+      node.items.forEach((item, index) => visit(item, [...path, index]));
+      return;
+    }
+    if (!isScalar(node) || typeof node.value !== 'string' || !node.value.includes('${')) return;
+    const result = interpolateString(node.value, env);
+    for (const name of new Set(result.missing)) {
+      issues.push(
+        locator.issueAtNode(
+          node,
+          path,
+          `environment variable ${name} is not set`,
+          `export ${name}, or give a default: \${${name}:-value}`,
+        ),
+      );
+    }
+    if (result.malformed !== undefined) {
+      issues.push(
+        locator.issueAtNode(
+          node,
+          path,
+          `malformed variable reference '${result.malformed}'`,
+          'use ${NAME} or ${NAME:-default}; write $${ for a literal ${',
+        ),
+      );
+    }
+    if (isSecretPath(path)) for (const v of result.substituted) if (v !== '') secrets.add(v);
+    node.value = result.whole && node.type === 'PLAIN' ? retype(result.value) : result.value;
+  };
+
+  visit(doc.contents, []);
+  return { issues, secretValues: [...secrets] };
+}
+
+/** Reads a substituted value the way YAML would read it unquoted, but only as a scalar. */
+function retype(value: string): string | number | boolean | null {
+  if (value.trim() === '') return null;
+  const doc = parseDocument(value, { version: '1.2', schema: 'core' });
+  // Anything that is not a lone plain scalar (`a: b`, `[1]`, invalid YAML) stays text.
+  if (doc.errors.length > 0 || !isScalar(doc.contents) || doc.contents.type !== 'PLAIN') return value;
+  const parsed: unknown = doc.contents.value;
+  return parsed === null || typeof parsed === 'number' || typeof parsed === 'boolean' ? parsed : value;
+}

@@ -1,0 +1,139 @@
+/**
+ * Validated scenario -> ResolvedScenario: profiles applied, defaults filled, durations in ms,
+ * maps turned into ordered lists. No validation happens here; the schema has done it all.
+ */
+import type { AttackSpec, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+import type { PathSegment } from './locate.js';
+import { resolveContract } from './profiles.js';
+import type { ExtensionSchemas, ScenarioInput } from './schema.js';
+
+/** Case-insensitive, `*` wildcard; the scenario's `settings.secretHeaders` are added to these. */
+export const DEFAULT_SECRET_HEADERS: readonly string[] = [
+  'Authorization',
+  'Proxy-Authorization',
+  'Cookie',
+  'Set-Cookie',
+  '*-Key',
+  '*-Token',
+  '*-Secret',
+  '*-Api-Key',
+  'X-Api-Key',
+];
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export function resolveScenario(
+  input: ScenarioInput,
+  /** The same document before validation: the only place that still has the attack order as written. */
+  raw: unknown,
+  file: string,
+  secretValues: readonly string[],
+  ext: ExtensionSchemas,
+  /** For default-suite attacks whose options do not default cleanly: a registry bug, reported not thrown. */
+  report: (path: PathSegment[], message: string) => void,
+): ResolvedScenario {
+  const settings = input.settings ?? undefined;
+  const endpoints: ResolvedEndpoint[] = Object.entries(input.endpoints).map(([name, ep]) => ({
+    name,
+    request: {
+      method: ep.request.method,
+      path: ep.request.path,
+      headers: { ...ep.request.headers },
+      body: ep.request.body,
+    },
+    key: ep.key,
+    vary: { ...ep.vary },
+    observe: (ep.observe ?? []).flatMap((item, index) =>
+      Object.entries(item).map(([id, options]) => ({ id, options, path: `endpoints.${name}.observe[${index}]` })),
+    ),
+    attacks: resolveAttacks(ep.attacks, rawAttackOrder(raw, name), ext, (m) => report(['endpoints', name], m)),
+  }));
+
+  const extraSecretHeaders = settings?.secretHeaders ?? [];
+  return {
+    file,
+    version: 1,
+    name: input.name,
+    target: {
+      baseUrl: stripOneSlash(input.target.baseUrl),
+      nodes: (input.target.nodes ?? []).map(stripOneSlash),
+      headers: { ...input.target.headers },
+      principals: Object.entries(input.target.principals ?? {}).map(([name, p]) => ({
+        name,
+        headers: { ...p.headers },
+      })),
+      timeoutMs: input.target.timeout ?? DEFAULT_TIMEOUT_MS,
+    },
+    contract: resolveContract(
+      input.contract && {
+        profile: input.contract.profile,
+        keyHeader: input.contract.keyHeader,
+        keyRequired: input.contract.keyRequired,
+        ttlMs: input.contract.ttl,
+        onMissingKey: input.contract.onMissingKey,
+        onMismatch: input.contract.onMismatch,
+        onInFlight: input.contract.onInFlight,
+        errorsReplayed: input.contract.errorsReplayed,
+        replayHeader: input.contract.replayHeader,
+      },
+    ),
+    endpoints,
+    settings: {
+      seed: settings?.seed,
+      failOn: settings?.failOn ?? 'high',
+      maxRequests: settings?.maxRequests ?? 10_000,
+      rate: settings?.rate,
+      bodyCap: settings?.bodyCap ?? 65_536,
+      secretHeaders: dedupeCaseInsensitive([...DEFAULT_SECRET_HEADERS, ...extraSecretHeaders]),
+    },
+    secretValues: [...new Set(secretValues.filter((v) => v !== ''))],
+  };
+}
+
+function resolveAttacks(
+  attacks: Readonly<Record<string, unknown>> | null | undefined,
+  order: readonly string[],
+  ext: ExtensionSchemas,
+  report: (message: string) => void,
+): AttackSpec[] {
+  if (attacks == null) {
+    // The default suite's options come from each attack's own defaults.
+    return ext.defaultSuite.map((id) => {
+      const schema = ext.attacks[id];
+      const parsed = schema?.safeParse({});
+      if (!parsed?.success) {
+        report(
+          schema
+            ? `default attack '${id}' needs options; list it under attacks with its options`
+            : `default attack '${id}' is not registered`,
+        );
+      }
+      return { id, options: parsed?.data };
+    });
+  }
+  const ids = [...order.filter((id) => id in attacks), ...Object.keys(attacks).filter((id) => !order.includes(id))];
+  return ids.map((id) => ({ id, options: attacks[id] }));
+}
+
+function rawAttackOrder(raw: unknown, endpoint: string): string[] {
+  const attacks = child(child(child(raw, 'endpoints'), endpoint), 'attacks');
+  return attacks !== null && typeof attacks === 'object' ? Object.keys(attacks) : [];
+}
+
+function child(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function stripOneSlash(url: string): string {
+  return url.endsWith('/') ? url.slice(0, -1) : url;
+}
+
+function dedupeCaseInsensitive(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return names.filter((n) => {
+    const k = n.toLowerCase();
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

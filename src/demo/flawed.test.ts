@@ -1,0 +1,273 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PAYMENT, burst, ledger, newKey, post, rowsFor } from './__fixtures__/client.js';
+import { FLAWS, startDemoServer, type DemoServer, type DemoVariant, type FlawId } from './index.js';
+
+/**
+ * Each flaw is probed twice on its own prefix: on a server where it is switched on (the probe must
+ * show the misbehaviour) and on one where it is not (the same probe must show correct behaviour).
+ */
+let flawed: DemoServer;
+let clean: DemoServer;
+
+beforeAll(async () => {
+  [flawed, clean] = await Promise.all([
+    startDemoServer({ flaws: new Set(FLAWS), raceWindow: 15 }),
+    startDemoServer({ flaws: new Set() }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([flawed.close(), clean.close()]);
+});
+
+interface Probe<T> {
+  run(base: string, prefix: string, variant: DemoVariant): Promise<T>;
+  whenFlawed(observed: T): void;
+  whenCorrect(observed: T): void;
+}
+
+/** Two requests, recording what the second got and how often things executed. */
+interface Pair {
+  readonly status: number;
+  readonly replayed: boolean;
+  readonly sameBody: boolean;
+  readonly sameId: boolean;
+  readonly rows: number;
+}
+
+function probe<T>(p: Probe<T>): Probe<T> {
+  return p;
+}
+
+async function pair(
+  base: string,
+  prefix: string,
+  variant: DemoVariant,
+  first: { path?: string; body: unknown; key?: string; principal?: string },
+  second: { path?: string; body: unknown; key?: string; principal?: string },
+  rowsKey: string,
+): Promise<Pair> {
+  const a = await post(base, `${prefix}${first.path ?? '/payments'}`, first.body, {
+    key: first.key,
+    ...(first.principal === undefined ? {} : { principal: first.principal }),
+  });
+  const b = await post(base, `${prefix}${second.path ?? '/payments'}`, second.body, {
+    key: second.key,
+    ...(second.principal === undefined ? {} : { principal: second.principal }),
+  });
+  return {
+    status: b.status,
+    replayed: b.headers.get('idempotent-replayed') === 'true',
+    sameBody: a.text === b.text,
+    sameId: a.body['id'] !== undefined && a.body['id'] === b.body['id'],
+    rows: await rowsFor(base, variant, rowsKey),
+  };
+}
+
+const PROBES: { readonly [F in FlawId]: Probe<unknown> } = {
+  race: probe({
+    // A starved event loop can close the window by chance, so a few bursts are allowed to show the
+    // duplicate; the correct layer must hold for all of them.
+    async run(base, prefix, variant) {
+      let maxRows = 0;
+      let fiveXx = 0;
+      for (let attempt = 0; attempt < 5 && maxRows < 2; attempt++) {
+        const key = newKey();
+        const replies = await burst(base, `${prefix}/payments`, PAYMENT, 20, { key });
+        fiveXx += replies.filter((r) => r.status >= 500).length;
+        maxRows = Math.max(maxRows, await rowsFor(base, variant, key));
+      }
+      return { maxRows, fiveXx };
+    },
+    whenFlawed: (o) =>
+      expect(o).toMatchObject({ maxRows: expect.toSatisfy((n: number) => n > 1) as unknown, fiveXx: 0 }),
+    whenCorrect: (o) => expect(o).toEqual({ maxRows: 1, fiveXx: 0 }),
+  }),
+  'ignore-key': probe({
+    async run(base, prefix, variant) {
+      const key = newKey();
+      const replayed = await pair(base, prefix, variant, { body: PAYMENT, key }, { body: PAYMENT, key }, key);
+      const keyless = await post(base, `${prefix}/payments`, PAYMENT);
+      return { rows: replayed.rows, keyless: keyless.status };
+    },
+    whenFlawed: (o) => expect(o).toEqual({ rows: 2, keyless: 201 }),
+    whenCorrect: (o) => expect(o).toEqual({ rows: 1, keyless: 400 }),
+  }),
+  'key-optional': probe({
+    async run(base, prefix, variant) {
+      const key = newKey();
+      const keyed = await pair(base, prefix, variant, { body: PAYMENT, key }, { body: PAYMENT, key }, key);
+      const keyless = await post(base, `${prefix}/payments`, PAYMENT);
+      return { keyedRows: keyed.rows, keyless: keyless.status };
+    },
+    whenFlawed: (o) => expect(o).toEqual({ keyedRows: 1, keyless: 201 }),
+    whenCorrect: (o) => expect(o).toEqual({ keyedRows: 1, keyless: 400 }),
+  }),
+  'no-fingerprint': probe({
+    async run(base, prefix, variant) {
+      const key = newKey();
+      return pair(base, prefix, variant, { body: PAYMENT, key }, { body: { ...PAYMENT, amount: 99 }, key }, key);
+    },
+    whenFlawed: (o) => expect(o).toMatchObject({ status: 201, replayed: true, sameId: true, rows: 1 }),
+    whenCorrect: (o) => expect(o).toMatchObject({ status: 422, sameId: false, rows: 1 }),
+  }),
+  'amount-only-fingerprint': probe({
+    async run(base, prefix, variant) {
+      const key = newKey();
+      const customer = await pair(
+        base,
+        prefix,
+        variant,
+        { body: PAYMENT, key },
+        { body: { ...PAYMENT, customer: 'cus_other', currency: 'eur' }, key },
+        key,
+      );
+      const amount = await post(base, `${prefix}/payments`, { ...PAYMENT, amount: 7 }, { key });
+      return { customer: customer.status, customerSameId: customer.sameId, amount: amount.status, rows: customer.rows };
+    },
+    whenFlawed: (o) => expect(o).toEqual({ customer: 201, customerSameId: true, amount: 422, rows: 1 }),
+    whenCorrect: (o) => expect(o).toEqual({ customer: 422, customerSameId: false, amount: 422, rows: 1 }),
+  }),
+  'byte-exact-fingerprint': probe({
+    async run(base, prefix, variant) {
+      const key = newKey();
+      return pair(
+        base,
+        prefix,
+        variant,
+        { body: '{"amount":1000,"currency":"usd","customer":"cus_42"}', key },
+        { body: '{\n  "customer": "cus_42",\n  "amount": 1000,\n  "currency": "usd"\n}', key },
+        key,
+      );
+    },
+    whenFlawed: (o) => expect(o).toMatchObject({ status: 422, rows: 1 }),
+    whenCorrect: (o) => expect(o).toMatchObject({ status: 201, replayed: true, sameBody: true, rows: 1 }),
+  }),
+  'endpoint-blind': probe({
+    async run(base, prefix, variant) {
+      const key = newKey();
+      const p = await pair(
+        base,
+        prefix,
+        variant,
+        { body: PAYMENT, key },
+        { path: '/refunds', body: { payment: 'pay_1', amount: 100 }, key },
+        key,
+      );
+      // Within one endpoint the fingerprint is still checked.
+      const sameRoute = await post(base, `${prefix}/payments`, { ...PAYMENT, amount: 1 }, { key });
+      return { ...p, sameRoute: sameRoute.status };
+    },
+    whenFlawed: (o) => expect(o).toMatchObject({ status: 201, sameId: true, replayed: true, rows: 1, sameRoute: 422 }),
+    whenCorrect: (o) =>
+      expect(o).toMatchObject({ status: 201, sameId: false, replayed: false, rows: 2, sameRoute: 422 }),
+  }),
+  'no-principal-scope': probe({
+    async run(base, prefix, variant) {
+      const key = newKey();
+      const p = await pair(
+        base,
+        prefix,
+        variant,
+        { body: PAYMENT, key, principal: 'alice' },
+        { body: PAYMENT, key, principal: 'bob' },
+        key,
+      );
+      const principals = (await ledger(base, variant, key)).rows.map((r) => r.principal).sort();
+      return { ...p, principals };
+    },
+    whenFlawed: (o) => expect(o).toMatchObject({ status: 201, sameId: true, principals: ['Bearer alice'] }),
+    whenCorrect: (o) =>
+      expect(o).toMatchObject({ status: 201, sameId: false, principals: ['Bearer alice', 'Bearer bob'] }),
+  }),
+  'error-stored': probe({
+    async run(base, prefix, variant) {
+      const key = newKey();
+      return pair(base, prefix, variant, { body: { ...PAYMENT, currency: 'USD' }, key }, { body: PAYMENT, key }, key);
+    },
+    whenFlawed: (o) => expect(o).toMatchObject({ status: 400, replayed: true, sameBody: true, rows: 0 }),
+    whenCorrect: (o) => expect(o).toMatchObject({ status: 201, replayed: false, rows: 1 }),
+  }),
+  'key-truncation': probe({
+    async run(base, prefix, variant) {
+      const stem = newKey('long').padEnd(64, 'p');
+      const a = `${stem}${'a'.repeat(36)}`;
+      const b = `${stem}${'b'.repeat(36)}`;
+      const p = await pair(base, prefix, variant, { body: PAYMENT, key: a }, { body: PAYMENT, key: b }, b);
+      return { status: p.status, sameId: p.sameId, rowsB: p.rows, rowsA: await rowsFor(base, variant, a) };
+    },
+    whenFlawed: (o) => expect(o).toEqual({ status: 201, sameId: true, rowsA: 1, rowsB: 0 }),
+    whenCorrect: (o) => expect(o).toEqual({ status: 201, sameId: false, rowsA: 1, rowsB: 1 }),
+  }),
+  'case-fold': probe({
+    async run(base, prefix, variant) {
+      const key = newKey('UPPER');
+      const lower = key.toLowerCase();
+      const p = await pair(base, prefix, variant, { body: PAYMENT, key }, { body: PAYMENT, key: lower }, lower);
+      return { sameId: p.sameId, rowsLower: p.rows, rowsOriginal: await rowsFor(base, variant, key) };
+    },
+    whenFlawed: (o) => expect(o).toEqual({ sameId: true, rowsOriginal: 1, rowsLower: 0 }),
+    whenCorrect: (o) => expect(o).toEqual({ sameId: false, rowsOriginal: 1, rowsLower: 1 }),
+  }),
+  'replay-divergent': probe({
+    async run(base, prefix, variant) {
+      const key = newKey();
+      return pair(base, prefix, variant, { body: PAYMENT, key }, { body: PAYMENT, key }, key);
+    },
+    whenFlawed: (o) => expect(o).toMatchObject({ status: 200, replayed: false, sameId: true, rows: 1 }),
+    whenCorrect: (o) => expect(o).toMatchObject({ status: 201, replayed: true, sameBody: true, rows: 1 }),
+  }),
+  'dedupe-by-body': probe({
+    async run(base, prefix, variant) {
+      const [k1, k2] = [newKey(), newKey()];
+      const p = await pair(base, prefix, variant, { body: PAYMENT, key: k1 }, { body: PAYMENT, key: k2 }, k2);
+      // Reusing a key with another body is still caught.
+      const mismatch = await post(base, `${prefix}/payments`, { ...PAYMENT, amount: 3 }, { key: k1 });
+      return { sameId: p.sameId, rowsSecondKey: p.rows, mismatch: mismatch.status };
+    },
+    whenFlawed: (o) => expect(o).toEqual({ sameId: true, rowsSecondKey: 0, mismatch: 422 }),
+    whenCorrect: (o) => expect(o).toEqual({ sameId: false, rowsSecondKey: 1, mismatch: 422 }),
+  }),
+  'in-flight-executed': probe({
+    async run(base, prefix, variant) {
+      const key = newKey();
+      const slow = post(base, `${prefix}/payments`, PAYMENT, { key, headers: { 'x-demo-processing-ms': '300' } });
+      await sleep(60);
+      const dup = await post(base, `${prefix}/payments`, PAYMENT, { key });
+      await slow;
+      return { dup: dup.status, rows: await rowsFor(base, variant, key) };
+    },
+    whenFlawed: (o) => expect(o).toEqual({ dup: 201, rows: 2 }),
+    whenCorrect: (o) => expect(o).toEqual({ dup: 409, rows: 1 }),
+  }),
+};
+
+describe.each(FLAWS)('flaw %s', (flaw) => {
+  const p = PROBES[flaw];
+  it('misbehaves on its prefix when switched on', async () => {
+    p.whenFlawed(await p.run(flawed.url, `/${flaw}`, flaw));
+  });
+  it('is correct on the same prefix when switched off', async () => {
+    p.whenCorrect(await p.run(clean.url, `/${flaw}`, flaw));
+  });
+  it('leaves the correct prefix of the flawed server correct', async () => {
+    p.whenCorrect(await p.run(flawed.url, '/correct', 'correct'));
+  });
+});
+
+describe('race flaw with a one-tick window', () => {
+  it('lets concurrent duplicates through within a few bursts', async () => {
+    const server = await startDemoServer({ flaws: new Set(['race']), raceWindow: 'one-tick' });
+    try {
+      let worst = 0;
+      for (let attempt = 0; attempt < 10 && worst < 2; attempt++) {
+        const key = newKey();
+        await burst(server.url, '/race/payments', PAYMENT, 20, { key });
+        worst = Math.max(worst, await rowsFor(server.url, 'race', key));
+      }
+      expect(worst).toBeGreaterThan(1);
+    } finally {
+      await server.close();
+    }
+  });
+});

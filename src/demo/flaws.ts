@@ -1,0 +1,77 @@
+/**
+ * The flaws the demo target can switch on, one per idempotency bug the attack catalogue looks for.
+ * Each flaw gets its own URL prefix (variant), so enabling several never lets one hide another.
+ */
+export type FlawId =
+  | 'amount-only-fingerprint'
+  | 'byte-exact-fingerprint'
+  | 'case-fold'
+  | 'dedupe-by-body'
+  | 'endpoint-blind'
+  | 'error-stored'
+  | 'ignore-key'
+  | 'in-flight-executed'
+  | 'key-optional'
+  | 'key-truncation'
+  | 'no-fingerprint'
+  | 'no-principal-scope'
+  | 'race'
+  | 'replay-divergent';
+
+export const FLAW_DESCRIPTIONS: Readonly<Record<FlawId, string>> = {
+  'amount-only-fingerprint':
+    'the fingerprint covers only body.amount: a reused key with another customer or currency is replayed',
+  'byte-exact-fingerprint':
+    'the fingerprint hashes the raw body bytes: reordered keys or other whitespace are rejected as a mismatch',
+  'case-fold': 'keys are lower-cased before storage: keys differing only in case collide',
+  'dedupe-by-body': 'requests are deduplicated by body as well as key: a new key with the same body is replayed',
+  'endpoint-blind': 'one key table for every endpoint: the same key on another endpoint replays its response',
+  'error-stored': 'validation failures are stored against the key: a corrected retry replays the 400',
+  'ignore-key': 'no idempotency at all: every request executes, with or without a key',
+  'in-flight-executed': 'in-flight records are ignored: a duplicate sent while the original runs executes too',
+  'key-optional': 'a request without a key executes instead of being rejected with 400',
+  'key-truncation': 'keys are truncated to 64 characters: long keys sharing a prefix collide',
+  'no-fingerprint': 'the body is never compared: a reused key with a different body gets the old response',
+  'no-principal-scope': 'keys are not scoped to the caller: another principal gets the first caller’s response',
+  race: 'check-then-act: lookup and insert are separated by an await, so concurrent duplicates all execute',
+  'replay-divergent': 'replays answer 200 with a fresh timestamp and no Idempotent-Replayed header',
+};
+
+/** Sorted, so listings and `--flaws all` are deterministic. */
+export const FLAWS: readonly FlawId[] = Object.freeze((Object.keys(FLAW_DESCRIPTIONS) as FlawId[]).sort());
+
+/** A URL prefix of the demo target: one per flaw, plus `correct`, which is never flawed. */
+export type DemoVariant = FlawId | 'correct';
+
+export const VARIANTS: readonly DemoVariant[] = Object.freeze(['correct', ...FLAWS]);
+
+/** Bad demo configuration (an unknown flaw name). Kept free of the CLI's error types so the demo stands alone. */
+export class DemoConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DemoConfigError';
+  }
+}
+
+export function isFlawId(name: string): name is FlawId {
+  return Object.hasOwn(FLAW_DESCRIPTIONS, name);
+}
+
+/** `all`, `none`, or a comma-separated list of flaw ids (whitespace and empty items ignored). */
+export function parseFlaws(spec: string): Set<FlawId> {
+  const trimmed = spec.trim();
+  if (trimmed === 'all') return new Set(FLAWS);
+  if (trimmed === 'none' || trimmed === '') return new Set();
+  const names = trimmed
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const unknown = names.filter((n) => !isFlawId(n));
+  if (unknown.length > 0) {
+    const quoted = unknown.map((n) => `'${n}'`).join(', ');
+    throw new DemoConfigError(
+      `Unknown demo flaw${unknown.length > 1 ? 's' : ''} ${quoted}. Valid: all, none, ${FLAWS.join(', ')}`,
+    );
+  }
+  return new Set(names.filter(isFlawId));
+}

@@ -1,0 +1,293 @@
+/**
+ * The idempotency layer, written once. A `LayerPolicy` holds every decision where real
+ * implementations go wrong; the correct policy makes each the safe way, and each flaw changes
+ * exactly one decision (see policies.ts), so a flaw never drags other bugs along with it.
+ */
+import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import type { Ledger } from './ledger.js';
+import { parseJson, type Operation } from './payments.js';
+import { apiError } from './responses.js';
+import type { KeyRecord, KeyStore, Scope, StoredResponse } from './store.js';
+
+export const KEY_MAX_LENGTH = 255;
+
+/** What a fingerprint may look at; each fingerprint strategy picks its part. */
+export interface FingerprintInput {
+  readonly method: string;
+  /** Path inside the variant plus query string, e.g. `/payments?x=1`. */
+  readonly target: string;
+  /** The parsed body (already validated). */
+  readonly body: unknown;
+  readonly raw: Buffer;
+}
+
+export type Fingerprint = (input: FingerprintInput) => string;
+
+export type Reservation =
+  | { readonly kind: 'atomic' }
+  /** Look up, wait, then insert without re-checking: the gap is where concurrent duplicates slip in. */
+  | { readonly kind: 'check-then-act'; readonly window: number | 'one-tick' };
+
+export interface LayerPolicy {
+  /** false: the Idempotency-Key is ignored entirely and every request executes. */
+  readonly honourKeys: boolean;
+  /** false: a request without a key executes (unprotected) instead of a 400. */
+  readonly keyRequired: boolean;
+  /** How the key is turned into the stored key; the ledger always keeps the key as sent. */
+  readonly storedKey: (key: string) => string;
+  readonly scopeByPrincipal: boolean;
+  /**
+   * false models one key table shared by every endpoint whose fingerprint check lives in each
+   * endpoint's own code: a hit created by another route is never compared, only replayed.
+   */
+  readonly scopeByRoute: boolean;
+  readonly fingerprint: Fingerprint;
+  readonly reservation: Reservation;
+  /** 'execute': in-flight records are invisible, only completed ones are looked at. */
+  readonly inFlight: 'conflict' | 'execute';
+  /** true: validation failures are stored against the key like any other response. */
+  readonly storeRejections: boolean;
+  /** 'divergent': replays are rebuilt (200, fresh timestamp, no replay header) instead of resent. */
+  readonly replay: 'faithful' | 'divergent';
+  /** true: a completed body is also indexed by its fingerprint and replayed for any key. */
+  readonly dedupeByBody: boolean;
+}
+
+/** Recursively key-sorted JSON, so serializer order and whitespace do not change the fingerprint. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const members = Object.keys(record)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`);
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function sha256(...parts: readonly (string | Buffer)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+}
+
+/** Method, target (query included, IK-18) and the canonical body. */
+export const semanticFingerprint: Fingerprint = ({ method, target, body }) =>
+  sha256(`${method} ${target}\n`, canonicalJson(body));
+
+const correctPolicy: LayerPolicy = {
+  honourKeys: true,
+  keyRequired: true,
+  storedKey: (key: string) => key,
+  scopeByPrincipal: true,
+  scopeByRoute: true,
+  fingerprint: semanticFingerprint,
+  reservation: { kind: 'atomic' },
+  inFlight: 'conflict',
+  storeRejections: false,
+  replay: 'faithful',
+  dedupeByBody: false,
+};
+export const CORRECT_POLICY: LayerPolicy = Object.freeze(correctPolicy);
+
+/** Visible ASCII only: rejects empty keys, spaces, control characters, non-ASCII and joined duplicates (", "). */
+export function isValidKey(key: string): boolean {
+  return key.length >= 1 && key.length <= KEY_MAX_LENGTH && /^[\x21-\x7e]+$/.test(key);
+}
+
+export interface LayerRequest {
+  readonly method: string;
+  readonly target: string;
+  readonly principal: string;
+  /** The Idempotency-Key header value; undefined when absent. */
+  readonly key: string | undefined;
+  readonly raw: Buffer;
+  /** Per-request override of the simulated work, so a test can hold one request in flight longer. */
+  readonly processingMs: number | undefined;
+  /** Make execution throw before the side effect (exercises releasing the reservation). */
+  readonly fail: boolean;
+}
+
+export interface LayerContext {
+  readonly policy: LayerPolicy;
+  readonly store: KeyStore;
+  readonly ledger: Ledger;
+  /** URL prefix of the variant, for Location headers. */
+  readonly prefix: string;
+  readonly ttlMs: number;
+  readonly processingMs: number;
+  readonly now?: () => number;
+}
+
+/** A request that parsed and validated: the whole body (for the fingerprint) and the typed input. */
+type Parsed<T> =
+  { readonly ok: true; readonly body: unknown; readonly value: T } | { readonly ok: false; readonly detail: string };
+
+export class SimulatedFailure extends Error {
+  constructor() {
+    super('simulated failure before the side effect (X-Demo-Fail)');
+    this.name = 'SimulatedFailure';
+  }
+}
+
+export async function handleIdempotent<T>(
+  ctx: LayerContext,
+  op: Operation<T>,
+  req: LayerRequest,
+): Promise<StoredResponse> {
+  const { policy, store } = ctx;
+  const now = ctx.now ?? Date.now;
+
+  const execute = async (input: T): Promise<StoredResponse> => {
+    const work = req.processingMs ?? ctx.processingMs;
+    if (work > 0) await sleep(work);
+    if (req.fail) throw new SimulatedFailure();
+    return op.execute(input, {
+      key: req.key ?? null,
+      principal: req.principal,
+      prefix: ctx.prefix,
+      ledger: ctx.ledger,
+    });
+  };
+  const validate = (): Parsed<T> => {
+    const parsed = parseJson(req.raw);
+    if (!parsed.ok) return parsed;
+    const validation = op.validate(parsed.value);
+    return validation.ok ? { ok: true, body: parsed.value, value: validation.value } : validation;
+  };
+  const executeUnprotected = async (): Promise<StoredResponse> => {
+    const request = validate();
+    if (!request.ok) return apiError(400, 'invalid_request', request.detail);
+    return executeOr500(() => execute(request.value));
+  };
+
+  if (!policy.honourKeys) return executeUnprotected();
+  if (req.key === undefined) {
+    return policy.keyRequired ? apiError(400, 'idempotency_key_missing') : executeUnprotected();
+  }
+  if (!isValidKey(req.key)) {
+    return apiError(
+      400,
+      'idempotency_key_invalid',
+      `Idempotency-Key must be 1-${KEY_MAX_LENGTH} visible ASCII characters, sent once`,
+    );
+  }
+
+  const scope: Scope = {
+    index: 'key',
+    principal: policy.scopeByPrincipal ? req.principal : null,
+    route: policy.scopeByRoute ? op.route : null,
+    key: policy.storedKey(req.key),
+  };
+
+  // Validation precedes any store access, so a rejected request leaves the key unused (IK-14).
+  const request = validate();
+  if (!request.ok) {
+    const rejection = apiError(400, 'invalid_request', request.detail);
+    if (policy.storeRejections) {
+      const outcome = await store.reserve(scope, { fingerprint: null, route: op.route, ttlMs: ctx.ttlMs });
+      if (outcome.reserved) await store.complete(scope, rejection);
+    }
+    return rejection;
+  }
+
+  const fingerprint = policy.fingerprint({ method: req.method, target: req.target, body: request.body, raw: req.raw });
+  const bodyScope: Scope = { ...scope, index: 'body', key: fingerprint };
+  if (policy.dedupeByBody) {
+    const hit = await store.get(bodyScope);
+    if (hit?.state === 'done') return replay(policy, hit.response);
+  }
+
+  let existing: KeyRecord | undefined;
+  if (policy.reservation.kind === 'atomic') {
+    const outcome = await store.reserve(scope, { fingerprint, route: op.route, ttlMs: ctx.ttlMs });
+    existing = outcome.reserved ? undefined : outcome.existing;
+  } else {
+    existing = await store.get(scope);
+    if (!existing) {
+      await (policy.reservation.window === 'one-tick' ? nextTurn() : sleep(policy.reservation.window));
+      const createdAt = now();
+      await store.put(scope, {
+        state: 'in-flight',
+        fingerprint,
+        route: op.route,
+        createdAt,
+        expiresAt: createdAt + ctx.ttlMs,
+      });
+    }
+  }
+  if (existing?.state === 'in-flight' && policy.inFlight === 'execute') existing = undefined;
+
+  if (existing) {
+    const comparable = existing.route === op.route;
+    if (comparable && existing.fingerprint !== null && existing.fingerprint !== fingerprint) {
+      return apiError(422, 'idempotency_key_mismatch', 'this key was used with a different request');
+    }
+    if (existing.state === 'in-flight') {
+      return apiError(409, 'request_in_progress', 'a request with this key is still being processed', {
+        'retry-after': '1',
+      });
+    }
+    return replay(policy, existing.response);
+  }
+
+  let response: StoredResponse;
+  try {
+    response = await execute(request.value);
+  } catch (err) {
+    // Nothing was applied, so the key must not stay reserved: the client's retry should run.
+    await store.release(scope);
+    return failure(err);
+  }
+  await store.complete(scope, response);
+  if (policy.dedupeByBody) {
+    const createdAt = now();
+    await store.put(bodyScope, {
+      state: 'done',
+      fingerprint,
+      route: op.route,
+      createdAt,
+      expiresAt: createdAt + ctx.ttlMs,
+      response,
+    });
+  }
+  return response;
+}
+
+async function executeOr500(run: () => Promise<StoredResponse>): Promise<StoredResponse> {
+  try {
+    return await run();
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+function failure(err: unknown): StoredResponse {
+  return apiError(500, 'internal_error', err instanceof Error ? err.message : String(err));
+}
+
+export function replay(policy: LayerPolicy, stored: StoredResponse): StoredResponse {
+  if (policy.replay === 'faithful') {
+    return { ...stored, headers: { ...stored.headers, 'idempotent-replayed': 'true' } };
+  }
+  return {
+    status: stored.status === 201 ? 200 : stored.status,
+    headers: stored.headers,
+    body: refreshCreated(stored.body),
+  };
+}
+
+/** What a layer that re-renders the resource instead of resending the bytes would produce. */
+function refreshCreated(body: string): string {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && 'created' in parsed) {
+      return JSON.stringify({ ...parsed, created: new Date().toISOString() });
+    }
+  } catch {
+    // A stored body that is not JSON is resent as is.
+  }
+  return body;
+}

@@ -1,0 +1,130 @@
+/**
+ * The business side of the demo: request validation and the side effects (payments, refunds).
+ * Validation is separate from execution so the idempotency layer can reject a bad request before
+ * it touches the key store (IK-14).
+ */
+import type { EffectKind, Ledger } from './ledger.js';
+import { json } from './responses.js';
+import type { StoredResponse } from './store.js';
+
+export type Validation<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly detail: string };
+
+export interface ExecutionContext {
+  /** The Idempotency-Key as sent, or null without one; recorded in the ledger. */
+  readonly key: string | null;
+  readonly principal: string;
+  /** URL prefix, used to build Location headers. */
+  readonly prefix: string;
+  readonly ledger: Ledger;
+}
+
+/** One state-changing endpoint guarded by the idempotency layer. */
+export interface Operation<T> {
+  /** Method and route path, e.g. `POST /payments`; the unit the correct layer scopes keys by. */
+  readonly route: string;
+  readonly kind: EffectKind;
+  validate(body: unknown): Validation<T>;
+  execute(input: T, ctx: ExecutionContext): Promise<StoredResponse>;
+}
+
+export interface PaymentInput {
+  readonly amount: number;
+  readonly currency: string;
+  readonly customer: string;
+}
+
+export interface RefundInput {
+  readonly payment: string;
+  readonly amount: number;
+}
+
+/**
+ * Process-wide counters, so ids stay unique even when several server instances (the cross-node
+ * scenario) run in one process: two executions must never look like one by their id.
+ */
+const counters: Record<EffectKind, number> = { payment: 0, refund: 0 };
+
+function nextId(kind: EffectKind): string {
+  counters[kind] += 1;
+  return `${kind === 'payment' ? 'pay' : 're'}_${counters[kind]}`;
+}
+
+export function parseJson(raw: Buffer): Validation<unknown> {
+  try {
+    return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown };
+  } catch (err) {
+    return { ok: false, detail: `body is not valid JSON: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isPositiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+export const createPayment: Operation<PaymentInput> = {
+  route: 'POST /payments',
+  kind: 'payment',
+  validate(body) {
+    if (!isRecord(body)) return { ok: false, detail: 'body must be a JSON object' };
+    const { amount, currency, customer } = body;
+    if (!isPositiveInteger(amount)) return { ok: false, detail: 'amount must be a positive integer' };
+    if (typeof currency !== 'string' || !/^[a-z]{3}$/.test(currency)) {
+      return { ok: false, detail: 'currency must be three lowercase letters' };
+    }
+    if (typeof customer !== 'string' || customer === '') {
+      return { ok: false, detail: 'customer must be a non-empty string' };
+    }
+    return { ok: true, value: { amount, currency, customer } };
+  },
+  async execute(input, ctx) {
+    const id = nextId('payment');
+    const payment = {
+      id,
+      amount: input.amount,
+      currency: input.currency,
+      customer: input.customer,
+      status: 'succeeded',
+      created: new Date().toISOString(),
+    };
+    await ctx.ledger.record({
+      kind: 'payment',
+      id,
+      key: ctx.key,
+      principal: ctx.principal,
+      amount: input.amount,
+      resource: payment,
+    });
+    return json(201, payment, { location: `${ctx.prefix}/payments/${id}` });
+  },
+};
+
+export const createRefund: Operation<RefundInput> = {
+  route: 'POST /refunds',
+  kind: 'refund',
+  validate(body) {
+    if (!isRecord(body)) return { ok: false, detail: 'body must be a JSON object' };
+    const { payment, amount } = body;
+    if (typeof payment !== 'string' || payment === '') {
+      return { ok: false, detail: 'payment must be a non-empty string' };
+    }
+    if (!isPositiveInteger(amount)) return { ok: false, detail: 'amount must be a positive integer' };
+    return { ok: true, value: { payment, amount } };
+  },
+  async execute(input, ctx) {
+    const id = nextId('refund');
+    const refund = { id, payment: input.payment, amount: input.amount, status: 'succeeded' };
+    await ctx.ledger.record({
+      kind: 'refund',
+      id,
+      key: ctx.key,
+      principal: ctx.principal,
+      amount: input.amount,
+      resource: refund,
+    });
+    return json(201, refund);
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * Each flaw as a one-decision change to the correct policy. Keeping them as overrides (rather than
+ * copies of the layer) makes "differs from correct in exactly one way" visible at a glance.
+ */
+import { canonicalJson, CORRECT_POLICY, sha256, type LayerPolicy } from './idempotency.js';
+import type { DemoVariant, FlawId } from './flaws.js';
+
+export const TRUNCATED_KEY_LENGTH = 64;
+
+export interface PolicyOptions {
+  readonly raceWindow: number | 'one-tick';
+}
+
+function flawOverride(flaw: FlawId, opts: PolicyOptions): Partial<LayerPolicy> {
+  switch (flaw) {
+    case 'race':
+      return { reservation: { kind: 'check-then-act', window: opts.raceWindow } };
+    case 'ignore-key':
+      return { honourKeys: false };
+    case 'key-optional':
+      return { keyRequired: false };
+    case 'no-fingerprint':
+      return { fingerprint: () => 'any' };
+    case 'amount-only-fingerprint':
+      return {
+        fingerprint: ({ body }) =>
+          sha256(canonicalJson(typeof body === 'object' && body !== null && 'amount' in body ? body.amount : null)),
+      };
+    case 'byte-exact-fingerprint':
+      return { fingerprint: ({ method, target, raw }) => sha256(`${method} ${target}\n`, raw) };
+    case 'endpoint-blind':
+      return { scopeByRoute: false };
+    case 'no-principal-scope':
+      return { scopeByPrincipal: false };
+    case 'error-stored':
+      return { storeRejections: true };
+    case 'key-truncation':
+      return { storedKey: (key) => key.slice(0, TRUNCATED_KEY_LENGTH) };
+    case 'case-fold':
+      return { storedKey: (key) => key.toLowerCase() };
+    case 'replay-divergent':
+      return { replay: 'divergent' };
+    case 'dedupe-by-body':
+      return { dedupeByBody: true };
+    case 'in-flight-executed':
+      return { inFlight: 'execute' };
+  }
+}
+
+/** The policy serving a variant's prefix: flawed only when that flaw is switched on. */
+export function policyFor(variant: DemoVariant, flaws: ReadonlySet<FlawId>, opts: PolicyOptions): LayerPolicy {
+  if (variant === 'correct' || !flaws.has(variant)) return CORRECT_POLICY;
+  return { ...CORRECT_POLICY, ...flawOverride(variant, opts) };
+}

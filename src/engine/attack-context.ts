@@ -1,0 +1,199 @@
+/**
+ * Builds the context an attack runs in: request construction from the endpoint template,
+ * sending through the shared engine, side-effect counting through the endpoint's observers,
+ * and the collection of findings and outcome.
+ */
+import type { Attack, AttackContext, FindingReport, RequestOverrides, SideEffects } from '../attacks/types.js';
+import { ObserverError } from '../errors/errors.js';
+import { toCurlLines } from '../findings/curl.js';
+import { fingerprintOf, type Finding } from '../findings/finding.js';
+import type { BurstResult, HttpEngine } from '../http/engine.js';
+import type { Exchange } from '../http/exchange.js';
+import { deleteHeader, getHeader, mergeHeaders } from '../http/headers.js';
+import type { RequestSpec } from '../http/request-spec.js';
+import type { EffectCount, ObserverInstance } from '../observers/types.js';
+import { renderTemplate } from '../scenario/template.js';
+import type { ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+import type { BurstStat } from './result.js';
+import type { Rng } from './rng.js';
+
+export const DEFAULT_PRINCIPAL = 'default';
+
+export interface AttackOutcome {
+  kind: 'ran' | 'skipped' | 'inconclusive';
+  reason?: string;
+}
+
+export interface ContextDeps {
+  scenario: ResolvedScenario;
+  endpoint: ResolvedEndpoint;
+  attack: Attack;
+  options: unknown;
+  rng: Rng;
+  seed: number;
+  engine: HttpEngine;
+  observers: readonly ObserverInstance[];
+  signal: AbortSignal;
+  reproCommand: string;
+  onFinding: (f: Finding) => void;
+}
+
+export class AttackRun {
+  readonly exchanges: Exchange[] = [];
+  readonly bursts: BurstStat[] = [];
+  readonly notes: string[] = [];
+  readonly findings: Finding[] = [];
+  outcome: AttackOutcome = { kind: 'ran' };
+  readonly ctx: AttackContext<unknown>;
+  readonly #d: ContextDeps;
+
+  constructor(d: ContextDeps) {
+    this.#d = d;
+    const { scenario, endpoint, rng } = d;
+    const exchanges = this.exchanges;
+    const attackId = d.attack.meta.id;
+    const exCtx = { attack: attackId, endpoint: endpoint.name };
+
+    this.ctx = {
+      options: d.options,
+      scenario,
+      endpoint,
+      contract: scenario.contract,
+      rng,
+      signal: d.signal,
+      newKey: () => renderTemplate(endpoint.key, { uuid: () => rng.uuid() }),
+      request: (o) => this.#request(o),
+      send: async (spec) => {
+        const ex = await d.engine.send(spec, exCtx);
+        exchanges.push(ex);
+        return ex;
+      },
+      burst: async (specs) => {
+        const b: BurstResult = await d.engine.burst(specs, exCtx);
+        exchanges.push(...b.exchanges);
+        this.bursts.push({
+          id: b.id,
+          size: specs.length,
+          releaseSpreadMs: b.releaseSpreadMs,
+          arrivalSpreadMs: b.arrivalSpreadMs,
+        });
+        return b;
+      },
+      sideEffects: (key) => this.#sideEffects(key),
+      sleep: (ms) => sleep(ms, d.signal),
+      report: (f) => this.#report(f),
+      skip: (reason) => {
+        this.outcome = { kind: 'skipped', reason };
+      },
+      inconclusive: (reason) => {
+        this.outcome = { kind: 'inconclusive', reason };
+      },
+      note: (text) => {
+        this.notes.push(text);
+      },
+    };
+  }
+
+  #request(o: RequestOverrides): RequestSpec {
+    const { scenario, endpoint } = this.#d;
+    const principalName = o.principal ?? DEFAULT_PRINCIPAL;
+    const principal = scenario.target.principals.find((p) => p.name === principalName);
+    const key = o.key;
+    const vars = { key: key ?? '', uuid: () => this.#d.rng.uuid(), principal: principalName };
+    const path = renderTemplate(o.path ?? endpoint.request.path, vars, encodeURIComponent);
+    const headers = mergeHeaders(scenario.target.headers, principal?.headers, endpoint.request.headers, o.headers);
+    for (const [k, v] of Object.entries(headers)) headers[k] = renderTemplate(v, vars);
+    const keyHeader = scenario.contract.keyHeader;
+    if (key === undefined) deleteHeader(headers, keyHeader);
+    else if (o.headers === undefined || getHeader(o.headers, keyHeader) === undefined) {
+      deleteHeader(headers, keyHeader);
+      headers[keyHeader] = key;
+    }
+    const body = o.rawBody ?? ('body' in o ? jsonText(o.body) : jsonText(endpoint.request.body));
+    if (body !== undefined && getHeader(headers, 'content-type') === undefined)
+      headers['content-type'] = 'application/json';
+    const spec: RequestSpec = {
+      method: o.method ?? endpoint.request.method,
+      url: `${scenario.target.baseUrl}${path}`,
+      headers,
+      body,
+      label: o.label,
+      key,
+      principal: principalName,
+    };
+    if (o.timeoutMs !== undefined) spec.timeoutMs = o.timeoutMs;
+    return spec;
+  }
+
+  async #sideEffects(key: string): Promise<SideEffects> {
+    const { observers, endpoint } = this.#d;
+    if (observers.length === 0) {
+      throw new ObserverError(
+        '(none)',
+        `endpoint ${endpoint.name} declares no observer, so side effects cannot be counted`,
+        'Add `observe: [ { responseId: $.id } ]` or an http/sql observer to the endpoint.',
+      );
+    }
+    const exchanges = this.exchanges.filter((e) => e.key === key);
+    const counts: EffectCount[] = [];
+    for (const o of observers) {
+      const c = await o.count(key, { exchanges });
+      this.exchanges.push(...c.evidence);
+      counts.push(c);
+    }
+    const observed = Math.max(...counts.map((c) => c.count));
+    const least = Math.min(...counts.map((c) => c.count));
+    return {
+      observed,
+      least,
+      verdict: (expected, basis = 'most') => ({ expected, observed: basis === 'most' ? observed : least, counts }),
+    };
+  }
+
+  #report(f: FindingReport): void {
+    const { attack, endpoint, scenario, seed } = this.#d;
+    const kindMeta = attack.meta.findings[f.kind];
+    if (!kindMeta) throw new Error(`attack ${attack.meta.id} reported undeclared finding kind '${f.kind}'`);
+    const evidence = [...f.exchanges, ...(f.sideEffects?.counts.flatMap((c) => c.evidence) ?? [])];
+    const finding: Finding = {
+      attack: attack.meta.id,
+      endpoint: endpoint.name,
+      kind: f.kind,
+      severity: f.severity ?? kindMeta.severity,
+      title: kindMeta.title,
+      message: f.message,
+      fingerprint: fingerprintOf(scenario.name, endpoint.name, attack.meta.id, f.kind, f.discriminator),
+      expected: f.expected,
+      observed: f.observed,
+      sideEffects: f.sideEffects,
+      exchanges: evidence,
+      remediation: kindMeta.remediation,
+      references: kindMeta.references,
+      reproduce: {
+        seed,
+        command: this.#d.reproCommand,
+        curl: toCurlLines(evidence),
+        timingDependent: attack.meta.timingDependent,
+      },
+    };
+    this.findings.push(finding);
+    this.#d.onFinding(finding);
+  }
+}
+
+function jsonText(body: unknown): string | undefined {
+  return body === undefined ? undefined : JSON.stringify(body);
+}
+
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,12 @@
+/** What the engine tells reporters while it runs (the ndjson event stream, live progress). */
+import type { Finding } from '../findings/finding.js';
+import type { Exchange } from '../http/exchange.js';
+import type { AttackResult } from './result.js';
+
+export type RunEvent =
+  | { type: 'run-start'; at: string; scenario: string; seed: number; attacks: number }
+  | { type: 'attack-start'; attack: string; endpoint: string }
+  | { type: 'exchange'; exchange: Exchange }
+  | { type: 'finding'; finding: Finding }
+  | { type: 'attack-end'; result: AttackResult }
+  | { type: 'run-end'; status: string; findings: number; requests: number };

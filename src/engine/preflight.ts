@@ -1,0 +1,36 @@
+/**
+ * Before any attack, check that every origin accepts a TCP connection. This sends no HTTP
+ * request (nothing to clean up on the target) and turns "every attack timed out" into one
+ * clear error naming the URL.
+ */
+import net from 'node:net';
+import { TargetUnreachableError } from '../errors/errors.js';
+import { classifyTransportError } from '../http/transport-errors.js';
+
+export async function assertReachable(urls: readonly string[], timeoutMs: number): Promise<void> {
+  for (const url of new Set(urls)) {
+    const u = new URL(url);
+    const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const reason = await new Promise<string | undefined>((resolve) => {
+      const socket = net.connect({ host, port });
+      const timer = setTimeout(
+        () => {
+          socket.destroy();
+          resolve(`no TCP connection within ${Math.min(timeoutMs, 5000)} ms`);
+        },
+        Math.min(timeoutMs, 5000),
+      );
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(undefined);
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        resolve(classifyTransportError(err).message);
+      });
+    });
+    if (reason !== undefined) throw new TargetUnreachableError(url, reason);
+  }
+}

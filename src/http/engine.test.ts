@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { httpServer, tcpServer, type TestServer } from '../../test/helpers/servers.js';
+import { RequestBudgetError } from '../errors/errors.js';
+import { HttpEngine } from './engine.js';
+import type { Exchange } from './exchange.js';
+import { createRedactor } from './redact.js';
+import type { RequestSpec } from './request-spec.js';
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+function engine(over: Partial<ConstructorParameters<typeof HttpEngine>[0]> = {}): {
+  e: HttpEngine;
+  recorded: Exchange[];
+} {
+  const recorded: Exchange[] = [];
+  const e = new HttpEngine({
+    timeoutMs: 2000,
+    bodyCap: 1024,
+    maxRequests: 100,
+    rate: undefined,
+    redactor: createRedactor({
+      secretHeaders: ['Authorization'],
+      keyHeader: 'Idempotency-Key',
+      secretValues: ['hunter2-secret'],
+    }),
+    now: () => performance.now(),
+    onExchange: (ex) => recorded.push(ex),
+    ...over,
+  });
+  return { e, recorded };
+}
+
+function spec(url: string, over: Partial<RequestSpec> = {}): RequestSpec {
+  return {
+    method: 'POST',
+    url,
+    headers: { Authorization: 'Bearer hunter2-secret', 'Idempotency-Key': 'k1', 'content-type': 'application/json' },
+    body: '{"a":1}',
+    label: 'r',
+    key: 'k1',
+    principal: 'default',
+    ...over,
+  };
+}
+const ctx = { attack: 'test', endpoint: 'ep' };
+
+describe('HttpEngine.send', () => {
+  it('records status, headers, body, monotonic timings, and redacts secrets', async () => {
+    const s = await httpServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        res.writeHead(201, { 'content-type': 'application/json', 'set-cookie': 'sid=1' });
+        res.end(JSON.stringify({ echo: body, auth: req.headers.authorization }));
+      });
+    });
+    servers.push(s);
+    const { e, recorded } = engine({
+      redactor: createRedactor({
+        secretHeaders: ['Authorization', 'Set-Cookie'],
+        keyHeader: 'Idempotency-Key',
+        secretValues: ['hunter2-secret'],
+      }),
+    });
+    const ex = await e.send(spec(`${s.url}/p`), ctx);
+    await e.close();
+    expect(ex.response?.status).toBe(201);
+    expect(ex.request.headers['Authorization']).toBe('[REDACTED]');
+    expect(ex.request.headers['Idempotency-Key']).toBe('k1');
+    expect(ex.response?.headers['set-cookie']).toBe('[REDACTED]');
+    expect(ex.response?.body).not.toContain('hunter2-secret');
+    expect(JSON.parse(ex.response?.body ?? '{}')).toMatchObject({ echo: '{"a":1}' });
+    const t = ex.timings;
+    expect(t.queued).toBeLessThanOrEqual(t.sent ?? -1);
+    expect(t.sent).toBeLessThanOrEqual(t.headers ?? -1);
+    expect(t.headers).toBeLessThanOrEqual(t.done ?? -1);
+    expect(recorded).toEqual([ex]);
+  });
+
+  it('caps the body excerpt and stops reading a huge body', async () => {
+    const s = await httpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < 200 && res.write(chunk)) sent++;
+        if (sent < 200) res.once('drain', pump);
+        else res.end();
+      };
+      pump();
+    });
+    servers.push(s);
+    const { e } = engine();
+    const ex = await e.send(spec(s.url), ctx);
+    await e.close();
+    expect(ex.response?.truncated).toBe(true);
+    expect(ex.response?.body.length).toBe(1024);
+    expect(ex.error).toBeUndefined();
+  });
+
+  it('gives up on a target that never answers, within the request timeout', async () => {
+    const s = await tcpServer(() => undefined);
+    servers.push(s);
+    const { e } = engine({ timeoutMs: 300 });
+    const t0 = performance.now();
+    const ex = await e.send(spec(s.url), ctx);
+    await e.close();
+    expect(ex.error?.code).toBe('timeout');
+    expect(ex.response).toBeUndefined();
+    expect(performance.now() - t0).toBeLessThan(3000);
+  });
+
+  it('classifies malformed HTTP as a protocol error', async () => {
+    const s = await tcpServer((sock) => sock.end('NOT HTTP AT ALL\r\n\r\n'));
+    servers.push(s);
+    const { e } = engine();
+    const ex = await e.send(spec(s.url), ctx);
+    await e.close();
+    expect(['protocol', 'closed']).toContain(ex.error?.code);
+  });
+
+  it('enforces the request budget before sending', async () => {
+    const s = await httpServer((_q, res) => res.end('ok'));
+    servers.push(s);
+    const { e, recorded } = engine({ maxRequests: 2 });
+    await e.send(spec(s.url), ctx);
+    await e.send(spec(s.url), ctx);
+    await expect(e.send(spec(s.url), ctx)).rejects.toBeInstanceOf(RequestBudgetError);
+    await expect(e.burst([spec(s.url)], ctx)).rejects.toBeInstanceOf(RequestBudgetError);
+    await e.close();
+    expect(recorded).toHaveLength(2);
+  });
+});
+
+describe('HttpEngine.burst', () => {
+  it('uses one connection per request and delivers all of them together', async () => {
+    const remotePorts = new Set<number>();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const s = await httpServer((req, res) => {
+      remotePorts.add(req.socket.remotePort ?? 0);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        res.end('{}');
+      }, 50);
+    });
+    servers.push(s);
+    const { e } = engine();
+    const n = 12;
+    const b = await e.burst(
+      Array.from({ length: n }, (_, i) => spec(s.url, { label: `b${i}` })),
+      ctx,
+    );
+    await e.close();
+    expect(b.exchanges).toHaveLength(n);
+    expect(b.exchanges.every((x) => x.response?.status === 200 && x.burst === b.id)).toBe(true);
+    expect(remotePorts.size).toBe(n);
+    expect(maxInFlight).toBe(n);
+    expect(b.releaseSpreadMs).toBeTypeOf('number');
+  });
+
+  it('records a failed connection as an exchange error, not a crash', async () => {
+    const { e } = engine();
+    const b = await e.burst([spec('http://127.0.0.1:1/')], ctx);
+    await e.close();
+    expect(b.exchanges[0]?.error?.code).toBe('connect-refused');
+  });
+});

@@ -1,0 +1,293 @@
+/**
+ * The HTTP engine: every request idem-audit sends goes through here, so this is where the
+ * global bounds live (request budget, per-request deadline, body cap, rate, interruption) and
+ * where every exchange is recorded, redacted, and handed to the event stream.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { Client, Pool, type Dispatcher } from 'undici';
+import { InterruptedError, RequestBudgetError } from '../errors/errors.js';
+import { capture, type CaptureResult } from './capture.js';
+import type { Exchange } from './exchange.js';
+import type { Redactor } from './redact.js';
+import type { RequestSpec } from './request-spec.js';
+import { classifyTransportError } from './transport-errors.js';
+
+/** Header through which a target may report when each request arrived (the demo target does). */
+export const ARRIVAL_HEADER = 'x-demo-arrival-ns';
+
+export interface EngineOptions {
+  timeoutMs: number;
+  bodyCap: number;
+  maxRequests: number;
+  /** Requests per second for `send` (bursts are never throttled: that would defeat them). */
+  rate: number | undefined;
+  redactor: Redactor;
+  /** Milliseconds on the run's monotonic clock. */
+  now: () => number;
+  onExchange: (ex: Exchange) => void;
+  signal?: AbortSignal;
+}
+
+export interface ExchangeContext {
+  attack: string;
+  endpoint: string;
+}
+
+export interface BurstResult {
+  id: number;
+  exchanges: Exchange[];
+  /** Spread of the moments each request's last byte left the client (ms). */
+  releaseSpreadMs: number | undefined;
+  /** Spread of the target-reported arrival times (ms), when the target reports them. */
+  arrivalSpreadMs: number | undefined;
+}
+
+export class HttpEngine {
+  readonly #o: EngineOptions;
+  readonly #pools = new Map<string, Pool>();
+  #nextId = 1;
+  #nextBurst = 1;
+  #sent = 0;
+  #nextSlot = 0;
+
+  constructor(opts: EngineOptions) {
+    this.#o = opts;
+  }
+
+  /** Requests sent so far (counted when they are dispatched). */
+  get requestsSent(): number {
+    return this.#sent;
+  }
+
+  async send(spec: RequestSpec, ctx: ExchangeContext): Promise<Exchange> {
+    this.#reserve(1);
+    await this.#throttle();
+    const origin = new URL(spec.url).origin;
+    return this.#dispatch(this.#pool(origin), spec, ctx, undefined);
+  }
+
+  /**
+   * Barrier burst: one fresh connection per request, all connected first, then every request
+   * dispatched in the same tick. Separate connections matter: a pipelined connection would
+   * serialise the requests and hide the race we are looking for.
+   */
+  async burst(specs: readonly RequestSpec[], ctx: ExchangeContext): Promise<BurstResult> {
+    this.#reserve(specs.length);
+    const burstId = this.#nextBurst++;
+    const sockets = await Promise.all(specs.map((s) => this.#preconnect(s.url, s.timeoutMs ?? this.#o.timeoutMs)));
+    const clients: Client[] = [];
+    try {
+      const pending = specs.map((spec, i) => {
+        const pre = sockets[i];
+        if (!pre || pre.error) {
+          return Promise.resolve(
+            this.#failed(spec, ctx, burstId, pre?.error ?? classifyTransportError(new Error('no socket'))),
+          );
+        }
+        const socket = pre.socket;
+        const client = new Client(new URL(spec.url).origin, {
+          pipelining: 1,
+          // undici hangs when the connector answers synchronously; one tick later it is fine.
+          connect: (_opts, cb) => {
+            process.nextTick(() => cb(null, socket));
+          },
+          headersTimeout: spec.timeoutMs ?? this.#o.timeoutMs,
+          bodyTimeout: spec.timeoutMs ?? this.#o.timeoutMs,
+        });
+        clients.push(client);
+        return this.#dispatch(client, spec, ctx, burstId);
+      });
+      const exchanges = await Promise.all(pending);
+      return { id: burstId, exchanges, ...burstSpreads(exchanges) };
+    } finally {
+      await Promise.all(clients.map((c) => c.destroy().catch(() => undefined)));
+      for (const s of sockets) if (s && !s.error) s.socket.destroy();
+    }
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
+  }
+
+  #reserve(n: number): void {
+    if (this.#o.signal?.aborted) throw new InterruptedError();
+    if (this.#sent + n > this.#o.maxRequests) throw new RequestBudgetError(this.#o.maxRequests);
+    this.#sent += n;
+  }
+
+  async #throttle(): Promise<void> {
+    const rate = this.#o.rate;
+    if (rate === undefined) return;
+    const now = this.#o.now();
+    const slot = Math.max(now, this.#nextSlot);
+    this.#nextSlot = slot + 1000 / rate;
+    if (slot > now) await new Promise((r) => setTimeout(r, slot - now));
+    if (this.#o.signal?.aborted) throw new InterruptedError();
+  }
+
+  #pool(origin: string): Pool {
+    let pool = this.#pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: 64,
+        pipelining: 1,
+        headersTimeout: this.#o.timeoutMs,
+        bodyTimeout: this.#o.timeoutMs,
+        connectTimeout: Math.min(this.#o.timeoutMs, 10_000),
+        keepAliveTimeout: 4_000,
+      });
+      this.#pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  #preconnect(
+    url: string,
+    timeoutMs: number,
+  ): Promise<
+    { socket: net.Socket; error?: undefined } | { socket?: undefined; error: ReturnType<typeof classifyTransportError> }
+  > {
+    const u = new URL(url);
+    const https = u.protocol === 'https:';
+    const port = Number(u.port || (https ? 443 : 80));
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    return new Promise((resolve) => {
+      const socket = https
+        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] })
+        : net.connect({ host, port });
+      socket.setNoDelay(true);
+      const timer = setTimeout(
+        () => {
+          socket.destroy();
+          resolve({
+            error: classifyTransportError(
+              Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
+            ),
+          });
+        },
+        Math.min(timeoutMs, 10_000),
+      );
+      socket.once(https ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
+        resolve({ socket });
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        resolve({ error: classifyTransportError(err) });
+      });
+    });
+  }
+
+  async #dispatch(
+    dispatcher: Dispatcher,
+    spec: RequestSpec,
+    ctx: ExchangeContext,
+    burst: number | undefined,
+  ): Promise<Exchange> {
+    const queued = this.#o.now();
+    const u = new URL(spec.url);
+    const result = await capture(
+      dispatcher,
+      {
+        origin: u.origin,
+        path: `${u.pathname}${u.search}`,
+        method: spec.method,
+        headers: { ...spec.headers },
+        body: spec.body ?? null,
+      },
+      {
+        bodyCap: this.#o.bodyCap,
+        timeoutMs: spec.timeoutMs ?? this.#o.timeoutMs,
+        now: this.#o.now,
+        signal: this.#o.signal,
+      },
+    );
+    return this.#record(spec, ctx, burst, queued, result);
+  }
+
+  #failed(
+    spec: RequestSpec,
+    ctx: ExchangeContext,
+    burst: number,
+    error: ReturnType<typeof classifyTransportError>,
+  ): Exchange {
+    const t = this.#o.now();
+    return this.#record(spec, ctx, burst, t, {
+      headers: {},
+      body: Buffer.alloc(0),
+      bytes: 0,
+      truncated: false,
+      error,
+      doneAt: t,
+    });
+  }
+
+  #record(
+    spec: RequestSpec,
+    ctx: ExchangeContext,
+    burst: number | undefined,
+    queued: number,
+    r: CaptureResult,
+  ): Exchange {
+    const red = this.#o.redactor;
+    const ex: Exchange = {
+      id: this.#nextId++,
+      label: spec.label,
+      attack: ctx.attack,
+      endpoint: ctx.endpoint,
+      key: spec.key,
+      principal: spec.principal,
+      request: {
+        method: spec.method,
+        url: red.text(spec.url),
+        headers: red.headers(spec.headers),
+        body: spec.body === undefined ? undefined : red.text(spec.body.slice(0, this.#o.bodyCap)),
+      },
+      timings: { queued, done: r.doneAt },
+    };
+    if (burst !== undefined) ex.burst = burst;
+    if (r.sentAt !== undefined) ex.timings.sent = r.sentAt;
+    if (r.headersAt !== undefined) ex.timings.headers = r.headersAt;
+    if (r.status !== undefined) {
+      ex.response = {
+        status: r.status,
+        headers: red.headers(r.headers),
+        body: red.text(r.body.toString('utf8')),
+        bytes: r.bytes,
+        truncated: r.truncated,
+      };
+      const arrival = r.headers[ARRIVAL_HEADER];
+      if (arrival !== undefined && /^\d{1,20}$/.test(arrival)) ex.serverArrivalNs = arrival;
+    }
+    if (r.error) ex.error = r.error;
+    this.#o.onExchange(ex);
+    return ex;
+  }
+}
+
+function spread(values: readonly number[]): number | undefined {
+  if (values.length < 2) return undefined;
+  return Math.max(...values) - Math.min(...values);
+}
+
+export function burstSpreads(exchanges: readonly Exchange[]): {
+  releaseSpreadMs: number | undefined;
+  arrivalSpreadMs: number | undefined;
+} {
+  const sent = exchanges.flatMap((e) => (e.timings.sent === undefined ? [] : [e.timings.sent]));
+  const arrivals = exchanges.flatMap((e) => (e.serverArrivalNs === undefined ? [] : [BigInt(e.serverArrivalNs)]));
+  let arrivalSpreadMs: number | undefined;
+  if (arrivals.length >= 2) {
+    let min = arrivals[0] as bigint;
+    let max = min;
+    for (const a of arrivals) {
+      if (a < min) min = a;
+      if (a > max) max = a;
+    }
+    arrivalSpreadMs = Number(max - min) / 1e6;
+  }
+  return { releaseSpreadMs: spread(sent), arrivalSpreadMs };
+}

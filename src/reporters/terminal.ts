@@ -1,0 +1,138 @@
+/**
+ * The terminal report: a table per endpoint, then every finding with its evidence and the
+ * command that reproduces it. Colour only on a TTY and never with NO_COLOR.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import type { AttackStatus, AuditResult } from '../engine/result.js';
+import type { Finding } from '../findings/finding.js';
+import { SEVERITIES, type Severity } from '../findings/severity.js';
+import type { Reporter } from './types.js';
+
+function severityStyle(c: ChalkInstance, s: Severity): (t: string) => string {
+  switch (s) {
+    case 'critical':
+      return (t) => c.bgRed.white.bold(t);
+    case 'high':
+      return (t) => c.red.bold(t);
+    case 'medium':
+      return (t) => c.yellow(t);
+    case 'low':
+      return (t) => c.cyan(t);
+    case 'info':
+      return (t) => c.gray(t);
+  }
+}
+
+function statusStyle(c: ChalkInstance, s: AttackStatus): string {
+  switch (s) {
+    case 'passed':
+      return c.green('passed');
+    case 'failed':
+      return c.red.bold('FAILED');
+    case 'skipped':
+      return c.gray('skipped');
+    case 'inconclusive':
+      return c.yellow('inconclusive');
+    case 'error':
+      return c.magenta('error');
+  }
+}
+
+function findingBlock(c: ChalkInstance, f: Finding): string {
+  const lines = [
+    `${severityStyle(c, f.severity)(` ${f.severity.toUpperCase()} `)} ${c.bold(f.kind)}  ${f.endpoint} › ${f.attack}  ${c.gray(f.fingerprint)}`,
+    `  ${f.title}: ${f.message}`,
+    `  expected: ${f.expected}   observed: ${f.observed}`,
+  ];
+  if (f.sideEffects)
+    for (const cnt of f.sideEffects.counts) lines.push(c.gray(`  side effects [${cnt.observer}]: ${cnt.detail}`));
+  lines.push(`  fix: ${f.remediation}`);
+  lines.push(
+    `  reproduce: ${c.cyan(f.reproduce.command)}${f.reproduce.timingDependent ? c.gray('  (timing-dependent: one run may pass although the flaw is real)') : ''}`,
+  );
+  const [curl, ...more] = f.reproduce.curl;
+  if (curl !== undefined) {
+    const shown = curl.length > 300 ? `${curl.slice(0, 300)}…` : curl;
+    lines.push(c.gray(`  curl: ${shown}${more.length > 0 ? ` (+${more.length} more in report.json)` : ''}`));
+  }
+  return lines.join('\n');
+}
+
+export function renderTerminal(
+  result: AuditResult,
+  color: boolean,
+  reportDir: string | undefined,
+  exitCode: number,
+): string {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  const out: string[] = [];
+  out.push(
+    `${c.bold('idem-audit')} · ${result.scenario.name} · ${result.target.baseUrl} · seed ${result.seed} · ${result.requests} requests in ${(result.durationMs / 1000).toFixed(1)}s`,
+  );
+  const endpoints = [...new Set(result.attacks.map((a) => a.endpoint))];
+  for (const ep of endpoints) {
+    const table = new Table({
+      head: ['attack', 'result', 'findings', 'requests', 'time', 'note'],
+      style: { head: color ? ['bold'] : [], border: color ? ['gray'] : [] },
+      wordWrap: true,
+      colWidths: [22, 14, 10, 10, 8, 52],
+    });
+    for (const a of result.attacks.filter((x) => x.endpoint === ep)) {
+      const note = [a.reason, ...a.notes].filter((x) => x !== undefined).join('; ');
+      table.push([
+        a.attack,
+        statusStyle(c, a.status),
+        String(a.findings),
+        String(a.requests),
+        `${a.durationMs}ms`,
+        note,
+      ]);
+    }
+    out.push('', c.bold(`endpoint ${ep}`), table.toString());
+  }
+  if (result.findings.length > 0) {
+    out.push('', c.bold(`FINDINGS (${result.findings.length})`));
+    const sorted = [...result.findings].sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity));
+    for (const f of sorted) out.push('', findingBlock(c, f));
+  }
+  const sev = SEVERITIES.filter((s) => result.summary.findings[s] > 0)
+    .reverse()
+    .map((s) => `${result.summary.findings[s]} ${s}`)
+    .join(', ');
+  const at = result.summary.attacks;
+  out.push(
+    '',
+    `${c.bold('Summary:')} ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${sev ? ` (${sev})` : ''} · ${result.attacks.length} attacks: ${at.passed} passed, ${at.failed} failed, ${at.skipped} skipped, ${at.inconclusive + at.error} not audited · status ${result.status}`,
+  );
+  for (const e of result.errors) out.push(c.magenta(`error ${e.code}: ${e.message}`));
+  if (reportDir) out.push(`Reports: ${reportDir}`);
+  out.push(exitLine(c, result, exitCode));
+  return `${out.join('\n')}\n`;
+}
+
+function exitLine(c: ChalkInstance, result: AuditResult, code: number): string {
+  switch (code) {
+    case 0:
+      return c.green(`exit 0: no finding at or above ${result.failOn}`);
+    case 1:
+      return c.red(`exit 1: findings at or above ${result.failOn}`);
+    case 3:
+      return c.magenta('exit 3: part of the audit could not be carried out (see "not audited" above)');
+    case 130:
+      return c.yellow('exit 130: interrupted; the report is partial');
+    default:
+      return `exit ${code}`;
+  }
+}
+
+export const terminalReporter: Reporter = {
+  meta: {
+    id: 'terminal',
+    description: 'Tables per endpoint and every finding with its reproduction.',
+    destination: 'stdout',
+  },
+  render(result, ctx) {
+    return renderTerminal(result, ctx.color, ctx.reportDir, ctx.exitCode);
+  },
+};

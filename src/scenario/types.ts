@@ -1,0 +1,110 @@
+/**
+ * The resolved scenario: what `config/` produces and everything else consumes. Durations are
+ * milliseconds, profiles are applied, environment variables are interpolated, defaults filled.
+ */
+import type { Severity } from '../findings/severity.js';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export type ContractProfileName = 'ietf' | 'stripe' | 'lenient';
+
+export interface Contract {
+  profile: ContractProfileName;
+  /** Header that carries the key, as written in the scenario (matching is case-insensitive). */
+  keyHeader: string;
+  keyRequired: boolean;
+  /** How long the target promises to remember a key. */
+  ttlMs: number;
+  /** Acceptable statuses for a request without a key when `keyRequired`. */
+  onMissingKey: readonly number[];
+  /** Acceptable statuses when a key is reused with a different request. */
+  onMismatch: readonly number[];
+  /** Acceptable statuses for a duplicate that arrives while the original is still running. */
+  onInFlight: readonly number[];
+  /** Whether an in-flight duplicate may instead block and then receive the replay. */
+  inFlightMayWait: boolean;
+  /** A 5xx after execution began is replayed (true, Stripe) or the key is released for a retry (false). */
+  errorsReplayed: boolean;
+  /** Header the target sets on replayed responses, if it promises one. */
+  replayHeader: string | undefined;
+}
+
+export interface RequestTemplate {
+  method: string;
+  /** Path plus optional query, may contain `{{key}}` and other template variables. */
+  path: string;
+  headers: Readonly<Record<string, string>>;
+  /** JSON body (serialised by the engine) or undefined for bodiless requests. */
+  body: JsonValue | undefined;
+}
+
+/** A field that payload fuzzing may change, with the kind of value to generate. */
+export type VaryKind = 'integer' | 'number' | 'string' | 'boolean';
+
+export interface ObserverSpec {
+  /** Observer id from the observer registry, e.g. `responseId`, `http`. */
+  id: string;
+  /** Options as validated by that observer's schema. */
+  options: unknown;
+  /** Where it was declared, for error messages: `endpoints.x.observe[0]`. */
+  path: string;
+}
+
+export interface AttackSpec {
+  id: string;
+  /** Options as validated (and defaulted) by that attack's schema. */
+  options: unknown;
+}
+
+export interface ResolvedEndpoint {
+  name: string;
+  request: RequestTemplate;
+  /** Template for the idempotency key, e.g. `{{uuid}}`. */
+  key: string;
+  vary: Readonly<Record<string, VaryKind>>;
+  observe: readonly ObserverSpec[];
+  /** Attacks to run, in catalogue order; the default suite when the scenario names none. */
+  attacks: readonly AttackSpec[];
+}
+
+export interface Principal {
+  name: string;
+  headers: Readonly<Record<string, string>>;
+}
+
+export interface ResolvedTarget {
+  baseUrl: string;
+  /** Individual instances behind the load balancer; empty when not declared. */
+  nodes: readonly string[];
+  headers: Readonly<Record<string, string>>;
+  principals: readonly Principal[];
+  timeoutMs: number;
+}
+
+export interface Settings {
+  seed: number | undefined;
+  failOn: Severity;
+  maxRequests: number;
+  /** Requests per second outside bursts; undefined means unthrottled. */
+  rate: number | undefined;
+  /** Bytes of each body kept in reports. */
+  bodyCap: number;
+  /** Header names (case-insensitive) whose values are redacted everywhere. */
+  secretHeaders: readonly string[];
+}
+
+export interface ResolvedScenario {
+  /** Absolute path of the file it came from. */
+  file: string;
+  version: 1;
+  name: string;
+  target: ResolvedTarget;
+  contract: Contract;
+  endpoints: readonly ResolvedEndpoint[];
+  settings: Settings;
+  /**
+   * Values that came from environment variables inside headers or connection strings:
+   * redacted wherever they appear, even in places no header rule covers.
+   */
+  secretValues: readonly string[];
+}

@@ -1,0 +1,144 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from './helpers/cli.js';
+import { closedPort } from './helpers/servers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'idem-audit-cli-'));
+afterAll(() => undefined);
+
+function file(name: string, text: string): string {
+  const p = join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('idem-audit demo', () => {
+  it('finds the demo flaws, writes report.json and events.ndjson, and exits 1', async () => {
+    const out = join(tmp, 'demo-all');
+    const r = await cli(['demo', '--seed', '7', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('duplicate-write');
+    expect(r.stdout).toContain('race › concurrent-burst');
+    expect(r.stdout).toContain('--seed 7');
+    expect(r.stdout).not.toContain('demo-alice-token');
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      schemaVersion: number;
+      status: string;
+      exitCode: number;
+      findings: { attack: string; endpoint: string; severity: string; kind: string; fingerprint: string }[];
+    };
+    expect(report.schemaVersion).toBe(1);
+    expect(report.status).toBe('completed');
+    expect(report.exitCode).toBe(1);
+    const kinds = report.findings.map((f) => `${f.kind}@${f.endpoint}`);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'duplicate-write@race',
+        'duplicate-write@ignore-key',
+        'missing-key-accepted@key-optional',
+        'replay-divergent@replay-divergent',
+        'over-deduplication@dedupe-by-body',
+      ]),
+    );
+    expect(kinds.some((k) => k.endsWith('@correct'))).toBe(false);
+    const raw = readFileSync(join(out, 'report.json'), 'utf8') + readFileSync(join(out, 'events.ndjson'), 'utf8');
+    expect(raw).not.toContain('demo-alice-token');
+    const events = readFileSync(join(out, 'events.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
+    expect(events[0]?.type).toBe('run-start');
+    expect(events.at(-1)?.type).toBe('run-end');
+    expect(events.filter((e) => e.type === 'exchange').length).toBeGreaterThan(100);
+  });
+
+  it('is clean and exits 0 on the correct implementation', async () => {
+    const r = await cli(['demo', '--flaws', 'none', '--seed', '7', '--out', join(tmp, 'demo-none')]);
+    expect(r.stdout).toContain('0 findings');
+    expect(r.code).toBe(0);
+  });
+
+  it('rejects an unknown flaw and an unknown attack with exit 2', async () => {
+    expect((await cli(['demo', '--flaws', 'racy'])).code).toBe(2);
+    const r = await cli(['demo', '--only', 'concurent-burst', '--out', join(tmp, 'x')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown attack 'concurent-burst'");
+  });
+});
+
+describe('idem-audit validate', () => {
+  it('prints every problem with file:line:col and field path, exit 2, no stack trace', async () => {
+    const p = file(
+      'broken.yaml',
+      [
+        'version: 1',
+        'name: Bad Name',
+        'target:',
+        '  baseUrl: not-a-url',
+        '  timeout: 5 parsecs',
+        'endpoints:',
+        '  pay:',
+        '    request: { path: /p }',
+        '    attacks:',
+        '      concurent-burst: {}',
+        'setings: {}',
+        '',
+      ].join('\n'),
+    );
+    const r = await cli(['validate', p]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${p}:2:7  name`);
+    expect(r.stderr).toContain(`${p}:4:12  target.baseUrl`);
+    expect(r.stderr).toContain(`${p}:5:12  target.timeout`);
+    expect(r.stderr).toMatch(/:10:7 {2}endpoints\.pay\.attacks\.concurent-burst .*did you mean 'concurrent-burst'/);
+    expect(r.stderr).toMatch(/:11:1 {2}setings .*did you mean 'settings'/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('accepts the bundled demo scenario', async () => {
+    const r = await cli(['validate', 'scenarios/demo.yaml']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('names a missing environment variable', async () => {
+    const p = file(
+      'env.yaml',
+      'version: 1\nname: e\ntarget: { baseUrl: "${NOPE_URL}" }\nendpoints:\n  a: { request: { path: /x } }\n',
+    );
+    const r = await cli(['validate', p], { env: {} });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('NOPE_URL');
+  });
+});
+
+describe('idem-audit run', () => {
+  it('exits 3 naming the URL when the target is unreachable', async () => {
+    const port = await closedPort();
+    const p = file(
+      'down.yaml',
+      `version: 1\nname: down\ntarget: { baseUrl: "http://127.0.0.1:${port}" }\nendpoints:\n  a: { request: { path: /x } }\n`,
+    );
+    const r = await cli(['run', p, '--out', join(tmp, 'down')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`cannot reach http://127.0.0.1:${port}`);
+    expect(r.stderr).toContain('IDEM_TARGET_UNREACHABLE');
+  });
+
+  it('exits 2 for a missing scenario file', async () => {
+    const r = await cli(['run', join(tmp, 'nope.yaml')]);
+    expect(r.code).toBe(2);
+  });
+});
+
+describe('idem-audit schema', () => {
+  it('prints a JSON Schema that knows the attacks', async () => {
+    const r = await cli(['schema']);
+    expect(r.code).toBe(0);
+    const schema = JSON.stringify(JSON.parse(r.stdout));
+    expect(schema).toContain('concurrent-burst');
+    expect(schema).toContain('$schema');
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../src/engine/events.js';
+import { auditDemo } from './helpers/audit-demo.js';
+
+/** The requests an audit generated, in order: attack/label → key and body. Timing-free. */
+async function requests(seed: number): Promise<string[]> {
+  const seen: string[] = [];
+  const onEvent = (e: RunEvent): void => {
+    if (e.type !== 'exchange' || e.exchange.attack.startsWith('observe:')) return;
+    const x = e.exchange;
+    seen.push(
+      `${x.attack}|${x.endpoint}|${x.label}|${x.key ?? '-'}|${x.request.method} ${new URL(x.request.url).pathname}|${x.request.body ?? ''}`,
+    );
+  };
+  await auditDemo({ flaws: 'none', seed, onEvent });
+  // Requests of one burst complete in any order; the set per burst is what must match.
+  return seen.sort();
+}
+
+describe('reproducibility', () => {
+  it('sends the same requests (keys and bodies) for the same seed, and different keys for another seed', async () => {
+    const a = await requests(1234);
+    const b = await requests(1234);
+    const c = await requests(4321);
+    expect(a.length).toBeGreaterThan(50);
+    expect(b).toEqual(a);
+    expect(c).not.toEqual(a);
+  });
+
+  it('gives --only the same keys the attack got inside the full run', async () => {
+    const keysOf = async (only?: string[]): Promise<string[]> => {
+      const keys: string[] = [];
+      const o: Parameters<typeof auditDemo>[0] = {
+        flaws: 'none',
+        seed: 99,
+        endpoints: ['correct'],
+        onEvent: (e) => {
+          if (e.type === 'exchange' && e.exchange.attack === 'sequential-replay' && e.exchange.key)
+            keys.push(e.exchange.key);
+        },
+      };
+      if (only) o.only = only;
+      await auditDemo(o);
+      return keys;
+    };
+    expect(await keysOf(['sequential-replay'])).toEqual(await keysOf());
+  });
+});
