@@ -1,17 +1,33 @@
 /**
  * The programmatic API. Everything else in the package is internal.
  */
+/** Load a scenario and audit it with the built-in registries. */
+export { audit, loadScenario, type AuditApiOptions } from './api.js';
+/** The built-in attacks by id, and the ids that run when an endpoint names none. */
 export { attacks, DEFAULT_SUITE } from './attacks/index.js';
+/** The attack extension point: metadata plus `run(ctx)`. */
 export type { Attack, AttackContext, AttackMeta } from './attacks/types.js';
+/** The audit loop with explicit registries (`audit()` wraps it), the CLI's exit-code rule, and the endpoint × attack plan. */
 export { runAudit, exitCodeOf, planAudit, type AuditOptions } from './engine/run-audit.js';
+/** The result of a run: what every report is rendered from. */
 export type { AuditResult, AttackResult, AttackStatus, RunStatus } from './engine/result.js';
+/** One event of the live stream (`onEvent`, `events.ndjson`). */
 export type { RunEvent } from './engine/events.js';
+/** Error classes with stable codes (`IDEM_SCENARIO_INVALID`, `IDEM_TARGET_UNREACHABLE`, …). */
 export * from './errors/errors.js';
+/** One broken promise, with its evidence and reproduction. */
 export type { Finding } from './findings/finding.js';
+/** `info` … `critical`. */
 export type { Severity } from './findings/severity.js';
+/** One recorded (and redacted) request with its response or transport error. */
 export type { Exchange } from './http/exchange.js';
+/** The built-in side-effect observers by id. */
 export { observers } from './observers/index.js';
+/** The observer extension point. */
 export type { Observer } from './observers/types.js';
+/** The built-in reporters by id: `render(result, ctx)` to text. */
 export { reporters } from './reporters/index.js';
+/** A loaded scenario: profile applied, environment interpolated, defaults filled. */
 export type { ResolvedScenario } from './scenario/types.js';
+/** The demo payments API with switchable idempotency flaws, for trying idem-audit and for tests. */
 export { startDemoServer, parseFlaws, FLAWS } from './demo/index.js';

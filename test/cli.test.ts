@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,10 @@ import { cli } from './helpers/cli.js';
 import { closedPort } from './helpers/servers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'idem-audit-cli-'));
-afterAll(() => undefined);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The whole demo (every attack on every endpoint) takes about a minute; a loaded CI machine, longer. */
+const FULL_DEMO_MS = 300_000;
 
 function file(name: string, text: string): string {
   const p = join(tmp, name);
@@ -15,50 +18,58 @@ function file(name: string, text: string): string {
 }
 
 describe('idem-audit demo', () => {
-  it('finds the demo flaws, writes report.json and events.ndjson, and exits 1', async () => {
-    const out = join(tmp, 'demo-all');
-    const r = await cli(['demo', '--seed', '7', '--out', out]);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('duplicate-write');
-    expect(r.stdout).toContain('race › concurrent-burst');
-    expect(r.stdout).toContain('--seed 7');
-    expect(r.stdout).not.toContain('demo-alice-token');
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
-      schemaVersion: number;
-      status: string;
-      exitCode: number;
-      findings: { attack: string; endpoint: string; severity: string; kind: string; fingerprint: string }[];
-    };
-    expect(report.schemaVersion).toBe(1);
-    expect(report.status).toBe('completed');
-    expect(report.exitCode).toBe(1);
-    const kinds = report.findings.map((f) => `${f.kind}@${f.endpoint}`);
-    expect(kinds).toEqual(
-      expect.arrayContaining([
-        'duplicate-write@race',
-        'duplicate-write@ignore-key',
-        'missing-key-accepted@key-optional',
-        'replay-divergent@replay-divergent',
-        'over-deduplication@dedupe-by-body',
-      ]),
-    );
-    expect(kinds.some((k) => k.endsWith('@correct'))).toBe(false);
-    const raw = readFileSync(join(out, 'report.json'), 'utf8') + readFileSync(join(out, 'events.ndjson'), 'utf8');
-    expect(raw).not.toContain('demo-alice-token');
-    const events = readFileSync(join(out, 'events.ndjson'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { type: string });
-    expect(events[0]?.type).toBe('run-start');
-    expect(events.at(-1)?.type).toBe('run-end');
-    expect(events.filter((e) => e.type === 'exchange').length).toBeGreaterThan(100);
-  });
+  it(
+    'finds the demo flaws, writes report.json and events.ndjson, and exits 1',
+    async () => {
+      const out = join(tmp, 'demo-all');
+      const r = await cli(['demo', '--seed', '7', '--out', out]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('duplicate-write');
+      expect(r.stdout).toContain('race › concurrent-burst');
+      expect(r.stdout).toContain('--seed 7');
+      expect(r.stdout).not.toContain('demo-alice-token');
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+        schemaVersion: number;
+        status: string;
+        exitCode: number;
+        findings: { attack: string; endpoint: string; severity: string; kind: string; fingerprint: string }[];
+      };
+      expect(report.schemaVersion).toBe(1);
+      expect(report.status).toBe('completed');
+      expect(report.exitCode).toBe(1);
+      const kinds = report.findings.map((f) => `${f.kind}@${f.endpoint}`);
+      expect(kinds).toEqual(
+        expect.arrayContaining([
+          'duplicate-write@race',
+          'duplicate-write@ignore-key',
+          'missing-key-accepted@key-optional',
+          'replay-divergent@replay-divergent',
+          'over-deduplication@dedupe-by-body',
+        ]),
+      );
+      expect(kinds.some((k) => k.endsWith('@correct'))).toBe(false);
+      const raw = readFileSync(join(out, 'report.json'), 'utf8') + readFileSync(join(out, 'events.ndjson'), 'utf8');
+      expect(raw).not.toContain('demo-alice-token');
+      const events = readFileSync(join(out, 'events.ndjson'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string });
+      expect(events[0]?.type).toBe('run-start');
+      expect(events.at(-1)?.type).toBe('run-end');
+      expect(events.filter((e) => e.type === 'exchange').length).toBeGreaterThan(100);
+    },
+    FULL_DEMO_MS,
+  );
 
-  it('is clean and exits 0 on the correct implementation', async () => {
-    const r = await cli(['demo', '--flaws', 'none', '--seed', '7', '--out', join(tmp, 'demo-none')]);
-    expect(r.stdout).toContain('0 findings');
-    expect(r.code).toBe(0);
-  });
+  it(
+    'is clean and exits 0 on the correct implementation',
+    async () => {
+      const r = await cli(['demo', '--flaws', 'none', '--seed', '7', '--out', join(tmp, 'demo-none')]);
+      expect(r.stdout).toContain('0 findings');
+      expect(r.code).toBe(0);
+    },
+    FULL_DEMO_MS,
+  );
 
   it('rejects an unknown flaw and an unknown attack with exit 2', async () => {
     expect((await cli(['demo', '--flaws', 'racy'])).code).toBe(2);

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../src/engine/events.js';
 import { auditDemo } from './helpers/audit-demo.js';
 
-/** The requests an audit generated, in order: attack/label → key and body. Timing-free. */
+/**
+ * The requests an audit generated: attack/label → key and body. Timing-free. Two audits: the whole
+ * default suite on the correct endpoint, and payload-mismatch against a flaw it finds, so that
+ * fast-check's generation and its shrinking path are covered too.
+ */
 async function requests(seed: number): Promise<string[]> {
   const seen: string[] = [];
   const onEvent = (e: RunEvent): void => {
@@ -12,7 +16,15 @@ async function requests(seed: number): Promise<string[]> {
       `${x.attack}|${x.endpoint}|${x.label}|${x.key ?? '-'}|${x.request.method} ${new URL(x.request.url).pathname}|${x.request.body ?? ''}`,
     );
   };
-  await auditDemo({ flaws: 'none', seed, onEvent });
+  await auditDemo({ flaws: 'none', seed, onEvent, endpoints: ['correct'] });
+  const shrunk = await auditDemo({
+    flaws: 'all',
+    seed,
+    onEvent,
+    endpoints: ['amount-only-fingerprint'],
+    only: ['payload-mismatch'],
+  });
+  expect(shrunk.findings.map((f) => f.kind)).toContain('mismatch-replayed');
   // Requests of one burst complete in any order; the set per burst is what must match.
   return seen.sort();
 }
@@ -25,7 +37,7 @@ describe('reproducibility', () => {
     expect(a.length).toBeGreaterThan(50);
     expect(b).toEqual(a);
     expect(c).not.toEqual(a);
-  });
+  }, 120_000);
 
   it('gives --only the same keys the attack got inside the full run', async () => {
     const keysOf = async (only?: string[]): Promise<string[]> => {

@@ -5,6 +5,7 @@
  * shows in one burst out of three is still a race.
  */
 import { z } from 'zod';
+import { SYNC_MODES } from '../http/sync/mode.js';
 import { isSuccess, type Exchange } from '../http/exchange.js';
 import { hasStatus, isServerError, outcomeHistogram, plural } from './_shared/describe.js';
 import { defineAttack } from './types.js';
@@ -12,6 +13,8 @@ import { defineAttack } from './types.js';
 const options = z.strictObject({
   copies: z.number().int().min(2).max(200).default(10),
   rounds: z.number().int().min(1).max(50).default(3),
+  /** How the copies are released: single-packet on HTTP/2 targets, last-byte otherwise (auto). */
+  sync: z.enum(SYNC_MODES).default('auto'),
 });
 
 export const concurrentBurst = defineAttack({
@@ -47,7 +50,7 @@ export const concurrentBurst = defineAttack({
     },
   },
   async run(ctx) {
-    const { copies, rounds } = ctx.options;
+    const { copies, rounds, sync } = ctx.options;
     const { contract } = ctx;
     let judged = 0;
     let duplicateRounds = 0;
@@ -65,7 +68,7 @@ export const concurrentBurst = defineAttack({
     for (let round = 0; round < rounds; round++) {
       const key = ctx.newKey();
       const specs = Array.from({ length: copies }, (_, i) => ctx.request({ label: `round${round + 1}[${i}]`, key }));
-      const { exchanges } = await ctx.burst(specs);
+      const { exchanges } = await ctx.burst(specs, { sync });
       const effects = await ctx.sideEffects(key);
       if (!exchanges.some(isSuccess) && effects.observed === 0) {
         refusals.push(outcomeHistogram(exchanges));

@@ -6,8 +6,10 @@
 import type { z } from 'zod';
 import type { SideEffectVerdict } from '../findings/finding.js';
 import type { Severity } from '../findings/severity.js';
-import type { BurstResult } from '../http/engine.js';
+import type { BurstOptions, BurstResult } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
+import type { ClientFault, FaultOutcome } from '../http/faults.js';
+import type { DownstreamControl } from '../observers/types.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import type { Rng } from '../engine/rng.js';
 import type { Contract, JsonValue, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
@@ -45,6 +47,8 @@ export interface RequestOverrides {
   rawBody?: string;
   headers?: Readonly<Record<string, string>>;
   timeoutMs?: number;
+  /** Another origin for this request (one of `target.nodes`), instead of `target.baseUrl`. */
+  baseUrl?: string;
 }
 
 export interface SideEffects {
@@ -84,10 +88,22 @@ export interface AttackContext<O> {
   /** The endpoint's request with the given key and overrides, ready to send. */
   request(o: RequestOverrides): RequestSpec;
   send(spec: RequestSpec): Promise<Exchange>;
-  /** Releases the requests together on separate connections. */
-  burst(specs: readonly RequestSpec[]): Promise<BurstResult>;
+  /** Releases the requests together; `options.sync` picks how (default `auto`). */
+  burst(specs: readonly RequestSpec[], options?: Pick<BurstOptions, 'sync'>): Promise<BurstResult>;
   /** Counts side effects for `key` with every observer the endpoint declares. */
   sideEffects(key: string): Promise<SideEffects>;
+  /**
+   * Sends with a client-side fault (abort after the complete request, reset mid-body or after the
+   * body); recorded and budgeted like `send`. Absent in contexts that cannot open raw connections.
+   */
+  readonly sendWithFault?: (
+    spec: RequestSpec,
+    fault: ClientFault,
+  ) => Promise<{ exchange: Exchange; fault: FaultOutcome }>;
+  /** Longest the run lets an attack wait on the target's clock (`--max-wait`); unset: the attack's default. */
+  readonly maxWaitMs?: number;
+  /** The target's downstream stand-in, when the endpoint declares a sink observer. */
+  readonly downstream?: DownstreamControl;
   /** Waits, but wakes up at once when the run is interrupted. */
   sleep(ms: number): Promise<void>;
   report(f: FindingReport): void;
@@ -97,6 +113,8 @@ export interface AttackContext<O> {
   inconclusive(reason: string): void;
   /** A remark for the report that is neither a finding nor a failure. */
   note(text: string): void;
+  /** A structured measurement for the report (JSON), kept under `metrics[name]` of the attack's result. */
+  metric(name: string, value: JsonValue): void;
 }
 
 export interface Attack<O = unknown> {

@@ -1,9 +1,11 @@
 /** The options `run` and `demo` share, declared once. */
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors/errors.js';
+import { parseDuration } from '../config/durations.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
+import { addGuardRailOptions, type GuardRailOptions } from './guard-rails.js';
 
-export interface AuditCliOptions {
+export interface AuditCliOptions extends GuardRailOptions {
   out?: string;
   only?: string[];
   skip?: string[];
@@ -12,6 +14,11 @@ export interface AuditCliOptions {
   failOn?: Severity;
   maxRequests?: number;
   debug?: boolean;
+  reporter?: string[];
+  quiet?: boolean;
+  shard?: { index: number; count: number };
+  /** Milliseconds an attack may spend waiting on the target's clock (ttl-probe). */
+  maxWait?: number;
 }
 
 function list(value: string, prev: string[] | undefined): string[] {
@@ -33,7 +40,7 @@ function uint(name: string, max: number): (v: string) => number {
 }
 
 export function addAuditOptions(cmd: Command): Command {
-  return cmd
+  return addGuardRailOptions(cmd)
     .option('--out <dir>', 'write reports to this folder (default: reports/<scenario>-<timestamp>)')
     .option('--only <attacks>', 'run only these attacks (comma-separated ids)', list)
     .option('--skip <attacks>', 'skip these attacks', list)
@@ -51,7 +58,27 @@ export function addAuditOptions(cmd: Command): Command {
       'hard cap on requests sent (overrides settings.maxRequests)',
       uint('--max-requests', 10_000_000),
     )
-    .option('--debug', 'print stack traces of internal errors');
+    .option('--debug', 'print stack traces of internal errors')
+    .option('--reporter <list>', 'outputs to write: terminal,json,html,junit,markdown,har (default: all of them)', list)
+    .option('--quiet', 'print nothing but errors on the terminal (report files are still written)')
+    .option('--max-wait <duration>', 'longest an attack may wait on time (e.g. ttl-probe; default 60s)', maxWaitOf)
+    .option('--shard <i/n>', 'run only slice i of n of the endpoint × attack matrix (CI parallelism)', shardOf);
+}
+
+function maxWaitOf(v: string): number {
+  const ms = parseDuration(v);
+  if (ms === undefined || ms < 0 || ms > 24 * 3_600_000)
+    throw new UsageError(`--max-wait must be a duration up to 24h, got '${v}'`, 'e.g. --max-wait 90s');
+  return ms;
+}
+
+function shardOf(v: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count || count > 1000)
+    throw new UsageError(`--shard must be i/n with 1 ≤ i ≤ n ≤ 1000, got '${v}'`, 'e.g. --shard 2/3');
+  return { index, count };
 }
 
 export function validateAttackIds(ids: readonly string[] | undefined, known: readonly string[], flag: string): void {

@@ -2,7 +2,7 @@
  * Runs an audit for the CLI: seed choice, Ctrl-C handling, the event log, the reports, and the
  * exit code. Shared by `run` and `demo` so both behave identically.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { attacks } from '../attacks/index.js';
 import { runAudit, exitCodeOf } from '../engine/run-audit.js';
@@ -10,12 +10,14 @@ import { randomSeed } from '../engine/rng.js';
 import { IdemAuditError } from '../errors/errors.js';
 import { observers } from '../observers/index.js';
 import { EventLog } from '../reporters/event-log.js';
-import { reporters } from '../reporters/index.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import type { AuditCliOptions } from './audit-options.js';
 import { validateAttackIds } from './audit-options.js';
-import { useColor, type CliIo } from './io.js';
+import { applyGuardRails } from './guard-rails.js';
+import { type CliIo } from './io.js';
 import { packageVersion } from './package-info.js';
+import { createProgress } from './progress.js';
+import { selectReporters, writeReports } from './reporting.js';
 
 function timestamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -39,6 +41,11 @@ export async function executeAudit(
       );
     }
   }
+  // Host policy, --rate, --deadline, and --dry-run, which ends here with nothing sent (guard-rails.ts).
+  const rails = applyGuardRails(scenario, opts, attacks, io);
+  if (rails.dryRunDone) return 0;
+  const selected = selectReporters(opts.reporter);
+  const quiet = opts.quiet === true;
   const seed = opts.seed ?? scenario.settings.seed ?? randomSeed();
   const dir = resolve(io.cwd, opts.out ?? join('reports', `${scenario.name}-${timestamp(new Date())}`));
   try {
@@ -50,6 +57,7 @@ export async function executeAudit(
     );
   }
   const events = new EventLog(join(dir, 'events.ndjson'));
+  const progress = createProgress(io, quiet);
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -64,14 +72,19 @@ export async function executeAudit(
 
   try {
     const only = opts.only && opts.only.length > 0 ? ` --only ${opts.only.join(',')}` : '';
-    io.stderr(`idem-audit: auditing ${scenario.target.baseUrl} (${scenario.name}), seed ${seed}${only}\n`);
+    const shard = opts.shard ? ` --shard ${opts.shard.index}/${opts.shard.count}` : '';
+    if (!quiet)
+      io.stderr(`idem-audit: auditing ${scenario.target.baseUrl} (${scenario.name}), seed ${seed}${only}${shard}\n`);
     const auditOpts: Parameters<typeof runAudit>[0] = {
       scenario,
       attacks,
       observers,
       seed,
       signal: controller.signal,
-      onEvent: (e) => events.write(e),
+      onEvent: (e) => {
+        events.write(e);
+        progress.onEvent(e);
+      },
       reproCommand: (attack, endpoint) => `${reproPrefix} --only ${attack} --endpoint ${endpoint}`,
       toolVersion: packageVersion(),
     };
@@ -80,21 +93,17 @@ export async function executeAudit(
     if (opts.endpoint) auditOpts.endpoints = opts.endpoint;
     if (opts.failOn) auditOpts.failOn = opts.failOn;
     if (opts.maxRequests !== undefined) auditOpts.maxRequests = opts.maxRequests;
+    if (opts.maxWait !== undefined) auditOpts.maxWaitMs = opts.maxWait;
+    Object.assign(auditOpts, rails.auditOptions);
+    if (opts.shard) auditOpts.shard = opts.shard;
     const result = await runAudit(auditOpts);
+    progress.stop();
     const exitCode = exitCodeOf(result);
     await events.close();
-    const ctx = { color: useColor(io), reportDir: dir, exitCode };
-    try {
-      writeFileSync(
-        join(dir, reporters['json']?.meta.destination ?? 'report.json'),
-        reporters['json']?.render(result, ctx) ?? '',
-      );
-    } catch (err) {
-      throw new IdemAuditError('IDEM_REPORT_WRITE_FAILED', `cannot write ${dir}: ${(err as Error).message}`);
-    }
-    io.stdout(reporters['terminal']?.render(result, ctx) ?? '');
+    await writeReports(result, { dir, exitCode, selected, quiet, eventFiles: [join(dir, 'events.ndjson')] }, io);
     return exitCode;
   } finally {
+    progress.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await events.close().catch(() => undefined);

@@ -4,6 +4,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
+import { registerExplain } from './commands/explain.js';
+import { registerInit } from './commands/init.js';
+import { registerList } from './commands/list.js';
+import { registerMerge } from './commands/merge.js';
+import { registerReplay } from './commands/replay.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
 import { registerServeDemo } from './commands/serve-demo.js';
@@ -26,9 +31,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .showHelpAfterError('(run idem-audit --help for usage)');
   registerRun(program, io, setExit);
   registerDemo(program, io, setExit);
+  registerMerge(program, io, setExit);
+  registerReplay(program, io, setExit);
   registerValidate(program, io, setExit);
   registerSchema(program, io);
   registerServeDemo(program, io);
+  registerInit(program, io, setExit);
+  registerList(program, io);
+  registerExplain(program, io);
 
   const debug = argv.includes('--debug');
   try {

@@ -81,6 +81,8 @@ export function isSecretPath(path: readonly PathSegment[]): boolean {
   if (a === 'target' && b === 'headers' && path.length === 3) return true;
   if (a === 'target' && b === 'principals' && d === 'headers' && path.length === 5) return true;
   if (a === 'endpoints' && c === 'request' && d === 'headers' && path.length === 5) return true;
+  // Any other header map (an observer's own `headers`, say) carries credentials just the same.
+  if (path.length >= 2 && path.at(-2) === 'headers') return true;
   // Observer options named `url` are connection strings (postgres://user:password@...).
   return a === 'endpoints' && c === 'observe' && typeof d === 'number' && e !== undefined && path.at(-1) === 'url';
 }

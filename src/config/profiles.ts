@@ -3,6 +3,7 @@
  * scenario's `contract` block overrides field by field. Sources: reference/idempotency-standards.md
  * §1.1 (IETF draft -06 §2.6-2.7) and §1.2 (Stripe).
  */
+import { OVERHEAD_PERCENTILES, type OverheadPercentile } from '../scenario/types.js';
 import type { Contract, ContractProfileName } from '../scenario/types.js';
 
 export type ProfileDefaults = Omit<Contract, 'profile'>;
@@ -71,6 +72,8 @@ export interface ContractOverrides {
   errorsReplayed?: boolean | undefined;
   /** null: the target promises no replay header, even if the profile has one. */
   replayHeader?: string | null | undefined;
+  /** No profile sets a limit: latency budgets are each API's own. */
+  maxOverhead?: Partial<Record<OverheadPercentile, number | undefined>> | undefined;
 }
 
 export function resolveContract(overrides: ContractOverrides | null | undefined): Contract {
@@ -96,7 +99,18 @@ export function resolveContract(overrides: ContractOverrides | null | undefined)
     inFlightMayWait,
     errorsReplayed: o.errorsReplayed ?? base.errorsReplayed,
     replayHeader: o.replayHeader === null ? undefined : (o.replayHeader ?? base.replayHeader),
+    ...overheadLimits(o.maxOverhead),
   };
+}
+
+/** Only declared percentiles, and the field absent when none is, so existing contracts are unchanged. */
+function overheadLimits(o: ContractOverrides['maxOverhead']): Pick<Contract, 'maxOverhead'> {
+  const limits: Partial<Record<OverheadPercentile, number>> = {};
+  for (const p of OVERHEAD_PERCENTILES) {
+    const v = o?.[p];
+    if (v !== undefined) limits[p] = v;
+  }
+  return Object.keys(limits).length > 0 ? { maxOverhead: limits } : {};
 }
 
 /** Also copies, so no resolved contract shares an array with the presets. */

@@ -2,7 +2,7 @@
  * Validated scenario -> ResolvedScenario: profiles applied, defaults filled, durations in ms,
  * maps turned into ordered lists. No validation happens here; the schema has done it all.
  */
-import type { AttackSpec, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+import type { AttackSpec, EndpointContract, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
 import type { PathSegment } from './locate.js';
 import { resolveContract } from './profiles.js';
 import type { ExtensionSchemas, ScenarioInput } from './schema.js';
@@ -47,6 +47,8 @@ export function resolveScenario(
       Object.entries(item).map(([id, options]) => ({ id, options, path: `endpoints.${name}.observe[${index}]` })),
     ),
     attacks: resolveAttacks(ep.attacks, rawAttackOrder(raw, name), ext, (m) => report(['endpoints', name], m)),
+    // Absent unless declared, so resolved endpoints of existing scenarios stay as they were.
+    ...(ep.contract ? { contract: endpointContract(ep.contract) } : {}),
   }));
 
   const extraSecretHeaders = settings?.secretHeaders ?? [];
@@ -63,6 +65,10 @@ export function resolveScenario(
         headers: { ...p.headers },
       })),
       timeoutMs: input.target.timeout ?? DEFAULT_TIMEOUT_MS,
+      // Absent unless declared, so resolved targets of existing scenarios stay as they were.
+      ...(input.target.http2 === true ? { http2: true } : {}),
+      ...(input.target.allowHosts ? { allowHosts: input.target.allowHosts } : {}),
+      ...(input.target.environment ? { environment: input.target.environment } : {}),
     },
     contract: resolveContract(
       input.contract && {
@@ -75,6 +81,7 @@ export function resolveScenario(
         onInFlight: input.contract.onInFlight,
         errorsReplayed: input.contract.errorsReplayed,
         replayHeader: input.contract.replayHeader,
+        maxOverhead: input.contract.maxOverhead,
       },
     ),
     endpoints,
@@ -122,6 +129,13 @@ function rawAttackOrder(raw: unknown, endpoint: string): string[] {
 
 function child(value: unknown, key: string): unknown {
   return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function endpointContract(c: { ttl?: number | undefined; errorsReplayed?: boolean | undefined }): EndpointContract {
+  const out: EndpointContract = {};
+  if (c.ttl !== undefined) out.ttlMs = c.ttl;
+  if (c.errorsReplayed !== undefined) out.errorsReplayed = c.errorsReplayed;
+  return out;
 }
 
 function stripOneSlash(url: string): string {

@@ -159,6 +159,8 @@ export function buildScenarioSchema(ext: ExtensionSchemas, nullableOptions: Null
       vary: z.record(z.string().min(1), z.enum(VARY_KINDS)).optional(),
       observe: z.array(observeItem).optional(),
       attacks: attacks.nullish(),
+      /** What this endpoint promises differently from the scenario's contract. */
+      contract: z.strictObject({ ttl: duration().optional(), errorsReplayed: z.boolean().optional() }).optional(),
     })
     .superRefine((ep, ctx) => {
       for (const field of Object.keys(ep.vary ?? {})) {
@@ -188,6 +190,12 @@ export function buildScenarioSchema(ext: ExtensionSchemas, nullableOptions: Null
       )
       .optional(),
     timeout: duration({ max: MAX_TIMEOUT_MS, maxText: '10m' }).optional(),
+    /** The cleartext target speaks HTTP/2 (h2c); bursts then use the single-packet attack. */
+    http2: z.boolean().optional(),
+    /** Hosts besides loopback that may be audited without declaring an environment (see engine/host-policy.ts). */
+    allowHosts: z.array(z.string().min(1)).optional(),
+    /** Where the target runs: any other host must be declared `staging` (or `production` plus --allow-production). */
+    environment: z.enum(['local', 'staging', 'production']).optional(),
   });
 
   const contract = z.strictObject({
@@ -200,6 +208,14 @@ export function buildScenarioSchema(ext: ExtensionSchemas, nullableOptions: Null
     onInFlight: z.union([z.literal('wait'), z.array(z.union([statusCode, z.literal('wait')]))]).optional(),
     errorsReplayed: z.boolean().optional(),
     replayHeader: headerName.nullable().optional(),
+    maxOverhead: z
+      .strictObject({
+        p50: duration().optional(),
+        p95: duration().optional(),
+        p99: duration().optional(),
+        max: duration().optional(),
+      })
+      .optional(),
   });
 
   const settings = z.strictObject({

@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAYMENT, burst, ledger, newKey, post, rowsFor } from './__fixtures__/client.js';
+import { SinkServer } from '../observers/sink-server.js';
+import { startDemoCluster } from './cluster.js';
+import { SHORT_TTL_MS } from './policies.js';
 import { FLAWS, startDemoServer, type DemoServer, type DemoVariant, type FlawId } from './index.js';
 
 /**
@@ -9,15 +12,24 @@ import { FLAWS, startDemoServer, type DemoServer, type DemoVariant, type FlawId 
  */
 let flawed: DemoServer;
 let clean: DemoServer;
+// The provider `/charges` calls: a recording stub that can lose its answers on command.
+const sink = new SinkServer({
+  host: '127.0.0.1',
+  port: 0,
+  key: 'header:Idempotency-Key',
+  reference: 'header:X-Demo-Reference',
+  hangMs: 5_000,
+});
 
 beforeAll(async () => {
+  await sink.listen();
   [flawed, clean] = await Promise.all([
-    startDemoServer({ flaws: new Set(FLAWS), raceWindow: 15 }),
-    startDemoServer({ flaws: new Set() }),
+    startDemoServer({ flaws: new Set(FLAWS), raceWindow: 15, downstreamUrl: sink.url }),
+    startDemoServer({ flaws: new Set(), downstreamUrl: sink.url }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([flawed.close(), clean.close()]);
+  await Promise.all([flawed.close(), clean.close(), sink.close()]);
 });
 
 interface Probe<T> {
@@ -239,6 +251,61 @@ const PROBES: { readonly [F in FlawId]: Probe<unknown> } = {
     },
     whenFlawed: (o) => expect(o).toEqual({ dup: 201, rows: 2 }),
     whenCorrect: (o) => expect(o).toEqual({ dup: 409, rows: 1 }),
+  }),
+  'error-cached': probe({
+    async run(base, prefix, variant) {
+      const key = newKey();
+      const failed = await post(base, `${prefix}/payments`, PAYMENT, { key, headers: { 'x-demo-fail': '1' } });
+      const retry = await post(base, `${prefix}/payments`, PAYMENT, { key });
+      return { failed: failed.status, retry: retry.status, rows: await rowsFor(base, variant, key) };
+    },
+    whenFlawed: (o) => expect(o).toEqual({ failed: 500, retry: 500, rows: 0 }),
+    whenCorrect: (o) => expect(o).toEqual({ failed: 500, retry: 201, rows: 1 }),
+  }),
+  'per-node-store': probe({
+    // One server cannot show it: a two-node cluster with the same flaws as `base` can.
+    async run(base, prefix, variant) {
+      const cluster = await startDemoCluster({ nodes: 2, flaws: base === flawed.url ? new Set(FLAWS) : new Set() });
+      try {
+        const [a, b] = cluster.nodes;
+        if (!a || !b) throw new Error('the cluster did not start two nodes');
+        const key = newKey();
+        await post(a.url, `${prefix}/payments`, PAYMENT, { key });
+        const second = await post(b.url, `${prefix}/payments`, PAYMENT, { key });
+        return {
+          second: second.status,
+          replayed: second.headers.get('idempotent-replayed'),
+          rows: await rowsFor(a.url, variant, key),
+        };
+      } finally {
+        await cluster.close();
+      }
+    },
+    whenFlawed: (o) => expect(o).toEqual({ second: 201, replayed: null, rows: 2 }),
+    whenCorrect: (o) => expect(o).toEqual({ second: 201, replayed: 'true', rows: 1 }),
+  }),
+  'short-ttl': probe({
+    async run(base, prefix, variant) {
+      const key = newKey();
+      await post(base, `${prefix}/payments`, PAYMENT, { key });
+      await sleep(SHORT_TTL_MS + 400);
+      const late = await post(base, `${prefix}/payments`, PAYMENT, { key });
+      return { late: late.status, rows: await rowsFor(base, variant, key) };
+    },
+    whenFlawed: (o) => expect(o).toEqual({ late: 201, rows: 2 }),
+    whenCorrect: (o) => expect(o).toEqual({ late: 201, rows: 1 }),
+  }),
+  'downstream-unkeyed-retry': probe({
+    async run(base, prefix) {
+      const key = newKey();
+      // The provider applies the first call and resets the connection: the demo's answer is lost.
+      sink.program(key, { fault: 'reset', times: 1 });
+      const res = await post(base, `${prefix}/charges`, PAYMENT, { key });
+      const applied = sink.calls(key).filter((c) => c.outcome === 'applied' || c.outcome === 'applied-lost');
+      return { status: res.status, applied: applied.length };
+    },
+    whenFlawed: (o) => expect(o).toEqual({ status: 201, applied: 2 }),
+    whenCorrect: (o) => expect(o).toEqual({ status: 201, applied: 1 }),
   }),
 };
 

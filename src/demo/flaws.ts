@@ -7,7 +7,9 @@ export type FlawId =
   | 'byte-exact-fingerprint'
   | 'case-fold'
   | 'dedupe-by-body'
+  | 'downstream-unkeyed-retry'
   | 'endpoint-blind'
+  | 'error-cached'
   | 'error-stored'
   | 'ignore-key'
   | 'in-flight-executed'
@@ -15,8 +17,10 @@ export type FlawId =
   | 'key-truncation'
   | 'no-fingerprint'
   | 'no-principal-scope'
+  | 'per-node-store'
   | 'race'
-  | 'replay-divergent';
+  | 'replay-divergent'
+  | 'short-ttl';
 
 export const FLAW_DESCRIPTIONS: Readonly<Record<FlawId, string>> = {
   'amount-only-fingerprint':
@@ -26,6 +30,9 @@ export const FLAW_DESCRIPTIONS: Readonly<Record<FlawId, string>> = {
   'case-fold': 'keys are lower-cased before storage: keys differing only in case collide',
   'dedupe-by-body': 'requests are deduplicated by body as well as key: a new key with the same body is replayed',
   'endpoint-blind': 'one key table for every endpoint: the same key on another endpoint replays its response',
+  'downstream-unkeyed-retry':
+    'a provider call whose answer was lost is retried without the Idempotency-Key: the provider applies it twice',
+  'error-cached': 'a failed execution (5xx) is stored against the key: every retry replays the error',
   'error-stored': 'validation failures are stored against the key: a corrected retry replays the 400',
   'ignore-key': 'no idempotency at all: every request executes, with or without a key',
   'in-flight-executed': 'in-flight records are ignored: a duplicate sent while the original runs executes too',
@@ -33,7 +40,10 @@ export const FLAW_DESCRIPTIONS: Readonly<Record<FlawId, string>> = {
   'key-truncation': 'keys are truncated to 64 characters: long keys sharing a prefix collide',
   'no-fingerprint': 'the body is never compared: a reused key with a different body gets the old response',
   'no-principal-scope': 'keys are not scoped to the caller: another principal gets the first caller’s response',
+  'per-node-store':
+    'each server instance keeps its own key store: a duplicate that lands on another node executes again',
   race: 'check-then-act: lookup and insert are separated by an await, so concurrent duplicates all execute',
+  'short-ttl': 'keys are forgotten after 0.8 s, long before the TTL the API promises: a late retry executes again',
   'replay-divergent': 'replays answer 200 with a fresh timestamp and no Idempotent-Replayed header',
 };
 

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { DownstreamError, type DownstreamCaller } from './downstream.js';
 import type { Ledger } from './ledger.js';
 import { parseJson, type Operation } from './payments.js';
 import { apiError } from './responses.js';
@@ -52,6 +53,14 @@ export interface LayerPolicy {
   readonly replay: 'faithful' | 'divergent';
   /** true: a completed body is also indexed by its fingerprint and replayed for any key. */
   readonly dedupeByBody: boolean;
+  /** true: a failed execution (5xx) is stored against the key instead of releasing it. */
+  readonly storeFailures: boolean;
+  /** 'unkeyed': the retry of a provider call whose answer was lost omits the Idempotency-Key. */
+  readonly downstreamRetry: 'keyed' | 'unkeyed';
+  /** Set: keys are kept this long whatever the server was configured (and the contract promises). */
+  readonly keyTtlMs: number | undefined;
+  /** 'node': each server instance keeps its own key store (read by the cluster, not the layer). */
+  readonly storeScope: 'shared' | 'node';
 }
 
 /** Recursively key-sorted JSON, so serializer order and whitespace do not change the fingerprint. */
@@ -89,6 +98,10 @@ const correctPolicy: LayerPolicy = {
   storeRejections: false,
   replay: 'faithful',
   dedupeByBody: false,
+  storeFailures: false,
+  downstreamRetry: 'keyed',
+  keyTtlMs: undefined,
+  storeScope: 'shared',
 };
 export const CORRECT_POLICY: LayerPolicy = Object.freeze(correctPolicy);
 
@@ -118,7 +131,11 @@ export interface LayerContext {
   readonly prefix: string;
   readonly ttlMs: number;
   readonly processingMs: number;
+  /** Artificial cost of the key store per keyed request (latency-overhead's demo); default 0. */
+  readonly keyCostMs?: number;
   readonly now?: () => number;
+  /** The provider operations call for their side effect (the sink, in audits). */
+  readonly downstream?: DownstreamCaller;
 }
 
 /** A request that parsed and validated: the whole body (for the fingerprint) and the typed input. */
@@ -139,6 +156,7 @@ export async function handleIdempotent<T>(
 ): Promise<StoredResponse> {
   const { policy, store } = ctx;
   const now = ctx.now ?? Date.now;
+  const keyTtlMs = policy.keyTtlMs ?? ctx.ttlMs;
 
   const execute = async (input: T): Promise<StoredResponse> => {
     const work = req.processingMs ?? ctx.processingMs;
@@ -149,6 +167,7 @@ export async function handleIdempotent<T>(
       principal: req.principal,
       prefix: ctx.prefix,
       ledger: ctx.ledger,
+      ...(ctx.downstream ? { downstream: ctx.downstream } : {}),
     });
   };
   const validate = (): Parsed<T> => {
@@ -175,6 +194,9 @@ export async function handleIdempotent<T>(
     );
   }
 
+  // Stands in for the store round trip every keyed request pays, first-time and replay alike.
+  if (ctx.keyCostMs !== undefined && ctx.keyCostMs > 0) await sleep(ctx.keyCostMs);
+
   const scope: Scope = {
     index: 'key',
     principal: policy.scopeByPrincipal ? req.principal : null,
@@ -187,7 +209,7 @@ export async function handleIdempotent<T>(
   if (!request.ok) {
     const rejection = apiError(400, 'invalid_request', request.detail);
     if (policy.storeRejections) {
-      const outcome = await store.reserve(scope, { fingerprint: null, route: op.route, ttlMs: ctx.ttlMs });
+      const outcome = await store.reserve(scope, { fingerprint: null, route: op.route, ttlMs: keyTtlMs });
       if (outcome.reserved) await store.complete(scope, rejection);
     }
     return rejection;
@@ -202,7 +224,7 @@ export async function handleIdempotent<T>(
 
   let existing: KeyRecord | undefined;
   if (policy.reservation.kind === 'atomic') {
-    const outcome = await store.reserve(scope, { fingerprint, route: op.route, ttlMs: ctx.ttlMs });
+    const outcome = await store.reserve(scope, { fingerprint, route: op.route, ttlMs: keyTtlMs });
     existing = outcome.reserved ? undefined : outcome.existing;
   } else {
     existing = await store.get(scope);
@@ -214,7 +236,7 @@ export async function handleIdempotent<T>(
         fingerprint,
         route: op.route,
         createdAt,
-        expiresAt: createdAt + ctx.ttlMs,
+        expiresAt: createdAt + keyTtlMs,
       });
     }
   }
@@ -237,6 +259,11 @@ export async function handleIdempotent<T>(
   try {
     response = await execute(request.value);
   } catch (err) {
+    if (policy.storeFailures) {
+      const stored = failure(err);
+      await store.complete(scope, stored);
+      return stored;
+    }
     // Nothing was applied, so the key must not stay reserved: the client's retry should run.
     await store.release(scope);
     return failure(err);
@@ -249,7 +276,7 @@ export async function handleIdempotent<T>(
       fingerprint,
       route: op.route,
       createdAt,
-      expiresAt: createdAt + ctx.ttlMs,
+      expiresAt: createdAt + keyTtlMs,
       response,
     });
   }
@@ -265,6 +292,7 @@ async function executeOr500(run: () => Promise<StoredResponse>): Promise<StoredR
 }
 
 function failure(err: unknown): StoredResponse {
+  if (err instanceof DownstreamError) return apiError(err.status, 'downstream_failed', err.message);
   return apiError(500, 'internal_error', err instanceof Error ? err.message : String(err));
 }
 

@@ -3,6 +3,8 @@ export { DemoConfigError, FLAWS, FLAW_DESCRIPTIONS, VARIANTS, isFlawId, parseFla
 export type { DemoVariant, FlawId } from './flaws.js';
 export { BODY_LIMIT_BYTES, DEMO_DEFAULTS, startDemoServer } from './server.js';
 export type { DemoOptions, DemoServer } from './server.js';
+export { startDemoH2Server } from './h2.js';
+export type { DemoH2Options, DemoH2Server } from './h2.js';
 export { MemoryKeyStore } from './store.js';
 export type {
   DoneRecord,

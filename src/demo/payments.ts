@@ -3,6 +3,7 @@
  * Validation is separate from execution so the idempotency layer can reject a bad request before
  * it touches the key store (IK-14).
  */
+import type { DownstreamCaller } from './downstream.js';
 import type { EffectKind, Ledger } from './ledger.js';
 import { json } from './responses.js';
 import type { StoredResponse } from './store.js';
@@ -16,6 +17,8 @@ export interface ExecutionContext {
   /** URL prefix, used to build Location headers. */
   readonly prefix: string;
   readonly ledger: Ledger;
+  /** The provider an operation calls for its side effect, when the demo is given one. */
+  readonly downstream?: DownstreamCaller;
 }
 
 /** One state-changing endpoint guarded by the idempotency layer. */

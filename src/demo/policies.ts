@@ -6,6 +6,8 @@ import { canonicalJson, CORRECT_POLICY, sha256, type LayerPolicy } from './idemp
 import type { DemoVariant, FlawId } from './flaws.js';
 
 export const TRUNCATED_KEY_LENGTH = 64;
+/** The short-ttl flaw's retention: well under the few seconds the demo scenario's `short-ttl` endpoint declares. */
+export const SHORT_TTL_MS = 800;
 
 export interface PolicyOptions {
   readonly raceWindow: number | 'one-tick';
@@ -44,6 +46,14 @@ function flawOverride(flaw: FlawId, opts: PolicyOptions): Partial<LayerPolicy> {
       return { dedupeByBody: true };
     case 'in-flight-executed':
       return { inFlight: 'execute' };
+    case 'error-cached':
+      return { storeFailures: true };
+    case 'downstream-unkeyed-retry':
+      return { downstreamRetry: 'unkeyed' };
+    case 'short-ttl':
+      return { keyTtlMs: SHORT_TTL_MS };
+    case 'per-node-store':
+      return { storeScope: 'node' };
   }
 }
 

@@ -4,8 +4,10 @@
  * another's verdict.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { DemoConfigError, FLAWS, VARIANTS, type DemoVariant, type FlawId } from './flaws.js';
+import { createCharge, DownstreamCaller } from './downstream.js';
 import { handleIdempotent, type LayerContext, type LayerRequest } from './idempotency.js';
 import { MemoryLedger, type Ledger } from './ledger.js';
 import { createPayment, createRefund, type Operation } from './payments.js';
@@ -30,6 +32,8 @@ export interface DemoOptions {
   raceWindow?: number | 'one-tick';
   /** How long keys are kept. Default 24 h. */
   ttlMs?: number;
+  /** Artificial latency the idempotency layer adds to every keyed request, in ms. Default 0. */
+  keyCostMs?: number;
   /**
    * Key store per variant. Return the same store from several servers' factories to share it (the
    * cross-node scenario); stores from a factory are not closed by `close()`, their owner closes them.
@@ -37,6 +41,8 @@ export interface DemoOptions {
   store?: (variant: DemoVariant) => KeyStore;
   /** Ledger per variant, shared the same way as `store`. */
   ledger?: (variant: DemoVariant) => Ledger;
+  /** The provider `POST /<variant>/charges` calls (in audits, the sink observer's URL). */
+  downstreamUrl?: string;
 }
 
 export interface DemoServer {
@@ -67,6 +73,17 @@ type Route =
 
 type Resolved = { readonly route: Route } | { readonly error: StoredResponse };
 
+/** The demo answers HTTP/1.1 and HTTP/2 (compatibility API) with the same code. */
+export type DemoRequest = IncomingMessage | Http2ServerRequest;
+export type DemoResponse = ServerResponse | Http2ServerResponse;
+
+export interface DemoApp {
+  /** The request listener, for node:http and node:http2 servers alike. */
+  listener: (req: DemoRequest, res: DemoResponse) => void;
+  /** Closes the stores the app owns (not those from the factories). */
+  close(): Promise<void>;
+}
+
 function validateOptions(opts: DemoOptions): void {
   const { port, processingMs, raceWindow, ttlMs } = opts;
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
@@ -84,8 +101,37 @@ function validateOptions(opts: DemoOptions): void {
 }
 
 export async function startDemoServer(opts: DemoOptions): Promise<DemoServer> {
-  validateOptions(opts);
+  const app = createDemoApp(opts);
   const host = opts.host ?? DEMO_DEFAULTS.host;
+  const server = createServer(app.listener);
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? DEMO_DEFAULTS.port, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    close() {
+      closing ??= new Promise<void>((resolveClose, reject) => {
+        server.close((err) => (err ? reject(err) : resolveClose()));
+        // Idle keep-alive sockets would otherwise hold close() open for seconds.
+        server.closeAllConnections();
+      }).then(() => app.close());
+      return closing;
+    },
+  };
+}
+
+/** The demo's request handling without a server, so HTTP/1.1 and HTTP/2 servers share it. */
+export function createDemoApp(opts: DemoOptions): DemoApp {
+  validateOptions(opts);
   const raceWindow = opts.raceWindow ?? DEMO_DEFAULTS.raceWindow;
   const ownedStores: MemoryKeyStore[] = [];
 
@@ -109,13 +155,25 @@ export async function startDemoServer(opts: DemoOptions): Promise<DemoServer> {
         prefix: `/${variant}`,
         ttlMs: opts.ttlMs ?? DEMO_DEFAULTS.ttlMs,
         processingMs: opts.processingMs ?? DEMO_DEFAULTS.processingMs,
+        ...(opts.keyCostMs === undefined ? {} : { keyCostMs: opts.keyCostMs }),
+        ...(opts.downstreamUrl === undefined
+          ? {}
+          : {
+              downstream: new DownstreamCaller({
+                url: opts.downstreamUrl,
+                retryWithKey: policyFor(variant, opts.flaws, { raceWindow }).downstreamRetry === 'keyed',
+              }),
+            }),
       },
     });
   }
   const enabled = FLAWS.filter((f) => opts.flaws.has(f));
 
-  const handle = async (req: IncomingMessage): Promise<StoredResponse> => {
+  const handle = async (req: DemoRequest, arrival: { ns: bigint }): Promise<StoredResponse> => {
     const body = await readBody(req);
+    // A request has arrived when it is complete: with last-byte or single-packet releases the
+    // headers come early and only the final byte is synchronised.
+    arrival.ns = process.hrtime.bigint();
     if (body === 'too-large')
       return apiError(413, 'payload_too_large', `request bodies are capped at ${BODY_LIMIT_BYTES} bytes`);
     const resolved = resolve(req.method ?? 'GET', req.url ?? '/');
@@ -139,40 +197,20 @@ export async function startDemoServer(opts: DemoOptions): Promise<DemoServer> {
     }
   };
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    // Taken before anything else so burst-spread measurements see header arrival, not handling.
-    const arrival = process.hrtime.bigint();
+  const listener = (req: DemoRequest, res: DemoResponse): void => {
+    const arrival = { ns: process.hrtime.bigint() };
     // A client that hung up must not take the server down with a write error.
     res.on('error', () => undefined);
-    handle(req).then(
-      (response) => send(res, response, arrival),
+    handle(req, arrival).then(
+      (response) => send(res, response, arrival.ns),
       (err: unknown) =>
-        send(res, apiError(500, 'internal_error', err instanceof Error ? err.message : String(err)), arrival),
+        send(res, apiError(500, 'internal_error', err instanceof Error ? err.message : String(err)), arrival.ns),
     );
-  });
-
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? DEMO_DEFAULTS.port, host, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-
-  let closing: Promise<void> | undefined;
+  };
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port,
-    close() {
-      closing ??= new Promise<void>((resolveClose, reject) => {
-        server.close((err) => (err ? reject(err) : resolveClose()));
-        // Idle keep-alive sockets would otherwise hold close() open for seconds.
-        server.closeAllConnections();
-      }).then(async () => {
-        await Promise.all(ownedStores.map((s) => s.close()));
-      });
-      return closing;
+    listener,
+    close: async () => {
+      await Promise.all(ownedStores.map((s) => s.close()));
     },
   };
 }
@@ -180,6 +218,7 @@ export async function startDemoServer(opts: DemoOptions): Promise<DemoServer> {
 const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
   payments: createPayment,
   refunds: createRefund,
+  charges: createCharge,
 };
 
 function isVariant(name: string): name is DemoVariant {
@@ -216,12 +255,12 @@ function resolve(method: string, url: string): Resolved {
   return notFound;
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
+function header(req: DemoRequest, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-function layerRequest(req: IncomingMessage, variant: DemoVariant, raw: Buffer): LayerRequest {
+function layerRequest(req: DemoRequest, variant: DemoVariant, raw: Buffer): LayerRequest {
   const fail = header(req, 'x-demo-fail');
   return {
     method: req.method ?? 'POST',
@@ -241,7 +280,7 @@ function processingOverride(value: string | undefined): number | undefined {
   return Number.isFinite(ms) && ms >= 0 && ms <= MAX_PROCESSING_OVERRIDE_MS ? ms : undefined;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+function readBody(req: DemoRequest): Promise<Buffer | 'too-large'> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -263,8 +302,9 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   });
 }
 
-function send(res: ServerResponse, response: StoredResponse, arrival: bigint): void {
-  if (res.destroyed || res.headersSent) return;
+function send(res: DemoResponse, response: StoredResponse, arrival: bigint): void {
+  const destroyed = 'stream' in res ? res.stream.destroyed : res.destroyed;
+  if (destroyed || res.headersSent) return;
   const body = Buffer.from(response.body, 'utf8');
   res.writeHead(response.status, {
     ...response.headers,

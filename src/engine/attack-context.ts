@@ -13,7 +13,8 @@ import { deleteHeader, getHeader, mergeHeaders } from '../http/headers.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import type { EffectCount, ObserverInstance } from '../observers/types.js';
 import { renderTemplate } from '../scenario/template.js';
-import type { ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+import type { JsonValue, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+import { burstTimeline } from './burst-timeline.js';
 import type { BurstStat } from './result.js';
 import type { Rng } from './rng.js';
 
@@ -34,6 +35,7 @@ export interface ContextDeps {
   engine: HttpEngine;
   observers: readonly ObserverInstance[];
   signal: AbortSignal;
+  maxWaitMs?: number;
   reproCommand: string;
   onFinding: (f: Finding) => void;
 }
@@ -42,6 +44,7 @@ export class AttackRun {
   readonly exchanges: Exchange[] = [];
   readonly bursts: BurstStat[] = [];
   readonly notes: string[] = [];
+  readonly metrics: Record<string, JsonValue> = {};
   readonly findings: Finding[] = [];
   outcome: AttackOutcome = { kind: 'ran' };
   readonly ctx: AttackContext<unknown>;
@@ -58,7 +61,7 @@ export class AttackRun {
       options: d.options,
       scenario,
       endpoint,
-      contract: scenario.contract,
+      contract: endpoint.contract ? { ...scenario.contract, ...endpoint.contract } : scenario.contract,
       rng,
       signal: d.signal,
       newKey: () => renderTemplate(endpoint.key, { uuid: () => rng.uuid() }),
@@ -68,16 +71,24 @@ export class AttackRun {
         exchanges.push(ex);
         return ex;
       },
-      burst: async (specs) => {
-        const b: BurstResult = await d.engine.burst(specs, exCtx);
+      burst: async (specs, options) => {
+        const b: BurstResult = await d.engine.burst(specs, exCtx, { ...options, h2c: scenario.target.http2 === true });
         exchanges.push(...b.exchanges);
+        for (const note of b.notes) if (!this.notes.includes(note)) this.notes.push(note);
         this.bursts.push({
           id: b.id,
           size: specs.length,
+          sync: b.sync,
           releaseSpreadMs: b.releaseSpreadMs,
           arrivalSpreadMs: b.arrivalSpreadMs,
+          timeline: burstTimeline(b.exchanges),
         });
         return b;
+      },
+      sendWithFault: async (spec, fault) => {
+        const r = await d.engine.sendWithFault(spec, exCtx, fault);
+        exchanges.push(r.exchange);
+        return r;
       },
       sideEffects: (key) => this.#sideEffects(key),
       sleep: (ms) => sleep(ms, d.signal),
@@ -88,10 +99,16 @@ export class AttackRun {
       inconclusive: (reason) => {
         this.outcome = { kind: 'inconclusive', reason };
       },
+      metric: (name, value) => {
+        this.metrics[name] = value;
+      },
       note: (text) => {
         this.notes.push(text);
       },
     };
+    if (d.maxWaitMs !== undefined) this.ctx = { ...this.ctx, maxWaitMs: d.maxWaitMs };
+    const downstream = d.observers.find((o) => o.downstream !== undefined)?.downstream;
+    if (downstream) this.ctx = { ...this.ctx, downstream };
   }
 
   #request(o: RequestOverrides): RequestSpec {
@@ -114,7 +131,7 @@ export class AttackRun {
       headers['content-type'] = 'application/json';
     const spec: RequestSpec = {
       method: o.method ?? endpoint.request.method,
-      url: `${scenario.target.baseUrl}${path}`,
+      url: `${o.baseUrl ?? scenario.target.baseUrl}${path}`,
       headers,
       body,
       label: o.label,

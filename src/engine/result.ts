@@ -1,7 +1,8 @@
 /** The result object every reporter renders and the programmatic API returns. */
 import type { Finding } from '../findings/finding.js';
 import type { Severity } from '../findings/severity.js';
-import type { Contract } from '../scenario/types.js';
+import type { SyncModeStats } from '../http/sync/stats.js';
+import type { Contract, JsonValue } from '../scenario/types.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -14,8 +15,27 @@ export type AttackStatus = 'passed' | 'failed' | 'skipped' | 'inconclusive' | 'e
 export interface BurstStat {
   id: number;
   size: number;
+  /** The synchronisation the burst was released with. */
+  sync?: string;
   releaseSpreadMs: number | undefined;
   arrivalSpreadMs: number | undefined;
+  /** One row per request, for the HTML timeline; absent in reports written before it existed. */
+  timeline?: BurstTimelineRow[];
+}
+
+/**
+ * Client times are ms relative to the burst's first queued request; `arrival` is ms relative to
+ * the earliest server-reported arrival in the burst (the target's clock, so only its spread is
+ * comparable with the client's times).
+ */
+export interface BurstTimelineRow {
+  label: string;
+  sent?: number;
+  headers?: number;
+  done?: number;
+  arrival?: number;
+  /** HTTP status, or the transport error code. */
+  outcome: string;
 }
 
 export interface AttackResult {
@@ -26,6 +46,8 @@ export interface AttackResult {
   /** Why skipped / inconclusive / error. */
   reason?: string;
   notes: string[];
+  /** Structured measurements an attack recorded with ctx.metric (e.g. latency-overhead's percentiles). */
+  metrics?: Record<string, JsonValue>;
   requests: number;
   durationMs: number;
   findings: number;
@@ -53,6 +75,11 @@ export interface AuditResult {
   };
   attacks: AttackResult[];
   findings: Finding[];
+  /**
+   * Timing of every burst of the run per synchronisation mode (Kettle's statistics over the
+   * release and server-arrival spreads); absent when the run released no burst.
+   */
+  burstStats?: Record<string, SyncModeStats>;
   /** Problems that stopped part of the audit (unreachable node, exhausted budget…). */
   errors: { code: string; message: string }[];
 }

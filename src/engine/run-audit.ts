@@ -9,6 +9,7 @@ import { IdemAuditError, InterruptedError, ObserverError, RequestBudgetError } f
 import type { Finding } from '../findings/finding.js';
 import { SEVERITIES, atLeast, type Severity } from '../findings/severity.js';
 import { HttpEngine } from '../http/engine.js';
+import { burstStatsBySync } from '../http/sync/stats.js';
 import { createRedactor, secretHeaderValues, type Redactor } from '../http/redact.js';
 import type { Observer, ObserverInstance } from '../observers/types.js';
 import type { ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
@@ -23,6 +24,7 @@ import {
   type RunStatus,
 } from './result.js';
 import { Rng, deriveSeed } from './rng.js';
+import { DEFAULT_INTERRUPT_GRACE_MS, RunLimits } from './run-limits.js';
 
 export interface AuditOptions {
   scenario: ResolvedScenario;
@@ -31,11 +33,19 @@ export interface AuditOptions {
   seed: number;
   failOn?: Severity;
   maxRequests?: number;
+  /** Longest an attack may wait on the target's clock (ttl-probe); attacks pick their own default. */
+  maxWaitMs?: number;
   /** Attack ids to run (default: each endpoint's list). */
   only?: readonly string[];
   skip?: readonly string[];
   endpoints?: readonly string[];
+  /** Run only slice `index` (1-based) of `count` of the endpoint × attack matrix. */
+  shard?: { index: number; count: number };
   signal?: AbortSignal;
+  /** After an interruption, how long requests in flight may still answer (default 2 s). */
+  interruptGraceMs?: number;
+  /** Whole-run time limit: when reached the run stops like an interruption, status `incomplete`. */
+  deadlineMs?: number;
   onEvent?: (e: RunEvent) => void;
   /** Builds the command that reproduces one attack on one endpoint (the seed is appended). */
   reproCommand?: (attack: string, endpoint: string) => string;
@@ -49,7 +59,7 @@ export interface PlannedAttack {
 }
 
 export function planAudit(
-  o: Pick<AuditOptions, 'scenario' | 'attacks' | 'only' | 'skip' | 'endpoints'>,
+  o: Pick<AuditOptions, 'scenario' | 'attacks' | 'only' | 'skip' | 'endpoints' | 'shard'>,
 ): PlannedAttack[] {
   const plan: PlannedAttack[] = [];
   for (const endpoint of o.scenario.endpoints) {
@@ -62,6 +72,9 @@ export function planAudit(
       plan.push({ endpoint, attack, options: spec.options });
     }
   }
+  // Round-robin over the full plan: deterministic, balanced, and the shards partition it.
+  const shard = o.shard;
+  if (shard) return plan.filter((_, i) => i % shard.count === shard.index - 1);
   return plan;
 }
 
@@ -72,10 +85,17 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
   const now = (): number => performance.now() - t0;
   const emit = o.onEvent ?? (() => undefined);
   const controller = new AbortController();
-  const signal = o.signal ? AbortSignal.any([o.signal, controller.signal]) : controller.signal;
   const failOn = o.failOn ?? scenario.settings.failOn;
 
   await assertReachable([scenario.target.baseUrl, ...scenario.target.nodes], scenario.target.timeoutMs);
+
+  // `signal` stops new requests; requests in flight are cut only after the grace period.
+  const limits = new RunLimits({
+    signal: o.signal ? AbortSignal.any([o.signal, controller.signal]) : controller.signal,
+    graceMs: o.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS,
+    deadlineMs: o.deadlineMs,
+  });
+  const signal = limits.stop;
 
   const engine = new HttpEngine({
     timeoutMs: scenario.target.timeoutMs,
@@ -85,7 +105,8 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
     redactor: redactorFor(scenario),
     now,
     onExchange: (exchange) => emit({ type: 'exchange', exchange }),
-    signal,
+    signal: limits.inflight,
+    stopSignal: signal,
   });
 
   const plan = planAudit(o);
@@ -104,6 +125,7 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
       emit({ type: 'attack-start', attack: attack.meta.id, endpoint: endpoint.name });
       const before = engine.requestsSent;
       const start = now();
+      const endpointObservers = observersFor(endpoint, observerCache, o.observers, scenario, engine);
       const run = new AttackRun({
         scenario,
         endpoint,
@@ -112,8 +134,9 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
         rng: new Rng(deriveSeed(o.seed, endpoint.name, attack.meta.id)),
         seed: o.seed,
         engine,
-        observers: observersFor(endpoint, observerCache, o.observers, scenario, engine),
+        observers: endpointObservers,
         signal,
+        ...(o.maxWaitMs === undefined ? {} : { maxWaitMs: o.maxWaitMs }),
         reproCommand: `${o.reproCommand?.(attack.meta.id, endpoint.name) ?? `idem-audit run ${scenario.file} --only ${attack.meta.id} --endpoint ${endpoint.name}`} --seed ${o.seed}`,
         onFinding: (finding) => emit({ type: 'finding', finding }),
       });
@@ -121,6 +144,8 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
       let reason: string | undefined;
       let stopRun = false;
       try {
+        // Observers with something to bring up (a sink the target calls) must be up before the first request.
+        for (const ob of endpointObservers) await ob.start?.();
         await attack.run(run.ctx);
         if (signal.aborted) throw new InterruptedError();
         attackStatus =
@@ -136,7 +161,7 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
         if (err instanceof InterruptedError || signal.aborted) {
           status = 'interrupted';
           attackStatus = run.findings.length > 0 ? 'failed' : 'inconclusive';
-          reason = 'interrupted before the attack finished';
+          reason = limits.deadlineReached ? limits.deadlineMessage : 'interrupted before the attack finished';
           stopRun = true;
         } else if (err instanceof RequestBudgetError) {
           status = 'incomplete';
@@ -164,12 +189,14 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
         bursts: run.bursts,
       };
       if (reason !== undefined) result.reason = reason;
+      if (Object.keys(run.metrics).length > 0) result.metrics = run.metrics;
       results.push(result);
       findings.push(...run.findings);
       emit({ type: 'attack-end', result });
       if (stopRun) break;
     }
   } finally {
+    limits.dispose();
     await engine.close();
     for (const list of observerCache.values()) for (const ob of list) await ob.close?.().catch(() => undefined);
   }
@@ -177,6 +204,10 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
   if (status === 'completed' && results.some((r) => r.status === 'error' || r.status === 'inconclusive'))
     status = 'incomplete';
   if (o.signal?.aborted) status = 'interrupted';
+  else if (limits.deadlineReached) {
+    status = 'incomplete';
+    errors.push({ code: 'IDEM_DEADLINE_REACHED', message: limits.deadlineMessage });
+  }
 
   const finished = new Date();
   const result: AuditResult = {
@@ -208,6 +239,8 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
     findings,
     errors,
   };
+  const allBursts = results.flatMap((r) => r.bursts);
+  if (allBursts.length > 0) result.burstStats = burstStatsBySync(allBursts);
   emit({ type: 'run-end', status, findings: findings.length, requests: engine.requestsSent });
   return result;
 }
@@ -242,19 +275,35 @@ function observersFor(
   const list = endpoint.observe.map((spec) => {
     const observer = registry[spec.id];
     if (!observer) throw new ObserverError(spec.id, `unknown observer at ${spec.path}`);
-    return observer.create(spec.options, {
-      scenario,
-      endpoint,
-      url: (path) => `${scenario.target.baseUrl}${path}`,
-      send: (req) =>
-        engine.send(
-          { ...req, headers: { ...scenario.target.headers, ...req.headers }, principal: DEFAULT_PRINCIPAL },
-          { attack: `observe:${spec.id}`, endpoint: endpoint.name },
-        ),
-    });
+    return createOrFailing(() =>
+      observer.create(spec.options, {
+        scenario,
+        endpoint,
+        url: (path) => `${scenario.target.baseUrl}${path}`,
+        send: (req) =>
+          engine.send(
+            { ...req, headers: { ...scenario.target.headers, ...req.headers }, principal: DEFAULT_PRINCIPAL },
+            { attack: `observe:${spec.id}`, endpoint: endpoint.name },
+          ),
+      }),
+    );
   });
   cache.set(endpoint.name, list);
   return list;
+}
+
+/**
+ * An observer that cannot be set up (bad listen address, invalid query) must fail the attacks
+ * that need its count, reported "not audited" with the reason, rather than end the whole run
+ * without a report. Attacks that judge answers alone still run.
+ */
+function createOrFailing(create: () => ObserverInstance): ObserverInstance {
+  try {
+    return create();
+  } catch (err) {
+    if (!(err instanceof ObserverError)) throw err;
+    return { count: () => Promise.reject(err) };
+  }
 }
 
 /** Exit code of a finished audit: 1 findings at or above failOn, 130 interrupted, 3 not fully audited, 0 clean. */

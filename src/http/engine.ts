@@ -9,8 +9,13 @@ import { Client, Pool, type Dispatcher } from 'undici';
 import { InterruptedError, RequestBudgetError } from '../errors/errors.js';
 import { capture, type CaptureResult } from './capture.js';
 import type { Exchange } from './exchange.js';
+import { sendWithClientFault, type ClientFault, type FaultOutcome } from './faults.js';
 import type { Redactor } from './redact.js';
 import type { RequestSpec } from './request-spec.js';
+import { lastByteBurst } from './sync/last-byte.js';
+import { chooseSyncMode, probeAlpnH2, type ConcreteSyncMode, type SyncMode } from './sync/mode.js';
+import { singlePacketBurst } from './sync/single-packet.js';
+import type { SyncBurstOutcome } from './sync/types.js';
 import { classifyTransportError } from './transport-errors.js';
 
 /** Header through which a target may report when each request arrived (the demo target does). */
@@ -26,7 +31,13 @@ export interface EngineOptions {
   /** Milliseconds on the run's monotonic clock. */
   now: () => number;
   onExchange: (ex: Exchange) => void;
+  /** Aborts requests in flight. */
   signal?: AbortSignal;
+  /**
+   * Stops new requests only (interruption, deadline): requests already in flight may still
+   * answer until `signal` aborts them. Without it, `signal` does both.
+   */
+  stopSignal?: AbortSignal;
 }
 
 export interface ExchangeContext {
@@ -34,9 +45,20 @@ export interface ExchangeContext {
   endpoint: string;
 }
 
+export interface BurstOptions {
+  /** How the requests are released together. Default `auto`. */
+  sync?: SyncMode;
+  /** The scenario declares the cleartext target speaks HTTP/2 (h2c, prior knowledge). */
+  h2c?: boolean;
+}
+
 export interface BurstResult {
   id: number;
   exchanges: Exchange[];
+  /** The synchronisation actually used (`auto` resolved). */
+  sync: ConcreteSyncMode;
+  /** Remarks about the release (e.g. final frames larger than one packet). */
+  notes: string[];
   /** Spread of the moments each request's last byte left the client (ms). */
   releaseSpreadMs: number | undefined;
   /** Spread of the target-reported arrival times (ms), when the target reports them. */
@@ -50,6 +72,7 @@ export class HttpEngine {
   #nextBurst = 1;
   #sent = 0;
   #nextSlot = 0;
+  readonly #alpnH2 = new Map<string, Promise<boolean>>();
 
   constructor(opts: EngineOptions) {
     this.#o = opts;
@@ -68,13 +91,92 @@ export class HttpEngine {
   }
 
   /**
+   * Sends one request with a client-side fault (faults.ts) on its own raw connection. It counts
+   * against the budget and is recorded like any other exchange; the fault's outcome says whether
+   * the complete request was verifiably written before the connection was cut.
+   */
+  async sendWithFault(
+    spec: RequestSpec,
+    ctx: ExchangeContext,
+    fault: ClientFault,
+  ): Promise<{ exchange: Exchange; fault: FaultOutcome }> {
+    this.#reserve(1);
+    await this.#throttle();
+    const queued = this.#o.now();
+    const r = await sendWithClientFault(spec, fault, {
+      bodyCap: this.#o.bodyCap,
+      timeoutMs: this.#o.timeoutMs,
+      now: this.#o.now,
+      signal: this.#o.signal,
+    });
+    return { exchange: this.#record(spec, ctx, undefined, queued, r.capture), fault: r.fault };
+  }
+
+  /**
+   * Releases the requests together with the chosen synchronisation. Every mode records each
+   * exchange with `timings.sent` = the moment its final byte was written.
+   */
+  async burst(specs: readonly RequestSpec[], ctx: ExchangeContext, options: BurstOptions = {}): Promise<BurstResult> {
+    this.#reserve(specs.length);
+    const burstId = this.#nextBurst++;
+    const first = specs[0];
+    const sync = first
+      ? await chooseSyncMode(options.sync ?? 'auto', first.url, {
+          h2c: options.h2c ?? false,
+          alpnH2: () => this.#probeH2(first.url, first.timeoutMs ?? this.#o.timeoutMs),
+        })
+      : 'none';
+    let exchanges: Exchange[];
+    let notes: string[] = [];
+    switch (sync) {
+      case 'none':
+        exchanges = await Promise.all(
+          specs.map((s) => this.#dispatch(this.#pool(new URL(s.url).origin), s, ctx, burstId)),
+        );
+        break;
+      case 'barrier':
+        exchanges = await this.#barrier(specs, ctx, burstId);
+        break;
+      case 'last-byte':
+      case 'single-packet': {
+        const queued = this.#o.now();
+        const transport = {
+          bodyCap: this.#o.bodyCap,
+          timeoutMs: this.#o.timeoutMs,
+          now: this.#o.now,
+          signal: this.#o.signal,
+        };
+        const out: SyncBurstOutcome =
+          sync === 'last-byte' ? await lastByteBurst(specs, transport) : await singlePacketBurst(specs, transport);
+        exchanges = specs.map((spec, i) => {
+          const r = out.results[i];
+          return r
+            ? this.#record(spec, ctx, burstId, queued, r)
+            : this.#failed(spec, ctx, burstId, classifyTransportError(new Error('no result')));
+        });
+        notes = out.notes;
+        break;
+      }
+    }
+    return { id: burstId, exchanges, sync, notes, ...burstSpreads(exchanges) };
+  }
+
+  #probeH2(url: string, timeoutMs: number): Promise<boolean> {
+    const origin = new URL(url).origin;
+    let probe = this.#alpnH2.get(origin);
+    if (!probe) {
+      probe = probeAlpnH2(url, timeoutMs);
+      this.#alpnH2.set(origin, probe);
+    }
+    return probe;
+  }
+
+  /**
    * Barrier burst: one fresh connection per request, all connected first, then every request
    * dispatched in the same tick. Separate connections matter: a pipelined connection would
    * serialise the requests and hide the race we are looking for.
    */
-  async burst(specs: readonly RequestSpec[], ctx: ExchangeContext): Promise<BurstResult> {
-    this.#reserve(specs.length);
-    const burstId = this.#nextBurst++;
+  async #barrier(specs: readonly RequestSpec[], ctx: ExchangeContext, burstId: number): Promise<Exchange[]> {
     const sockets = await Promise.all(specs.map((s) => this.#preconnect(s.url, s.timeoutMs ?? this.#o.timeoutMs)));
     const clients: Client[] = [];
     try {
@@ -98,8 +200,7 @@ export class HttpEngine {
         clients.push(client);
         return this.#dispatch(client, spec, ctx, burstId);
       });
-      const exchanges = await Promise.all(pending);
-      return { id: burstId, exchanges, ...burstSpreads(exchanges) };
+      return await Promise.all(pending);
     } finally {
       await Promise.all(clients.map((c) => c.destroy().catch(() => undefined)));
       for (const s of sockets) if (s && !s.error) s.socket.destroy();
@@ -112,8 +213,12 @@ export class HttpEngine {
     await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
   }
 
+  #stopped(): boolean {
+    return (this.#o.stopSignal?.aborted ?? false) || (this.#o.signal?.aborted ?? false);
+  }
+
   #reserve(n: number): void {
-    if (this.#o.signal?.aborted) throw new InterruptedError();
+    if (this.#stopped()) throw new InterruptedError();
     if (this.#sent + n > this.#o.maxRequests) throw new RequestBudgetError(this.#o.maxRequests);
     this.#sent += n;
   }
@@ -124,8 +229,8 @@ export class HttpEngine {
     const now = this.#o.now();
     const slot = Math.max(now, this.#nextSlot);
     this.#nextSlot = slot + 1000 / rate;
-    if (slot > now) await new Promise((r) => setTimeout(r, slot - now));
-    if (this.#o.signal?.aborted) throw new InterruptedError();
+    if (slot > now) await waitUnlessStopped(slot - now, this.#o.stopSignal ?? this.#o.signal);
+    if (this.#stopped()) throw new InterruptedError();
   }
 
   #pool(origin: string): Pool {
@@ -251,7 +356,14 @@ export class HttpEngine {
     if (burst !== undefined) ex.burst = burst;
     if (r.sentAt !== undefined) ex.timings.sent = r.sentAt;
     if (r.headersAt !== undefined) ex.timings.headers = r.headersAt;
-    if (r.status !== undefined) {
+    // A response whose body failed part-way (stall, reset, malformed chunk) is not an answer:
+    // recording it as one would let attacks judge a half-received 201 as a success. The status
+    // seen before the failure stays visible in the error message.
+    const error =
+      r.error && r.status !== undefined
+        ? { code: r.error.code, message: `answered ${r.status} but the body never completed: ${r.error.message}` }
+        : r.error;
+    if (r.status !== undefined && !r.error) {
       ex.response = {
         status: r.status,
         headers: red.headers(r.headers),
@@ -262,10 +374,23 @@ export class HttpEngine {
       const arrival = r.headers[ARRIVAL_HEADER];
       if (arrival !== undefined && /^\d{1,20}$/.test(arrival)) ex.serverArrivalNs = arrival;
     }
-    if (r.error) ex.error = r.error;
+    if (error) ex.error = error;
     this.#o.onExchange(ex);
     return ex;
   }
+}
+
+/** A slow --rate must not hold a stopped run for up to 1/rate seconds. */
+function waitUnlessStopped(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function spread(values: readonly number[]): number | undefined {

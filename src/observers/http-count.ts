@@ -49,7 +49,8 @@ export const httpCountObserver = defineObserver({
         if (json === undefined) {
           throw new ObserverError(
             'http',
-            `${o.method} ${path} did not answer with JSON${ex.response?.truncated ? ' (body truncated)' : ''}`,
+            // The content type says what came instead: an SSO login page, a proxy error, a CSV export.
+            `${o.method} ${path} did not answer with JSON (content-type ${ex.response?.headers['content-type'] ?? 'none'}${ex.response?.truncated ? ', body truncated' : ''})`,
           );
         }
         const got = extractCount(json, o.count);

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { Exchange } from '../http/exchange.js';
 import type { RequestSpec } from '../http/request-spec.js';
-import type { ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+import type { JsonValue, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
 
 export interface EffectCount {
   observer: string;
@@ -15,6 +15,8 @@ export interface EffectCount {
   detail: string;
   /** Requests the observer itself made, kept as evidence. */
   evidence: readonly Exchange[];
+  /** White-box facts beyond the count (e.g. the redis observer's records, their TTL and state), for attacks that audit the store. */
+  facts?: Readonly<Record<string, JsonValue>>;
 }
 
 export interface ObserverEnv {
@@ -34,7 +36,44 @@ export interface CountContext {
 export interface ObserverInstance {
   /** Counts side effects attributed to `key`; throws ObserverError when it cannot. */
   count(key: string, ctx: CountContext): Promise<EffectCount>;
+  /** Brings up what the observer needs (a listening sink) before the first attack; idempotent. */
+  start?(): Promise<void>;
+  /** One line for reports, e.g. the sink's URL; secrets never appear in it. */
+  describe?(): string;
+  /** Present on observers that stand in for the target's downstream and can be told to misbehave. */
+  readonly downstream?: DownstreamControl;
   close?(): Promise<void>;
+}
+
+/** What the downstream stub does to the first `times` calls for one key. */
+export interface DownstreamRule {
+  /** fail: answer `status` (5xx), nothing applied; delay: apply, answer after `delayMs`; hang: apply, never answer; reset: apply, then reset the connection. */
+  fault: 'fail' | 'delay' | 'hang' | 'reset';
+  times: number;
+  status?: number;
+  delayMs?: number;
+}
+
+/**
+ * DESIGN.md §5: failed = answered 5xx, nothing applied; applied = applied and answered;
+ * applied-lost = applied, answer withheld (hang, reset, caller gone); replayed = a repeated
+ * downstream idempotency key, answered from the first call without applying again.
+ */
+export type DownstreamOutcome = 'failed' | 'applied' | 'applied-lost' | 'replayed';
+
+export interface DownstreamCall {
+  /** The downstream idempotency key the target sent, if any. */
+  key: string | undefined;
+  outcome: DownstreamOutcome;
+  fault: DownstreamRule['fault'] | undefined;
+}
+
+export interface DownstreamControl {
+  /** Base URL the target must call. */
+  readonly url: string;
+  /** Programs faults for the calls attributed to `key` (the audit's idempotency key). */
+  program(key: string, rule: DownstreamRule): void;
+  calls(key: string): readonly DownstreamCall[];
 }
 
 export interface ObserverMeta<O> {

@@ -8,6 +8,7 @@ import type { AttackStatus, AuditResult } from '../engine/result.js';
 import type { Finding } from '../findings/finding.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
 import type { Reporter } from './types.js';
+import { latencyTable } from './latency-table.js';
 
 function severityStyle(c: ChalkInstance, s: Severity): (t: string) => string {
   switch (s) {
@@ -90,6 +91,11 @@ export function renderTerminal(
       ]);
     }
     out.push('', c.bold(`endpoint ${ep}`), table.toString());
+    const latency = latencyTable(
+      result.attacks.filter((x) => x.endpoint === ep),
+      color,
+    );
+    if (latency !== undefined) out.push(latency);
   }
   if (result.findings.length > 0) {
     out.push('', c.bold(`FINDINGS (${result.findings.length})`));

@@ -27,7 +27,14 @@ export interface Contract {
   errorsReplayed: boolean;
   /** Header the target sets on replayed responses, if it promises one. */
   replayHeader: string | undefined;
+  /** Latency the idempotency layer may add to a request, per percentile (latency-overhead); absent: no limit. */
+  maxOverhead?: OverheadLimits;
 }
+
+export const OVERHEAD_PERCENTILES = ['p50', 'p95', 'p99', 'max'] as const;
+export type OverheadPercentile = (typeof OVERHEAD_PERCENTILES)[number];
+/** Milliseconds a keyed request may take beyond an unkeyed one, at each declared percentile. */
+export type OverheadLimits = Readonly<Partial<Record<OverheadPercentile, number>>>;
 
 export interface RequestTemplate {
   method: string;
@@ -65,7 +72,11 @@ export interface ResolvedEndpoint {
   observe: readonly ObserverSpec[];
   /** Attacks to run, in catalogue order; the default suite when the scenario names none. */
   attacks: readonly AttackSpec[];
+  /** Promises this endpoint makes differently from the scenario's contract (merged over it for its attacks). */
+  contract?: EndpointContract;
 }
+
+export type EndpointContract = Partial<Pick<Contract, 'ttlMs' | 'errorsReplayed'>>;
 
 export interface Principal {
   name: string;
@@ -79,6 +90,12 @@ export interface ResolvedTarget {
   headers: Readonly<Record<string, string>>;
   principals: readonly Principal[];
   timeoutMs: number;
+  /** A cleartext target that speaks HTTP/2 with prior knowledge (h2c); https targets are probed by ALPN. */
+  http2?: boolean;
+  /** Hosts besides loopback the scenario may audit without declaring an environment. */
+  allowHosts?: readonly string[];
+  /** Declared environment of the target; required for hosts that are neither loopback nor allowed. */
+  environment?: 'local' | 'staging' | 'production';
 }
 
 export interface Settings {

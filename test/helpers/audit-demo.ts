@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { attacks } from '../../src/attacks/index.js';
 import { extensionSchemas } from '../../src/cli/extensions.js';
 import { loadScenario } from '../../src/config/index.js';
+import { startDemoCluster, type DemoStorage } from '../../src/demo/cluster.js';
+import { freePort } from '../../src/demo/free-port.js';
 import { parseFlaws, startDemoServer, type DemoOptions } from '../../src/demo/index.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import type { AuditResult } from '../../src/engine/result.js';
@@ -22,19 +24,36 @@ export interface DemoAuditOptions {
   seed?: number;
   demo?: Partial<Omit<DemoOptions, 'flaws'>>;
   onEvent?: (e: RunEvent) => void;
+  /** Run this many demo nodes sharing storage (cross-node); they become the scenario's target.nodes. */
+  nodes?: number;
+  /** Shared storage for the nodes (e.g. Postgres); default in memory. */
+  storage?: DemoStorage;
 }
 
 export async function auditDemo(o: DemoAuditOptions): Promise<AuditResult> {
-  const server = await startDemoServer({ flaws: parseFlaws(o.flaws), ...o.demo });
+  // The demo's provider calls go to the sink observer the scenario starts on this port.
+  const sinkPort = await freePort();
+  const serverOptions = { flaws: parseFlaws(o.flaws), downstreamUrl: `http://127.0.0.1:${sinkPort}`, ...o.demo };
+  const cluster =
+    o.nodes !== undefined || o.storage !== undefined
+      ? await startDemoCluster({ ...serverOptions, nodes: o.nodes ?? 1, ...(o.storage ? { storage: o.storage } : {}) })
+      : undefined;
+  const server = cluster?.nodes[0] ?? (await startDemoServer(serverOptions));
   try {
-    const scenario = await loadScenario(DEMO_SCENARIO, extensionSchemas(), { DEMO_URL: server.url });
+    const loaded = await loadScenario(DEMO_SCENARIO, extensionSchemas(), {
+      DEMO_URL: server.url,
+      DEMO_SINK_PORT: String(sinkPort),
+    });
+    const scenario = cluster
+      ? { ...loaded, target: { ...loaded.target, nodes: cluster.nodes.map((n) => n.url) } }
+      : loaded;
     const opts: Parameters<typeof runAudit>[0] = { scenario, attacks, observers, seed: o.seed ?? 1 };
     if (o.only) opts.only = o.only;
     if (o.endpoints) opts.endpoints = o.endpoints;
     if (o.onEvent) opts.onEvent = o.onEvent;
     return await runAudit(opts);
   } finally {
-    await server.close();
+    await (cluster ?? server).close();
   }
 }
 

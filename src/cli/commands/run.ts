@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { loadScenario } from '../../config/index.js';
 import { addAuditOptions, type AuditCliOptions } from '../audit-options.js';
 import { executeAudit } from '../execute-audit.js';
@@ -13,7 +13,8 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
       .description('audit the target described by a scenario file')
       .argument('<scenario>', 'scenario YAML file'),
   ).action(async (file: string, opts: AuditCliOptions) => {
-    const scenario = await loadScenario(file, extensionSchemas(), io.env);
+    // Relative to the CLI's working directory, which in-process callers set explicitly.
+    const scenario = await loadScenario(resolve(io.cwd, file), extensionSchemas(), io.env);
     const shown = relative(io.cwd, scenario.file) || scenario.file;
     setExit(await executeAudit(scenario, opts, io, `idem-audit run ${shown}`));
   });

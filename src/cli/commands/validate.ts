@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { loadScenario } from '../../config/index.js';
 import { ScenarioError } from '../../errors/errors.js';
 import { extensionSchemas } from '../extensions.js';
@@ -14,7 +15,7 @@ export function registerValidate(program: Command, io: CliIo, setExit: (code: nu
       let failed = false;
       for (const file of files) {
         try {
-          const s = await loadScenario(file, extensionSchemas(), io.env);
+          const s = await loadScenario(resolve(io.cwd, file), extensionSchemas(), io.env);
           const attacks = s.endpoints.reduce((n, e) => n + e.attacks.length, 0);
           io.stdout(
             `ok  ${file}: ${s.endpoints.length} endpoint(s), ${attacks} attack(s), contract ${s.contract.profile}\n`,

@@ -1,0 +1,68 @@
+/** An HttpEngine whose exchanges stream to an ndjson file, the way a real run records them. */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { HttpEngine } from '../src/http/engine.js';
+import { createRedactor } from '../src/http/redact.js';
+
+export interface RecordingEngine {
+  engine: HttpEngine;
+  /** Resolves when the file has caught up (call before the next send to keep memory flat). */
+  backpressure(): Promise<void> | undefined;
+  recorded(): number;
+  close(): Promise<void>;
+}
+
+export function recordingEngine(file: string, maxRequests = 10_000_000): RecordingEngine {
+  const out: WriteStream = createWriteStream(file);
+  let count = 0;
+  let draining: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  let flushSoon: NodeJS.Immediate | undefined;
+  const flush = (): void => {
+    if (flushSoon) clearImmediate(flushSoon);
+    flushSoon = undefined;
+    if (pending.length === 0) return;
+    const chunk = `${pending.join('\n')}\n`;
+    pending = [];
+    pendingBytes = 0;
+    if (!out.write(chunk) && !draining) {
+      draining = new Promise((r) =>
+        out.once('drain', () => {
+          draining = undefined;
+          r();
+        }),
+      );
+    }
+  };
+  const engine = new HttpEngine({
+    timeoutMs: 10_000,
+    bodyCap: 8192,
+    maxRequests,
+    rate: undefined,
+    redactor: createRedactor({ secretHeaders: ['authorization'], keyHeader: 'Idempotency-Key', secretValues: [] }),
+    now: () => performance.now(),
+    onExchange: (ex) => {
+      count++;
+      const line = JSON.stringify({ type: 'exchange', exchange: ex });
+      pending.push(line);
+      pendingBytes += line.length;
+      // Lines go out in ~64 KiB writes: one file write per exchange costs more than the exchange.
+      if (pendingBytes >= 64 * 1024) flush();
+      else flushSoon ??= setImmediate(flush);
+    },
+  });
+  return {
+    engine,
+    backpressure: () => draining,
+    recorded: () => count,
+    close: () => {
+      closing ??= (async () => {
+        await engine.close();
+        flush();
+        await new Promise<void>((r) => out.end(() => r()));
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The programmatic entry points: the same loader and audit loop the CLI uses, with the built-in
+ * registries, so a test suite can audit its own API and assert on the very result the reports
+ * are rendered from.
+ */
+import { attacks as builtinAttacks } from './attacks/index.js';
+import { extensionSchemas } from './cli/extensions.js';
+import { packageVersion } from './cli/package-info.js';
+import { loadScenario as loadWithSchemas } from './config/index.js';
+import type { RunEvent } from './engine/events.js';
+import type { AuditResult } from './engine/result.js';
+import { randomSeed } from './engine/rng.js';
+import { runAudit, type AuditOptions } from './engine/run-audit.js';
+import type { Severity } from './findings/severity.js';
+import { observers as builtinObservers } from './observers/index.js';
+import type { ResolvedScenario } from './scenario/types.js';
+
+/** Options of {@link audit}. Every field is optional; the scenario's own settings apply otherwise. */
+export interface AuditApiOptions {
+  /** Seed for keys and generated bodies; the scenario's `settings.seed`, else random. Pass one to make a test reproducible. */
+  seed?: number;
+  /** Run only these attack ids (as `--only`). */
+  only?: readonly string[];
+  /** Skip these attack ids (as `--skip`). */
+  skip?: readonly string[];
+  /** Audit only these endpoints, by name (as `--endpoint`). */
+  endpoints?: readonly string[];
+  /** Severity from which {@link exitCodeOf} reports failure; defaults to the scenario's `settings.failOn`. */
+  failOn?: Severity;
+  /** A hard request budget for the run; defaults to the scenario's `settings.maxRequests`. */
+  maxRequests?: number;
+  /** Aborting it ends the run early with status `interrupted` and a partial result. */
+  signal?: AbortSignal;
+  /** Receives every run event as it happens (the same stream as `events.ndjson`). */
+  onEvent?: (event: RunEvent) => void;
+  /** Environment used for `${VAR}` interpolation when a path is given; defaults to `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Loads and validates a scenario file with the built-in attacks and observers: interpolates
+ * `${VAR}` from `env`, applies the contract profile and the defaults.
+ *
+ * @param file - Path to a scenario YAML file, relative to the current directory or absolute.
+ * @param env - Variables for `${VAR}` interpolation; defaults to `process.env`.
+ * @returns The resolved scenario, ready for {@link audit}.
+ * @throws ScenarioError listing every problem in the file, each with its line and column.
+ */
+export function loadScenario(file: string, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedScenario> {
+  return loadWithSchemas(file, extensionSchemas(), env);
+}
+
+/**
+ * Audits the target a scenario describes and returns the result the reports are built from.
+ * Findings are data in `result.findings`; the promise rejects only when the audit cannot run at
+ * all (invalid scenario, unreachable target).
+ *
+ * @example
+ * ```ts
+ * const result = await audit('idem-audit.yaml', { seed: 42, only: ['concurrent-burst'] });
+ * expect(result.findings).toEqual([]);
+ * ```
+ *
+ * @param scenarioOrPath - A scenario file path, or a scenario already loaded with {@link loadScenario}.
+ * @param options - Filters, seed, budget and event hook; see {@link AuditApiOptions}.
+ * @throws ScenarioError when the file is invalid; TargetUnreachableError when the target does not accept connections.
+ */
+export async function audit(
+  scenarioOrPath: string | ResolvedScenario,
+  options: AuditApiOptions = {},
+): Promise<AuditResult> {
+  const scenario =
+    typeof scenarioOrPath === 'string' ? await loadScenario(scenarioOrPath, options.env) : scenarioOrPath;
+  const run: AuditOptions = {
+    scenario,
+    attacks: builtinAttacks,
+    observers: builtinObservers,
+    seed: options.seed ?? scenario.settings.seed ?? randomSeed(),
+    toolVersion: packageVersion(),
+  };
+  if (options.only) run.only = options.only;
+  if (options.skip) run.skip = options.skip;
+  if (options.endpoints) run.endpoints = options.endpoints;
+  if (options.failOn) run.failOn = options.failOn;
+  if (options.maxRequests !== undefined) run.maxRequests = options.maxRequests;
+  if (options.signal) run.signal = options.signal;
+  if (options.onEvent) run.onEvent = options.onEvent;
+  return runAudit(run);
+}

@@ -1,0 +1,118 @@
+/**
+ * connection-drop: the connection dies while the request is being sent (a reset half-way through
+ * the body) or right after it (a reset before any answer could come back), then the client
+ * retries with the same key. Half a request must have no effect at all, and the request plus its
+ * retry must have exactly one, whichever way the target treated the torn connection.
+ */
+import { z } from 'zod';
+import { isSuccess, type Exchange } from '../http/exchange.js';
+import type { ClientFault } from '../http/faults.js';
+import { hasStatus, outcomeHistogram } from './_shared/describe.js';
+import { defineAttack, type AttackContext } from './types.js';
+
+const options = z.strictObject({
+  /** Time the target gets to (wrongly) act on half a request before its effects are counted. */
+  settleMs: z.number().int().min(0).max(60_000).default(50),
+  /** How long a retry answered with an in-flight status keeps being retried. */
+  maxWaitMs: z.number().int().min(0).max(600_000).default(5_000),
+});
+type Options = z.output<typeof options>;
+
+export const connectionDrop = defineAttack({
+  meta: {
+    id: 'connection-drop',
+    title: 'The connection drops mid-body or right after the body, then the client retries',
+    description:
+      'Resets the connection half-way through the request body, and (on another key) right after the complete body, then retries with the same key. No effect from an incomplete request; one effect in total.',
+    options,
+    timingDependent: true,
+    findings: {
+      'incomplete-executed': {
+        severity: 'high',
+        title: 'A request whose body never arrived completely was executed',
+        remediation:
+          'Read and validate the whole body before reserving the key or executing; treat a connection error while reading as "no request".',
+        references: ['IK-14'],
+      },
+      'duplicate-write': {
+        severity: 'critical',
+        title: 'A torn request and its retry executed twice',
+        remediation:
+          'Reserve the key atomically before executing and keep the reservation when the client disconnects, so the retry sees it (in-flight status) or the stored result.',
+        references: ['IK-28'],
+      },
+    },
+  },
+  async run(ctx) {
+    if (!ctx.sendWithFault) {
+      ctx.skip('this context cannot open raw connections to reset a request');
+      return;
+    }
+    let judged = 0;
+    if (ctx.endpoint.request.body === undefined) ctx.note('the endpoint sends no body, so there is no middle to cut');
+    else if (await probe(ctx, { kind: 'reset-mid-body' })) judged++;
+    if (await probe(ctx, { kind: 'reset-after-body' })) judged++;
+    if (judged === 0) ctx.inconclusive('no retry was answered, so nothing could be judged (see notes)');
+  },
+});
+
+async function probe(ctx: AttackContext<Options>, fault: ClientFault): Promise<boolean> {
+  const sendWithFault = ctx.sendWithFault;
+  if (!sendWithFault) return false;
+  const key = ctx.newKey();
+  const torn = await sendWithFault(ctx.request({ label: `torn (${fault.kind})`, key }), fault);
+  if (!torn.fault.applied) {
+    ctx.note(`${fault.kind}: not applied (${torn.fault.description})`);
+    return false;
+  }
+  if (fault.kind === 'reset-mid-body') {
+    await ctx.sleep(ctx.options.settleMs);
+    const before = await ctx.sideEffects(key);
+    if (before.observed > 0) {
+      ctx.report({
+        kind: 'incomplete-executed',
+        message: `The connection was reset after ${torn.fault.bytesWritten} of ${torn.fault.totalBytes} bytes of the request with key ${key}, yet ${before.observed} side effect(s) exist for it.`,
+        expected: 'no side effect',
+        observed: `${before.observed} side effect(s)`,
+        exchanges: [torn.exchange],
+        sideEffects: before.verdict(0),
+      });
+      return true;
+    }
+  }
+  const retries = await retryUntilSettled(ctx, key, `retry after ${fault.kind}`);
+  const sent = [torn.exchange, ...retries];
+  const last = retries[retries.length - 1];
+  if (!last?.response) {
+    ctx.note(`${fault.kind}: the retry got no answer (${outcomeHistogram(retries)})`);
+    return false;
+  }
+  const effects = await ctx.sideEffects(key);
+  if (effects.observed > 1) {
+    ctx.report({
+      kind: 'duplicate-write',
+      discriminator: fault.kind,
+      message: `After a ${torn.fault.description} and a retry with the same key ${key}, the target executed ${effects.observed} times (answers: ${outcomeHistogram(sent)}).`,
+      expected: '1 side effect',
+      observed: `${effects.observed} side effects`,
+      exchanges: sent,
+      sideEffects: effects.verdict(1),
+    });
+  } else if (!isSuccess(last)) {
+    ctx.note(`${fault.kind}: the retry was answered ${outcomeHistogram([last])}`);
+  }
+  return true;
+}
+
+async function retryUntilSettled(ctx: AttackContext<Options>, key: string, label: string): Promise<Exchange[]> {
+  const out = [await ctx.send(ctx.request({ label, key }))];
+  let waited = 0;
+  for (let i = 0; ; i++) {
+    const last = out[out.length - 1];
+    if (!last || !hasStatus(last, ctx.contract.onInFlight) || waited >= ctx.options.maxWaitMs) return out;
+    const pause = Math.min(1000, 50 * 2 ** i, ctx.options.maxWaitMs - waited);
+    await ctx.sleep(pause);
+    waited += pause;
+    out.push(await ctx.send(ctx.request({ label: `${label} #${i + 2}`, key })));
+  }
+}

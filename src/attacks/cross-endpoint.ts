@@ -1,0 +1,107 @@
+/**
+ * cross-endpoint (IK-18): the same key on another endpoint of the scenario. Keys are scoped by
+ * route, so the other endpoint's request executes (or is rejected as a mismatch); being answered
+ * with this endpoint's stored response silently drops the other operation.
+ *
+ * Which endpoints: `endpoints` names them; by default, the scenario's other endpoints whose path
+ * shares the first path segment with this one (`/shop/payments` and `/shop/refunds`, not
+ * `/admin/users`), so a scenario of unrelated APIs does not get pointless cross traffic.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
+import { isSuccess, responseJson } from '../http/exchange.js';
+import type { ResolvedEndpoint } from '../scenario/types.js';
+import { outcomeHistogram } from './_shared/describe.js';
+import { defineAttack } from './types.js';
+
+const options = z.strictObject({
+  /** Names of the endpoints to reuse the key on; default: siblings sharing the first path segment. */
+  endpoints: z.array(z.string().min(1)).min(1).optional(),
+});
+
+function firstSegment(path: string): string {
+  return (
+    path
+      .split('?', 1)[0]
+      ?.split('/')
+      .find((s) => s !== '') ?? ''
+  );
+}
+
+export function siblingEndpoints(all: readonly ResolvedEndpoint[], self: ResolvedEndpoint): ResolvedEndpoint[] {
+  const segment = firstSegment(self.request.path);
+  return all.filter(
+    (e) =>
+      e.name !== self.name &&
+      firstSegment(e.request.path) === segment &&
+      !(e.request.path === self.request.path && e.request.method === self.request.method),
+  );
+}
+
+export const crossEndpoint = defineAttack({
+  meta: {
+    id: 'cross-endpoint',
+    title: 'The same key on another endpoint',
+    description:
+      "Sends this endpoint's request with a key, then another endpoint's request with the same key. A correct target scopes keys by route: the second request executes or is rejected, never answered with the first one's response.",
+    options,
+    timingDependent: false,
+    findings: {
+      'cross-endpoint-replay': {
+        severity: 'high',
+        title: "Another endpoint answered with this endpoint's stored response",
+        remediation:
+          'Scope idempotency records by method and route (or include them in the fingerprint and compare it for every hit), so a key reused on another endpoint never replays.',
+        references: ['IK-18'],
+      },
+    },
+  },
+  async run(ctx) {
+    const all = ctx.scenario.endpoints;
+    const named = ctx.options.endpoints;
+    const others = named
+      ? all.filter((e) => named.includes(e.name) && e.name !== ctx.endpoint.name)
+      : siblingEndpoints(all, ctx.endpoint);
+    if (named) {
+      const unknown = named.filter((n) => !all.some((e) => e.name === n));
+      if (unknown.length > 0) ctx.note(`unknown endpoints ignored: ${unknown.join(', ')}`);
+    }
+    if (others.length === 0) {
+      ctx.skip('no other endpoint shares this endpoint’s first path segment (name them with the `endpoints` option)');
+      return;
+    }
+    let judged = 0;
+    for (const other of others) {
+      const key = ctx.newKey();
+      const first = await ctx.send(ctx.request({ label: 'first', key }));
+      if (!isSuccess(first)) continue;
+      const second = await ctx.send(
+        ctx.request({
+          label: `on ${other.name}`,
+          key,
+          method: other.request.method,
+          path: other.request.path,
+          body: other.request.body,
+          headers: other.request.headers,
+        }),
+      );
+      if (!second.response) continue;
+      judged++;
+      if (!isSuccess(second)) continue;
+      const a = responseJson(first);
+      const b = responseJson(second);
+      const same =
+        a !== undefined && b !== undefined ? isDeepStrictEqual(a, b) : first.response?.body === second.response.body;
+      if (!same) continue;
+      ctx.report({
+        kind: 'cross-endpoint-replay',
+        discriminator: other.name,
+        message: `Key ${key} was used on ${ctx.endpoint.name} (${ctx.endpoint.request.method} ${ctx.endpoint.request.path}), then on ${other.name} (${other.request.method} ${other.request.path}), which answered ${second.response.status} with ${ctx.endpoint.name}'s stored response instead of running its own operation (answers: ${outcomeHistogram([first, second])}).`,
+        expected: `${other.name} executes its own request or rejects the reused key`,
+        observed: `${ctx.endpoint.name}'s response returned`,
+        exchanges: [first, second],
+      });
+    }
+    if (judged === 0) ctx.inconclusive('no request pair could be judged (the first request was never accepted)');
+  },
+});

@@ -1,0 +1,133 @@
+/**
+ * in-flight-duplicate (IK-21, IK-27): while the first request is still being processed, an
+ * identical duplicate and a mismatching request with the same key. Exactly one may execute; the
+ * duplicate gets an `onInFlight` status (or waits and gets the replay, when the contract allows
+ * it), the mismatch gets an `onMismatch` or `onInFlight` status.
+ *
+ * Whether the first request was really still running is only known for what the client saw:
+ * a round counts as in flight when both followers were sent before the first answer arrived.
+ * Targets that answer fast can be slowed with `firstRequestHeaders` (a test hook such as the
+ * demo's `X-Demo-Processing-Ms`) or simply get more `rounds`.
+ */
+import { z } from 'zod';
+import { isSuccess, type Exchange } from '../http/exchange.js';
+import { hasStatus, outcomeHistogram, plural } from './_shared/describe.js';
+import { applyMutations, describeMutation, simpleMismatch } from './_shared/mutations.js';
+import { defineAttack } from './types.js';
+
+const options = z.strictObject({
+  rounds: z.number().int().min(1).max(50).default(3),
+  /** Pause after dispatching the first request before the followers go out. */
+  delayMs: z.number().int().min(0).max(60_000).default(5),
+  /** Extra headers on the first request only, e.g. a hook that makes the target slower. */
+  firstRequestHeaders: z.record(z.string(), z.string()).default({}),
+  /** Also send a mismatching request while the first runs (IK-21). */
+  mismatch: z.boolean().default(true),
+});
+
+export const inFlightDuplicate = defineAttack({
+  meta: {
+    id: 'in-flight-duplicate',
+    title: 'A duplicate while the original is still running',
+    description:
+      'Sends a request and, before its answer, an identical duplicate and a mismatching request with the same key. One execution only; the followers get the in-flight or mismatch status.',
+    options,
+    timingDependent: true,
+    findings: {
+      'duplicate-write': {
+        severity: 'critical',
+        title: 'A request sent while the original ran executed too',
+        remediation:
+          'Reserve the key atomically before executing (insert an in-flight record) and answer followers with 409 until the result is stored.',
+        references: ['IK-21', 'IK-24', 'IK-27'],
+      },
+      'in-flight-status': {
+        severity: 'low',
+        title: 'An in-flight follower got an undocumented status',
+        remediation:
+          'Answer an identical duplicate of a running request with the documented in-flight status (409 with Retry-After), and a different request with the mismatch status.',
+        references: ['IK-21', 'IK-26'],
+      },
+    },
+  },
+  async run(ctx) {
+    const o = ctx.options;
+    const base = {
+      method: ctx.endpoint.request.method,
+      path: ctx.endpoint.request.path,
+      body: ctx.endpoint.request.body,
+    };
+    const mismatch = simpleMismatch(base);
+    const changed = applyMutations(base, [mismatch]);
+    let overlapped = 0;
+    for (let round = 1; round <= o.rounds; round++) {
+      const key = ctx.newKey();
+      const firstP = ctx.send(ctx.request({ label: `round[${round}] first`, key, headers: o.firstRequestHeaders }));
+      await ctx.sleep(o.delayMs);
+      const dupP = ctx.send(ctx.request({ label: `round[${round}] duplicate`, key }));
+      const misP = o.mismatch
+        ? ctx.send(
+            ctx.request({
+              label: `round[${round}] mismatch (${describeMutation(base, mismatch)})`,
+              key,
+              method: changed.method,
+              path: changed.path,
+              body: changed.body,
+            }),
+          )
+        : undefined;
+      const [first, dup, mis] = await Promise.all([firstP, dupP, misP]);
+      const followers = mis ? [dup, mis] : [dup];
+      const all = [first, ...followers];
+      const effects = await ctx.sideEffects(key);
+      if (effects.observed > 1) {
+        ctx.report({
+          kind: 'duplicate-write',
+          message: `Key ${key}: a duplicate${mis ? ' and a mismatching request' : ''} sent while the first was running produced ${effects.observed} side effects (answers: ${outcomeHistogram(all)}).`,
+          expected: '1 side effect',
+          observed: `${effects.observed} side effects`,
+          exchanges: all,
+          sideEffects: effects.verdict(1),
+        });
+        return;
+      }
+      if (!first.response || !followers.every((f) => inFlightWhenSent(first, f))) continue;
+      overlapped++;
+      // A 2xx follower that did not execute either waited for the result or arrived after it: both are safe.
+      // When the mismatching request reached the target first and ran, the duplicate is the mismatch.
+      const dupOk =
+        mis && isSuccess(mis) ? [...ctx.contract.onInFlight, ...ctx.contract.onMismatch] : ctx.contract.onInFlight;
+      const badDup = dup.response !== undefined && !isSuccess(dup) && !hasStatus(dup, dupOk);
+      const misOk = [...ctx.contract.onMismatch, ...ctx.contract.onInFlight];
+      const badMis = mis?.response !== undefined && !isSuccess(mis) && !hasStatus(mis, misOk);
+      if (badDup || badMis) {
+        const parts = [
+          badDup
+            ? `the identical duplicate was answered ${dup.response?.status} (expected ${ctx.contract.onInFlight.join('/')}${ctx.contract.inFlightMayWait ? ' or the replay after waiting' : ''})`
+            : '',
+          badMis ? `the mismatching request was answered ${mis?.response?.status} (expected ${misOk.join('/')})` : '',
+        ].filter((p) => p !== '');
+        ctx.report({
+          kind: 'in-flight-status',
+          message: `Key ${key}, while the first request was running: ${parts.join('; ')}.`,
+          expected: `${ctx.contract.onInFlight.join('/')} for a duplicate, ${misOk.join('/')} for a mismatch`,
+          observed: outcomeHistogram(followers),
+          exchanges: all,
+        });
+        return;
+      }
+    }
+    if (overlapped === 0) {
+      ctx.inconclusive(
+        `in ${plural(o.rounds, 'round')} the first request always answered before the followers were sent; slow it down with firstRequestHeaders or raise rounds`,
+      );
+    }
+  },
+});
+
+/** The follower left the client before the first answer came back. */
+function inFlightWhenSent(first: Exchange, follower: Exchange): boolean {
+  const done = first.timings.headers ?? first.timings.done;
+  const sent = follower.timings.sent ?? follower.timings.queued;
+  return done !== undefined && sent < done;
+}

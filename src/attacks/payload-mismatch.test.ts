@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../engine/events.js';
+import { auditDemo, DEMO_SCENARIO, findingKeys } from '../../test/helpers/audit-demo.js';
+import { extensionSchemas } from '../cli/extensions.js';
+import { loadScenario } from '../config/index.js';
+import { parseFlaws, startDemoServer } from '../demo/index.js';
+import { runAudit } from '../engine/run-audit.js';
+import { observers } from '../observers/index.js';
+import { attacks } from './index.js';
+
+/** The demo listens on a new port each run: compare requests without the origin. */
+function pathOf(url: string): string {
+  const u = new URL(url);
+  return `${u.pathname}${u.search}`;
+}
+
+describe('payload-mismatch', () => {
+  it('finds a reused key with another body replayed when the target never compares bodies', async () => {
+    const r = await auditDemo({ flaws: 'no-fingerprint', only: ['payload-mismatch'], endpoints: ['no-fingerprint'] });
+    expect(findingKeys(r)).toEqual(['mismatch-replayed@no-fingerprint']);
+  });
+
+  it('shrinks an amount-only fingerprint to one change of another field, and the seed replays the same requests', async () => {
+    const run = async () => {
+      const sent: string[] = [];
+      const onEvent = (e: RunEvent): void => {
+        if (e.type === 'exchange')
+          sent.push(
+            `${e.exchange.request.method} ${pathOf(e.exchange.request.url)} ${e.exchange.request.headers['content-type'] ?? ''} ${e.exchange.key ?? '-'} ${e.exchange.request.body ?? ''}`,
+          );
+      };
+      const result = await auditDemo({
+        flaws: 'amount-only-fingerprint',
+        only: ['payload-mismatch'],
+        endpoints: ['amount-only-fingerprint'],
+        seed: 7,
+        onEvent,
+      });
+      return { result, sent };
+    };
+    const { result: a, sent: sentA } = await run();
+    expect(findingKeys(a)).toEqual(['mismatch-replayed@amount-only-fingerprint']);
+    const message = a.findings[0]?.message ?? '';
+    const minimal = /Smallest change found: (.*?)\. fast-check seed/.exec(message)?.[1] ?? '';
+    expect(minimal).not.toContain(';');
+    expect(minimal).toMatch(/^(body\.(currency|customer)|query string|body\.\w+ added)/);
+    expect(message).toMatch(/fast-check seed -?\d+, path [\d:]+/);
+    const { result: b, sent: sentB } = await run();
+    expect(sentA.length).toBeGreaterThan(0);
+    expect(sentB).toEqual(sentA);
+    expect(b.findings[0]?.message).toEqual(message);
+  });
+
+  it('stays bounded by settings.maxRequests and still reports the failure found before the budget ran out', async () => {
+    const only = { only: ['payload-mismatch'], endpoints: ['amount-only-fingerprint'], seed: 7 };
+    const unbounded = await auditDemo({ flaws: 'amount-only-fingerprint', ...only });
+    // Shrinking comes last, so two requests short of the whole run stops it mid-shrink.
+    expect(unbounded.findings[0]?.message).toMatch(/after [1-9]\d* shrink/);
+    const budget = unbounded.requests - 2;
+    const server = await startDemoServer({ flaws: parseFlaws('amount-only-fingerprint') });
+    try {
+      const loaded = await loadScenario(DEMO_SCENARIO, extensionSchemas(), { DEMO_URL: server.url });
+      const scenario = { ...loaded, settings: { ...loaded.settings, maxRequests: budget } };
+      const r = await runAudit({ scenario, attacks, observers, ...only });
+      expect(r.status).toBe('incomplete');
+      expect(r.requests).toBeLessThanOrEqual(budget);
+      expect(r.attacks[0]?.requests).toBeLessThanOrEqual(budget);
+      expect(findingKeys(r)).toEqual(['mismatch-replayed@amount-only-fingerprint']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('stays silent on the correct implementation', { timeout: 180_000 }, async () => {
+    const r = await auditDemo({ flaws: 'none', only: ['payload-mismatch'] });
+    expect(r.findings).toEqual([]);
+    expect(r.attacks.every((a) => a.status === 'passed')).toBe(true);
+  });
+});

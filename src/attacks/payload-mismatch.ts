@@ -1,0 +1,245 @@
+/**
+ * payload-mismatch (IK-17, IK-18, IK-22): the same key with a changed request. fast-check
+ * generates the changes from the endpoint's body and `vary` hints (values, types, added and
+ * removed fields, nested values, query string, method, content type); each case runs on a fresh
+ * key, and the first failure is shrunk to the smallest change the target still gets wrong.
+ */
+import fc from 'fast-check';
+import { z } from 'zod';
+import { RequestBudgetError } from '../errors/errors.js';
+import type { Exchange } from '../http/exchange.js';
+import { isSuccess } from '../http/exchange.js';
+import type { Severity } from '../findings/severity.js';
+import { classifyMismatch, judgeControl, type MismatchVerdict } from './_shared/classify.js';
+import { outcomeHistogram, plural } from './_shared/describe.js';
+import {
+  applyMutations,
+  describeMutation,
+  isUnchanged,
+  mutationCaseArb,
+  type MutableRequest,
+  type Mutation,
+} from './_shared/mutations.js';
+import type { AttackContext } from './types.js';
+import { defineAttack } from './types.js';
+
+const options = z.strictObject({
+  /** Generated cases (each on a fresh key, 2-4 requests plus the observers' queries). */
+  runs: z.number().int().min(1).max(10_000).default(50),
+  /** Mutations combined in one case before shrinking. */
+  maxMutations: z.number().int().min(1).max(8).default(3),
+  /** Shrink attempts that send requests, after the first failure. */
+  maxShrinks: z.number().int().min(0).max(10_000).default(100),
+});
+type Options = z.infer<typeof options>;
+
+type FailureKind = 'mismatch-executed' | 'mismatch-replayed' | 'mismatch-status';
+
+const SEVERITY_RANK: Readonly<Record<FailureKind, number>> = {
+  'mismatch-status': 1,
+  'mismatch-replayed': 2,
+  'mismatch-executed': 3,
+};
+
+interface Failure {
+  kind: FailureKind;
+  detail: string;
+  mutations: readonly Mutation[];
+  key: string;
+  exchanges: Exchange[];
+}
+
+interface MismatchRunStats {
+  /** Cases that sent requests (generated and shrink attempts). */
+  cases: number;
+  judged: number;
+  discarded: number;
+  baselineFailed: number;
+}
+
+export const payloadMismatch = defineAttack({
+  meta: {
+    id: 'payload-mismatch',
+    title: 'The same key with a different request',
+    description:
+      'Reuses a key with a changed body, query string, method or content type (generated and shrunk by fast-check). A correct target rejects the change with the mismatch status and never executes or replays it.',
+    options,
+    timingDependent: false,
+    findings: {
+      'mismatch-executed': {
+        severity: 'critical',
+        title: 'A different request with a reused key executed',
+        remediation:
+          'Store a fingerprint of the request (method, path, query, canonical body) with the key and reject a reuse whose fingerprint differs before executing.',
+        references: ['IK-17', 'IK-18'],
+      },
+      'mismatch-replayed': {
+        severity: 'high',
+        title: 'A different request with a reused key got the stored response',
+        remediation:
+          'Compare the fingerprint of every field that changes the operation (all body fields, query, method) before replaying, and answer a difference with the mismatch status.',
+        references: ['IK-17', 'IK-18', 'IK-22'],
+      },
+      'mismatch-status': {
+        severity: 'low',
+        title: 'A mismatch was rejected with an undocumented status',
+        remediation: 'Reject key reuse with a different request with the documented status (422 per the IETF draft).',
+        references: ['IK-17'],
+      },
+    },
+  },
+  run: runPayloadMismatch,
+});
+
+async function runPayloadMismatch(ctx: AttackContext<Options>): Promise<void> {
+  const o = ctx.options;
+  const base: MutableRequest = {
+    method: ctx.endpoint.request.method,
+    path: ctx.endpoint.request.path,
+    body: ctx.endpoint.request.body,
+  };
+  const stats: MismatchRunStats = { cases: 0, judged: 0, discarded: 0, baselineFailed: 0 };
+  let target: FailureKind | undefined;
+  let best: Failure | undefined;
+  let shrinks = 0;
+  let budget: RequestBudgetError | undefined;
+  // fast-check would shrink a thrown bug like a failure; keep it aside and rethrow it afterwards.
+  let crash: Error | undefined;
+
+  const runCase = async (mutations: Mutation[]): Promise<boolean> => {
+    if (budget || crash !== undefined || ctx.signal.aborted) return true;
+    if (target !== undefined && shrinks++ >= o.maxShrinks) return true;
+    const changed = applyMutations(base, mutations);
+    if (isUnchanged(base, changed)) return true;
+    try {
+      const verdict = await judgeCase(ctx, base, mutations, stats);
+      if (verdict === undefined) return true;
+      if (verdict.kind === 'pass' || verdict.kind === 'discard') return true;
+      // Shrinking keeps the kind of the first failure, so a critical case never shrinks into a low one.
+      const { failure } = verdict;
+      if (target !== undefined && SEVERITY_RANK[failure.kind] < SEVERITY_RANK[target]) return true;
+      target ??= failure.kind;
+      best = failure;
+      return false;
+    } catch (err) {
+      if (err instanceof RequestBudgetError) {
+        budget = err;
+      } else {
+        crash = err instanceof Error ? err : new Error(`non-error thrown: ${typeof err}`);
+      }
+      return true;
+    }
+  };
+
+  const seed = ctx.rng.nextSeed();
+  const result = await fc.check(fc.asyncProperty(mutationCaseArb(base, ctx.endpoint.vary, o.maxMutations), runCase), {
+    seed,
+    numRuns: o.runs,
+  });
+  // fast-check shrinks an array by dropping items from its front; dropping any single mutation finds a smaller case it misses.
+  let dropped = 0;
+  let smaller = true;
+  while (smaller && best && best.mutations.length > 1 && !budget && crash === undefined) {
+    smaller = false;
+    const current: readonly Mutation[] = best.mutations;
+    for (let i = 0; i < current.length && !smaller; i++) {
+      smaller = !(await runCase(current.filter((_, j) => j !== i)));
+      if (smaller) dropped++;
+    }
+  }
+  if (crash !== undefined) throw crash;
+  const judgedLine = `${plural(stats.cases, 'case')} sent (${stats.judged} judged, ${stats.discarded} not judgeable, ${stats.baselineFailed} without an accepted original); fast-check seed ${seed}`;
+  ctx.note(judgedLine);
+
+  const failure: Failure | undefined = best;
+  if (failure) {
+    const minimal = failure.mutations.map((m) => describeMutation(base, m)).join('; ');
+    const path = result.counterexamplePath ?? '(shrinking stopped early)';
+    ctx.report({
+      kind: failure.kind,
+      severity: severityFor(failure.kind),
+      message: `Key ${failure.key} was reused with a changed request and the target ${failure.detail}. Smallest change found: ${minimal}. fast-check seed ${seed}, path ${path}, after ${plural(result.numShrinks, 'shrink')}${dropped > 0 ? ` and ${plural(dropped, 'mutation')} dropped one by one` : ''}.`,
+      expected: `rejected with ${ctx.contract.onMismatch.join('/')}, no new side effect`,
+      observed: failure.detail,
+      exchanges: failure.exchanges,
+    });
+  }
+  if (budget) throw budget;
+  if (!failure && stats.judged === 0) {
+    ctx.inconclusive(
+      stats.baselineFailed > 0
+        ? 'the original request was never accepted, so no mismatch could be judged'
+        : 'no generated mismatch could be judged',
+    );
+  }
+}
+
+function severityFor(kind: FailureKind): Severity {
+  return kind === 'mismatch-executed' ? 'critical' : kind === 'mismatch-replayed' ? 'high' : 'low';
+}
+
+type CaseVerdict = { kind: 'pass' } | { kind: 'discard' } | { kind: 'fail'; failure: Failure };
+
+/** One case: original with a fresh key, the changed request with the same key, and a control if needed. */
+async function judgeCase(
+  ctx: AttackContext<Options>,
+  base: MutableRequest,
+  mutations: readonly Mutation[],
+  stats: MismatchRunStats,
+): Promise<CaseVerdict | undefined> {
+  stats.cases++;
+  const n = stats.cases;
+  const key = ctx.newKey();
+  const original = await ctx.send(ctx.request({ label: `case[${n}] original`, key }));
+  if (!isSuccess(original)) {
+    stats.baselineFailed++;
+    return undefined;
+  }
+  const changed = applyMutations(base, mutations);
+  const spec = (label: string, k: string): ReturnType<typeof ctx.request> =>
+    ctx.request({
+      label,
+      key: k,
+      method: changed.method,
+      path: changed.path,
+      body: changed.body,
+      ...(changed.contentType !== undefined ? { headers: { 'content-type': changed.contentType } } : {}),
+    });
+  const mutated = await ctx.send(spec(`case[${n}] changed`, key));
+  const effects = await ctx.sideEffects(key);
+  const first: MismatchVerdict | { kind: 'needs-control' } = classifyMismatch({
+    mutated,
+    effects: effects.observed,
+    contract: ctx.contract,
+    methodChanged: mutations.some((m) => m.kind === 'method'),
+    contentTypeOnly: mutations.every((m) => m.kind === 'content-type'),
+  });
+  const exchanges = [original, mutated];
+  let verdict: MismatchVerdict;
+  if (first.kind === 'needs-control') {
+    const control = await ctx.send(spec(`case[${n}] control (fresh key)`, ctx.newKey()));
+    exchanges.push(control);
+    verdict = judgeControl(mutated, control, ctx.contract);
+  } else {
+    verdict = first;
+  }
+  if (verdict.kind === 'pass') {
+    stats.judged++;
+    return { kind: 'pass' };
+  }
+  if (verdict.kind === 'discard') {
+    stats.discarded++;
+    return { kind: 'discard' };
+  }
+  stats.judged++;
+  return {
+    kind: 'fail',
+    failure: {
+      kind: verdict.kind,
+      detail: `${verdict.detail} (answers: ${outcomeHistogram(exchanges)})`,
+      mutations,
+      key,
+      exchanges,
+    },
+  };
+}

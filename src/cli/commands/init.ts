@@ -1,0 +1,100 @@
+/**
+ * `idem-audit init`: a starter scenario from flags (or questions on a terminal), or a drafted
+ * one with `--from-openapi`. Both write the JSON Schema beside the scenario for editors.
+ */
+import type { Command } from 'commander';
+import { stdin, stdout } from 'node:process';
+import { createInterface } from 'node:readline/promises';
+import { basename, resolve } from 'node:path';
+import { scenarioJsonSchema } from '../../config/index.js';
+import { scenarioFromOpenApi, slugify } from '../../init/openapi.js';
+import { askStarter, checkBaseUrl, checkPath, parseBody, type StarterAnswers } from '../../init/prompt.js';
+import { STARTER_DEFAULTS, starterScenario } from '../../init/starter.js';
+import { SCHEMA_FILE, writeInitFiles } from '../../init/write.js';
+import { extensionSchemas } from '../extensions.js';
+import type { CliIo } from '../io.js';
+
+interface InitCliOptions {
+  out: string;
+  baseUrl?: string;
+  path?: string;
+  method?: string;
+  body?: string;
+  name?: string;
+  yes?: boolean;
+  force?: boolean;
+  fromOpenapi?: string;
+  put?: boolean;
+  delete?: boolean;
+}
+
+export function registerInit(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('init')
+    .description('write a commented starter scenario (asks on a terminal; --yes takes the defaults)')
+    .option('--out <file>', 'scenario file to write', 'idem-audit.yaml')
+    .option('--base-url <url>', 'base URL of the API')
+    .option('--path <path>', 'path of the operation to audit')
+    .option('--method <method>', 'method of the operation (default POST)')
+    .option('--body <json>', 'JSON body of the request')
+    .option('--name <name>', 'scenario name')
+    .option('-y, --yes', 'ask nothing; use flags and defaults')
+    .option('--force', 'overwrite an existing file')
+    .option('--from-openapi <spec>', 'draft endpoints from an OpenAPI description (YAML or JSON)')
+    .option('--put', 'with --from-openapi: include PUT operations')
+    .option('--delete', 'with --from-openapi: include DELETE operations')
+    .action(async (opts: InitCliOptions) => {
+      const file = resolve(io.cwd, opts.out);
+      const name = opts.name ?? slugify(basename(io.cwd));
+      let text: string;
+      if (opts.fromOpenapi !== undefined) {
+        const o: Parameters<typeof scenarioFromOpenApi>[1] = {
+          schemaRef: `./${SCHEMA_FILE}`,
+          includePut: opts.put === true,
+          includeDelete: opts.delete === true,
+        };
+        if (opts.baseUrl !== undefined) o.baseUrl = checkBaseUrl(opts.baseUrl);
+        if (opts.name !== undefined) o.name = opts.name;
+        text = await scenarioFromOpenApi(resolve(io.cwd, opts.fromOpenapi), o);
+      } else {
+        const given: Partial<StarterAnswers> = {};
+        if (opts.baseUrl !== undefined) given.baseUrl = opts.baseUrl;
+        if (opts.path !== undefined) given.path = opts.path;
+        if (opts.method !== undefined) given.method = opts.method.toUpperCase();
+        if (opts.body !== undefined) given.body = parseBody(opts.body);
+        const answers = io.isTTY && opts.yes !== true ? await askOnTerminal(given) : withDefaults(given);
+        text = starterScenario({
+          name,
+          baseUrl: checkBaseUrl(answers.baseUrl),
+          method: answers.method,
+          path: checkPath(answers.path),
+          body: answers.body,
+          keyHeader: STARTER_DEFAULTS.keyHeader,
+          schemaRef: `./${SCHEMA_FILE}`,
+        });
+      }
+      const written = writeInitFiles(file, text, scenarioJsonSchema(extensionSchemas()), opts.force === true);
+      io.stdout(
+        `wrote ${written.scenario}\n  and ${written.schema} (editor completion)\nnext: idem-audit validate ${opts.out} && idem-audit run ${opts.out}\n`,
+      );
+      setExit(0);
+    });
+}
+
+function withDefaults(given: Partial<StarterAnswers>): StarterAnswers {
+  return {
+    baseUrl: given.baseUrl ?? STARTER_DEFAULTS.baseUrl,
+    method: given.method ?? STARTER_DEFAULTS.method,
+    path: given.path ?? STARTER_DEFAULTS.path,
+    body: given.body ?? {},
+  };
+}
+
+async function askOnTerminal(given: Partial<StarterAnswers>): Promise<StarterAnswers> {
+  const rl = createInterface({ input: stdin, output: stdout });
+  try {
+    return await askStarter((q) => rl.question(q), given);
+  } finally {
+    rl.close();
+  }
+}

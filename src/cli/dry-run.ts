@@ -1,0 +1,81 @@
+/**
+ * `--dry-run`: the plan of a run (endpoints × attacks, estimated requests, sync modes, bounds)
+ * without sending anything. Request counts are estimated from the options that drive them; an
+ * attack whose count cannot be read off its options says so rather than guess.
+ */
+import type { Attack } from '../attacks/types.js';
+import { planAudit, type AuditOptions } from '../engine/run-audit.js';
+import type { ResolvedScenario } from '../scenario/types.js';
+
+export interface DryRunInput {
+  scenario: ResolvedScenario;
+  attacks: Readonly<Record<string, Attack>>;
+  only?: readonly string[] | undefined;
+  skip?: readonly string[] | undefined;
+  endpoints?: readonly string[] | undefined;
+  shard?: AuditOptions['shard'];
+  maxRequests: number;
+  rate: number | undefined;
+  deadlineMs: number | undefined;
+}
+
+function num(options: unknown, field: string): number | undefined {
+  if (options === null || typeof options !== 'object') return undefined;
+  const v = (options as Record<string, unknown>)[field];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function str(options: unknown, field: string): string | undefined {
+  if (options === null || typeof options !== 'object') return undefined;
+  const v = (options as Record<string, unknown>)[field];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Requests an attack sends to the endpoint itself (observer reads come on top), when its options tell. */
+export function estimateRequests(attackId: string, options: unknown): number | undefined {
+  const copies = num(options, 'copies');
+  const rounds = num(options, 'rounds');
+  if (copies !== undefined) return copies * (rounds ?? 1);
+  const replays = num(options, 'replays');
+  if (replays !== undefined) return 1 + replays;
+  // Attacks of a fixed shape whose options carry no count.
+  const fixed: Readonly<Record<string, number>> = { 'missing-key': 1, 'distinct-keys': 2 };
+  return fixed[attackId];
+}
+
+export function renderDryRun(d: DryRunInput): string {
+  const plan = planAudit({
+    scenario: d.scenario,
+    attacks: d.attacks,
+    ...(d.only ? { only: d.only } : {}),
+    ...(d.skip ? { skip: d.skip } : {}),
+    ...(d.endpoints ? { endpoints: d.endpoints } : {}),
+    ...(d.shard ? { shard: d.shard } : {}),
+  });
+  const rows = plan.map((p) => {
+    const n = estimateRequests(p.attack.meta.id, p.options);
+    const sync = str(p.options, 'sync');
+    return [p.endpoint.name, p.attack.meta.id, n === undefined ? '?' : String(n), sync ?? '-'];
+  });
+  const header = ['endpoint', 'attack', 'requests', 'sync'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const known = plan.map((p) => estimateRequests(p.attack.meta.id, p.options));
+  const total = known.reduce<number>((a, n) => a + (n ?? 0), 0);
+  const unknown = known.filter((n) => n === undefined).length;
+  const t = d.scenario.target;
+  return [
+    `dry run: nothing is sent. Plan for ${d.scenario.name} against ${t.baseUrl}${t.environment ? ` (environment: ${t.environment})` : ''}`,
+    '',
+    line(header),
+    ...rows.map(line),
+    '',
+    `${plan.length} attack${plan.length === 1 ? '' : 's'}, about ${total} requests to the endpoints${unknown > 0 ? ` plus ${unknown} attack${unknown === 1 ? '' : 's'} whose count depends on the answers` : ''}; observer reads come on top.`,
+    `bounds: at most ${d.maxRequests} requests (--max-requests), ${d.rate === undefined ? 'no rate limit' : `${d.rate} requests/s outside bursts`} (--rate), ${d.deadlineMs === undefined ? 'no deadline' : `deadline ${d.deadlineMs} ms`} (--deadline), timeout ${t.timeoutMs} ms per request.`,
+    '',
+  ].join('\n');
+}

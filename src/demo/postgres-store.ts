@@ -1,0 +1,183 @@
+/**
+ * The demo's key store on PostgreSQL, shared by every demo node that points at the same database.
+ * Correct mode: a unique constraint on the scope (variant, index, principal, route, key), so a
+ * reservation is one INSERT … ON CONFLICT DO NOTHING and concurrent duplicates cannot both win.
+ * Racy mode (the race flaw): the same table without the constraint, where a check followed by an
+ * insert really does let two requests through.
+ */
+import pg from 'pg';
+import type { FlawId, DemoVariant } from './flaws.js';
+import { PostgresLedger } from './postgres-ledger.js';
+import type { Ledger } from './ledger.js';
+import type { KeyRecord, KeyStore, Reservation, ReserveResult, Scope, StoredResponse } from './store.js';
+
+const COLUMNS = `ns text not null, idx text not null, principal text, route text, key text not null,
+  state text not null, fingerprint text, rec_route text not null, created_at bigint not null,
+  expires_at bigint not null, response jsonb`;
+
+const SCHEMA = `
+create table if not exists idem_keys (${COLUMNS},
+  constraint idem_keys_scope unique nulls not distinct (ns, idx, principal, route, key));
+create table if not exists idem_keys_racy (${COLUMNS});
+create index if not exists idem_keys_racy_scope on idem_keys_racy (ns, idx, key);
+create table if not exists idem_ledger (seq bigserial primary key, ns text not null, kind text not null,
+  id text not null, key text, principal text not null, amount bigint not null,
+  at timestamptz not null default now(), resource jsonb not null);
+create index if not exists idem_ledger_key on idem_ledger (ns, key);`;
+
+/** One pool for every store and ledger of a demo process. */
+export class PostgresDemoDb {
+  readonly pool: pg.Pool;
+
+  constructor(url: string) {
+    this.pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+    this.pool.on('error', () => undefined);
+  }
+
+  async migrate(): Promise<void> {
+    // Two nodes migrating at once would race on `create table if not exists`; the lock serialises them.
+    const client = await this.pool.connect();
+    try {
+      await client.query('select pg_advisory_lock(4242)');
+      await client.query(SCHEMA);
+    } finally {
+      await client.query('select pg_advisory_unlock(4242)').catch(() => undefined);
+      client.release();
+    }
+  }
+
+  store(ns: string, mode: 'constrained' | 'racy'): KeyStore {
+    return new PostgresKeyStore(this.pool, ns, mode);
+  }
+
+  ledger(ns: string): Ledger {
+    return new PostgresLedger(this.pool, ns);
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+/** Store and ledger factories for startDemoServer: the race flaw's variant gets the unconstrained table. */
+export function postgresDemoStorage(
+  db: PostgresDemoDb,
+  flaws: ReadonlySet<FlawId>,
+): { store: (v: DemoVariant) => KeyStore; ledger: (v: DemoVariant) => Ledger } {
+  const stores = new Map<DemoVariant, KeyStore>();
+  const ledgers = new Map<DemoVariant, Ledger>();
+  return {
+    store: (v) => {
+      const s = stores.get(v) ?? db.store(v, v === 'race' && flaws.has('race') ? 'racy' : 'constrained');
+      stores.set(v, s);
+      return s;
+    },
+    ledger: (v) => {
+      const l = ledgers.get(v) ?? db.ledger(v);
+      ledgers.set(v, l);
+      return l;
+    },
+  };
+}
+
+interface Row {
+  state: string;
+  fingerprint: string | null;
+  rec_route: string;
+  created_at: string;
+  expires_at: string;
+  response: StoredResponse | null;
+}
+
+const WHERE = `ns = $1 and idx = $2 and principal is not distinct from $3 and route is not distinct from $4 and key = $5`;
+
+export class PostgresKeyStore implements KeyStore {
+  readonly #pool: pg.Pool;
+  readonly #ns: string;
+  readonly #table: string;
+  readonly #now: () => number;
+
+  constructor(pool: pg.Pool, ns: string, mode: 'constrained' | 'racy', now: () => number = Date.now) {
+    this.#pool = pool;
+    this.#ns = ns;
+    this.#table = mode === 'constrained' ? 'idem_keys' : 'idem_keys_racy';
+    this.#now = now;
+  }
+
+  async get(scope: Scope): Promise<KeyRecord | undefined> {
+    const r = await this.#pool.query<Row>(
+      `select state, fingerprint, rec_route, created_at, expires_at, response from ${this.#table}
+       where ${WHERE} and expires_at > $6 order by created_at desc limit 1`,
+      [...this.#scope(scope), this.#now()],
+    );
+    const row = r.rows[0];
+    return row ? toRecord(row) : undefined;
+  }
+
+  async reserve(scope: Scope, reservation: Reservation): Promise<ReserveResult> {
+    const now = this.#now();
+    await this.#pool.query(`delete from ${this.#table} where ${WHERE} and expires_at <= $6`, [
+      ...this.#scope(scope),
+      now,
+    ]);
+    const conflict = this.#table === 'idem_keys' ? 'on conflict on constraint idem_keys_scope do nothing' : '';
+    const inserted = await this.#pool.query(
+      `insert into ${this.#table} (ns, idx, principal, route, key, state, fingerprint, rec_route, created_at, expires_at)
+       values ($1, $2, $3, $4, $5, 'in-flight', $6, $7, $8, $9) ${conflict} returning 1`,
+      [...this.#scope(scope), reservation.fingerprint, reservation.route, now, now + reservation.ttlMs],
+    );
+    if (inserted.rowCount === 1) return { reserved: true };
+    const existing = await this.get(scope);
+    // Expired between the insert and the read: the next attempt will succeed.
+    return existing ? { reserved: false, existing } : this.reserve(scope, reservation);
+  }
+
+  async put(scope: Scope, record: KeyRecord): Promise<void> {
+    const values = [
+      ...this.#scope(scope),
+      record.state,
+      record.fingerprint,
+      record.route,
+      record.createdAt,
+      record.expiresAt,
+      record.state === 'done' ? JSON.stringify(record.response) : null,
+    ];
+    const conflict =
+      this.#table === 'idem_keys'
+        ? `on conflict on constraint idem_keys_scope do update set state = excluded.state, fingerprint = excluded.fingerprint,
+           rec_route = excluded.rec_route, created_at = excluded.created_at, expires_at = excluded.expires_at, response = excluded.response`
+        : '';
+    await this.#pool.query(
+      `insert into ${this.#table} (ns, idx, principal, route, key, state, fingerprint, rec_route, created_at, expires_at, response)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ${conflict}`,
+      values,
+    );
+  }
+
+  async complete(scope: Scope, response: StoredResponse): Promise<void> {
+    await this.#pool.query(
+      `update ${this.#table} set state = 'done', response = $7 where ${WHERE} and expires_at > $6`,
+      [...this.#scope(scope), this.#now(), JSON.stringify(response)],
+    );
+  }
+
+  async release(scope: Scope): Promise<void> {
+    await this.#pool.query(`delete from ${this.#table} where ${WHERE}`, this.#scope(scope));
+  }
+
+  #scope(s: Scope): [string, string, string | null, string | null, string] {
+    return [this.#ns, s.index, s.principal, s.route, s.key];
+  }
+}
+
+function toRecord(row: Row): KeyRecord {
+  const base = {
+    fingerprint: row.fingerprint,
+    route: row.rec_route,
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+  };
+  return row.state === 'done' && row.response
+    ? { ...base, state: 'done', response: row.response }
+    : { ...base, state: 'in-flight' };
+}

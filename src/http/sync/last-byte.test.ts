@@ -1,0 +1,103 @@
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RequestSpec } from '../request-spec.js';
+import { serializeHttp1 } from './http1-raw.js';
+import { lastByteBurst } from './last-byte.js';
+
+interface Seen {
+  /** Byte count of each data event, in order. */
+  chunks: number[];
+  total: Buffer;
+}
+
+/** A raw HTTP/1.1 server that records how each connection's bytes arrived, then answers. */
+async function rawServer(expected: {
+  bytes: number;
+}): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
+  const seen: Seen[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    const s: Seen = { chunks: [], total: Buffer.alloc(0) };
+    seen.push(s);
+    socket.on('data', (d: Buffer) => {
+      s.chunks.push(d.length);
+      s.total = Buffer.concat([s.total, d]);
+      if (s.total.length >= expected.bytes) {
+        socket.end(
+          'HTTP/1.1 201 Created\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n',
+        );
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((c) => c()));
+});
+
+function spec(url: string, body: string | undefined): RequestSpec {
+  return {
+    method: body === undefined ? 'GET' : 'POST',
+    url: `${url}/pay?x=1`,
+    headers: { 'idempotency-key': 'k', 'content-type': 'application/json' },
+    body,
+    label: 'b',
+    key: 'k',
+    principal: 'default',
+  };
+}
+
+const opts = { bodyCap: 1024, timeoutMs: 5000, now: () => performance.now(), settleMs: 60 };
+
+describe('lastByteBurst', () => {
+  it.each([
+    ['with a body: the body’s last byte', '{"amount":100}'],
+    ['without a body: the last byte of the header block', undefined],
+  ])('withholds exactly the final byte (%s) until the release', async (_name, body) => {
+    const expected = { bytes: Number.POSITIVE_INFINITY };
+    const srv = await rawServer(expected);
+    closers.push(srv.close);
+    const wire = serializeHttp1(spec(srv.url, body));
+    expected.bytes = wire.length;
+    const specs = Array.from({ length: 5 }, () => spec(srv.url, body));
+    const out = await lastByteBurst(specs, opts);
+
+    expect(srv.seen).toHaveLength(5);
+    for (const s of srv.seen) {
+      // The request arrived whole, and its last data event was the single withheld byte.
+      expect(s.total.length).toBe(wire.length);
+      expect(s.chunks.at(-1)).toBe(1);
+      expect(s.chunks.slice(0, -1).reduce((a, b) => a + b, 0)).toBe(wire.length - 1);
+    }
+    expect(srv.seen[0]?.total.toString('latin1').endsWith(body ?? '\r\n\r\n')).toBe(true);
+    for (const r of out.results) {
+      expect(r.status).toBe(201);
+      expect(r.body.toString()).toBe('ok');
+      expect(r.sentAt).toBeTypeOf('number');
+    }
+  });
+
+  it('records a transport error, not an answer, when nothing listens', async () => {
+    const srv = await rawServer({ bytes: 1 });
+    await srv.close();
+    const out = await lastByteBurst([spec(srv.url, '{}'), spec(srv.url, '{}')], opts);
+    for (const r of out.results) {
+      expect(r.status).toBeUndefined();
+      expect(r.error?.code).toBe('connect-refused');
+    }
+  });
+});

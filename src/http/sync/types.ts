@@ -1,0 +1,22 @@
+/** What every synchronised transport needs from the engine and gives back to it. */
+import type { CaptureResult } from '../capture.js';
+
+export interface SyncTransportOptions {
+  bodyCap: number;
+  /** Default per-request deadline; a spec's own timeoutMs wins. */
+  timeoutMs: number;
+  /** Milliseconds on the run's monotonic clock. */
+  now: () => number;
+  signal?: AbortSignal | undefined;
+  /** Extra trusted CA certificates (PEM) for https targets. */
+  ca?: string | undefined;
+}
+
+export interface SyncBurstOutcome {
+  /** One per spec, in spec order; `sentAt` is the moment that request's final byte was written. */
+  results: CaptureResult[];
+  /** Remarks for the report (packet too large, streams split into batches…). */
+  notes: string[];
+}
+
+export type TransportError = NonNullable<CaptureResult['error']>;

@@ -1,0 +1,105 @@
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, type RedisServer } from '../../test/helpers/redis-server.js';
+import { ObserverError } from '../errors/errors.js';
+import type { Exchange } from '../http/exchange.js';
+import type { ObserverEnv, ObserverInstance } from './types.js';
+import { globEscape, redisObserver } from './redis.js';
+
+let redis: RedisServer;
+let client: ReturnType<typeof createClient>;
+const open: ObserverInstance[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  client = createClient({ url: redis.url });
+  await client.connect();
+});
+afterAll(async () => {
+  for (const o of open) await o.close?.();
+  await client.quit();
+  await redis.stop();
+});
+
+function observer(extra: Record<string, unknown> = {}): ObserverInstance {
+  const options = redisObserver.meta.options.parse({ url: redis.url, key: 'idem:{{key}}', ...extra });
+  const o = redisObserver.create(options, {} as ObserverEnv);
+  open.push(o);
+  return o;
+}
+
+function answer(body: string, status = 201): Exchange {
+  return {
+    id: 1,
+    label: 'x',
+    attack: 'a',
+    endpoint: 'e',
+    key: 'k',
+    principal: 'default',
+    request: { method: 'POST', url: 'http://x/', headers: {}, body: undefined },
+    response: { status, headers: {}, body, bytes: body.length, truncated: false },
+    timings: { queued: 0 },
+  };
+}
+
+const record = (state: string, body?: string): string =>
+  JSON.stringify({
+    state,
+    route: 'POST /payments',
+    ...(body === undefined ? {} : { response: { status: 201, headers: {}, body } }),
+  });
+
+describe('redis observer', () => {
+  it('counts the records of one logical key, exact and suffixed, with their PTTL and state', async () => {
+    await client.set('idem:k1:key:alice:POST /payments', record('done', '{"id":"p1"}'), { PX: 60_000 });
+    await client.set('idem:k10:key:alice:POST /payments', record('done'), { PX: 60_000 }); // another key sharing the prefix
+    const one = await observer().count('k1', { exchanges: [answer('{"id":"p1"}'), answer('{"id":"p1"}', 200)] });
+    expect(one.count).toBe(1);
+    expect(one.detail).toMatch(/1 record\(s\), PTTL \d+ ms, state done/);
+    const records = one.facts?.['records'];
+    expect(records).toMatchObject([
+      { key: 'idem:k1:key:alice:POST /payments', type: 'string', state: 'done', inProgress: false },
+    ]);
+    const pttl = Array.isArray(records) ? (records[0] as { pttlMs?: unknown }).pttlMs : undefined;
+    expect(pttl).toBeGreaterThan(59_000);
+
+    await client.set('idem:k1:key:bob:POST /payments', record('done', '{"id":"p1"}'));
+    const two = await observer().count('k1', { exchanges: [] });
+    expect(two.count).toBe(2);
+    expect((two.facts?.['records'] as unknown[]).length).toBe(2);
+  });
+
+  it('counts successful answers no stored response accounts for (the check-then-act race)', async () => {
+    await client.set('idem:k2', record('done', '{"id":"p2"}'), { PX: 60_000 });
+    const c = await observer().count('k2', {
+      exchanges: [answer('{"id":"p2"}'), answer('{"id":"p3"}'), answer('{"id":"p4"}'), answer('{"error":"busy"}', 409)],
+    });
+    expect(c.count).toBe(3);
+    expect(c.facts?.['orphans']).toBe(2);
+    expect(c.detail).toMatch(/2 successful answer\(s\) match no stored response/);
+  });
+
+  it('reads hashes and flags in-progress states; no record counts 0', async () => {
+    await client.hSet('idem:k3', { state: 'processing', owner: 'w1' });
+    const c = await observer().count('k3', { exchanges: [] });
+    expect(c.facts?.['records']).toEqual([
+      { key: 'idem:k3', type: 'hash', pttlMs: -1, state: 'processing', inProgress: true },
+    ]);
+    expect((await observer().count('absent', { exchanges: [answer('{}')] })).count).toBe(0);
+  });
+
+  it('matches the key literally, glob characters included', async () => {
+    expect(globEscape('a*b?[c]\\')).toBe('a\\*b\\?\\[c\\]\\\\');
+    await client.set('idem:zz:1', record('done'));
+    expect((await observer().count('z*', { exchanges: [] })).count).toBe(0);
+  });
+
+  it('rejects options without {{key}} and reports an unreachable Redis as an observer error', async () => {
+    expect(() => redisObserver.meta.options.parse({ url: redis.url, key: 'idem:' })).toThrow(/\{\{key\}\}/);
+    const o = redisObserver.create(
+      redisObserver.meta.options.parse({ url: 'redis://127.0.0.1:1', key: 'idem:{{key}}' }),
+      {} as ObserverEnv,
+    );
+    await expect(o.count('k', { exchanges: [] })).rejects.toBeInstanceOf(ObserverError);
+  });
+});

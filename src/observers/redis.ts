@@ -1,0 +1,180 @@
+/**
+ * redis: reads the target's idempotency records straight from its Redis, with read-only
+ * commands (SCAN, EXISTS, TYPE, PTTL, GET, HGETALL). `key` renders to the Redis key of a logical
+ * key's record; records of the same logical key stored under a suffix (`<key>:…`, e.g. scoped by
+ * caller or route) are found with SCAN MATCH, so two records for one logical key show.
+ *
+ * The count it gives ctx.sideEffects is the number of executions the store can account for:
+ * one per record, plus every distinct successful answer for the key that none of the stored
+ * responses matches (a store that remembers one response while clients received three different
+ * ones let three executions through: the check-then-act race). Record-level facts (each record's
+ * type, remaining PTTL and state) travel in `facts` for the store-audit attack.
+ */
+import { createClient } from 'redis';
+import { z } from 'zod';
+import { ObserverError } from '../errors/errors.js';
+import { isSuccess } from '../http/exchange.js';
+import type { JsonValue } from '../scenario/types.js';
+import { renderTemplate } from '../scenario/template.js';
+import { extractValue } from './json-path.js';
+import { defineObserver, type CountContext, type EffectCount } from './types.js';
+
+const IN_PROGRESS = [
+  'in-flight',
+  'in_flight',
+  'in-progress',
+  'in_progress',
+  'processing',
+  'started',
+  'pending',
+  'locked',
+];
+
+const options = z.strictObject({
+  /** redis://[user:password@]host:port[/db]; never printed (it may hold a password). */
+  url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+  /** Redis key of a logical key's record, e.g. `idem:{{key}}`. */
+  key: z.string().includes('{{key}}', { message: 'the key template must contain {{key}}' }),
+  /** Also SCAN for `<key>:*` (records of the same logical key under a suffix). */
+  scan: z.boolean().default(true),
+  /** Field of a record (JSON value or hash field) that holds its state. */
+  stateField: z.string().min(1).default('state'),
+  /** States that mean "still being processed". */
+  inProgress: z.array(z.string()).min(1).default(IN_PROGRESS),
+  /** JSON path, in a record, to the stored response body (to match records against answers). */
+  responseBody: z.string().regex(/^\$/).default('$.response.body'),
+  /** Upper bound on SCAN round trips per count, so a huge keyspace cannot stall the audit. */
+  maxScanCalls: z.number().int().min(1).max(100_000).default(1000),
+});
+type Options = z.output<typeof options>;
+
+export interface RedisRecordFact {
+  key: string;
+  type: string;
+  /** Remaining time to live in ms; -1: no expiry. */
+  pttlMs: number;
+  state: string | null;
+  inProgress: boolean;
+}
+
+/** Escapes the glob characters of SCAN MATCH, so a key is matched literally. */
+export function globEscape(s: string): string {
+  return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+type Client = ReturnType<typeof createClient>;
+
+export const redisObserver = defineObserver({
+  meta: {
+    id: 'redis',
+    description:
+      'Reads the idempotency records of a key from Redis (read-only): how many exist, their remaining TTL and state; counts executions the store cannot account for.',
+    options,
+  },
+  create(o: Options) {
+    let client: Client | undefined;
+    const connect = async (): Promise<Client> => {
+      if (client?.isOpen) return client;
+      const c = createClient({ url: o.url, socket: { connectTimeout: 5000, reconnectStrategy: false } });
+      c.on('error', () => undefined); // surfaced by the failing command instead
+      try {
+        await c.connect();
+      } catch (err) {
+        throw new ObserverError('redis', `cannot connect: ${(err as Error).message}`, 'check observe.redis.url');
+      }
+      client = c;
+      return c;
+    };
+
+    const findKeys = async (c: Client, base: string): Promise<string[]> => {
+      const keys = new Set<string>();
+      if ((await c.exists(base)) === 1) keys.add(base);
+      if (!o.scan) return [...keys];
+      let calls = 0;
+      for await (const batch of c.scanIterator({ MATCH: `${globEscape(base)}:*`, COUNT: 1000 })) {
+        for (const k of batch) keys.add(k);
+        if (++calls >= o.maxScanCalls) break;
+      }
+      return [...keys].sort();
+    };
+
+    const readRecord = async (c: Client, key: string): Promise<{ fact: RedisRecordFact; value: unknown }> => {
+      const type = await c.type(key);
+      const pttlMs = await c.pTTL(key);
+      let value: unknown;
+      if (type === 'string') {
+        const raw = await c.get(key);
+        try {
+          value = raw === null ? undefined : (JSON.parse(raw) as unknown);
+        } catch {
+          value = raw;
+        }
+      } else if (type === 'hash') {
+        value = await c.hGetAll(key);
+      }
+      const stateValue =
+        typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[o.stateField] : undefined;
+      const state = typeof stateValue === 'string' ? stateValue : null;
+      return {
+        fact: { key, type, pttlMs, state, inProgress: state !== null && o.inProgress.includes(state) },
+        value,
+      };
+    };
+
+    return {
+      async count(logicalKey: string, ctx: CountContext): Promise<EffectCount> {
+        const c = await connect();
+        const base = renderTemplate(o.key, { key: logicalKey });
+        let records: { fact: RedisRecordFact; value: unknown }[];
+        try {
+          records = [];
+          for (const k of await findKeys(c, base)) records.push(await readRecord(c, k));
+        } catch (err) {
+          if (err instanceof ObserverError) throw err;
+          throw new ObserverError('redis', `reading ${base}: ${(err as Error).message}`);
+        }
+        const stored = new Set<string>();
+        for (const r of records) {
+          const body = extractValue(r.value, o.responseBody);
+          if (typeof body === 'string') stored.add(body);
+        }
+        const orphans = orphanAnswers(ctx, stored);
+        const count = records.length + orphans;
+        const facts: Record<string, JsonValue> = {
+          store: 'redis',
+          key: base,
+          records: records.map((r) => ({ ...r.fact })),
+          orphans,
+        };
+        const ttl = records.map((r) => `${r.fact.pttlMs} ms`).join(', ');
+        return {
+          observer: 'redis',
+          count,
+          detail:
+            `redis ${base}: ${records.length} record(s)${ttl ? `, PTTL ${ttl}` : ''}` +
+            (records.length > 0 ? `, state ${records.map((r) => r.fact.state ?? '?').join(', ')}` : '') +
+            (orphans > 0 ? `; ${orphans} successful answer(s) match no stored response` : ''),
+          evidence: [],
+          facts,
+        };
+      },
+      async close() {
+        if (client?.isOpen) await client.quit().catch(() => undefined);
+      },
+    };
+  },
+});
+
+/**
+ * Distinct successful answer bodies that no stored response accounts for. Judged only when the
+ * store holds a response to compare with; a truncated body cannot be compared and is left out.
+ */
+function orphanAnswers(ctx: CountContext, stored: ReadonlySet<string>): number {
+  if (stored.size === 0) return 0;
+  const unmatched = new Set<string>();
+  for (const ex of ctx.exchanges) {
+    if (!isSuccess(ex) || !ex.response || ex.response.truncated) continue;
+    if (!stored.has(ex.response.body)) unmatched.add(ex.response.body);
+  }
+  return unmatched.size;
+}

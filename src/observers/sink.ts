@@ -1,0 +1,79 @@
+/**
+ * sink: a recording stand-in for the target's downstream provider. The target is configured to
+ * call it (its URL is fixed by `listen`), and it counts what was really applied downstream for a
+ * key: applied + applied-lost calls, never failed ones nor repeats the provider deduplicated.
+ */
+import { z } from 'zod';
+import { ObserverError } from '../errors/errors.js';
+import { acquireSink, type HeaderRef } from './sink-server.js';
+import { defineObserver, type DownstreamControl } from './types.js';
+
+const headerRef = z
+  .string()
+  .regex(/^header:[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'header:<Name>, e.g. header:Idempotency-Key')
+  .transform((s) => s as HeaderRef);
+
+const options = z.strictObject({
+  /** host:port; port 0 picks a free one (only useful when the target learns the URL some other way). */
+  listen: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port, e.g. 127.0.0.1:4011')
+    .default('127.0.0.1:0'),
+  /** Where the target puts its downstream idempotency key. */
+  key: headerRef.default('header:Idempotency-Key'),
+  /** Where the target puts the audit's key, when its downstream key is something else. */
+  reference: headerRef.optional(),
+  /** Longest a `hang` fault holds a call before letting go. */
+  hangMs: z.number().int().positive().max(120_000).default(10_000),
+});
+
+export const sinkObserver = defineObserver({
+  meta: {
+    id: 'sink',
+    description:
+      'A recording downstream stub the target calls instead of its provider: counts what was applied per key, and can fail, delay, hang or reset on command.',
+    options,
+  },
+  create(o: z.output<typeof options>) {
+    const at = o.listen.lastIndexOf(':');
+    const host = o.listen.slice(0, at).replace(/^\[|\]$/g, '');
+    const port = Number(o.listen.slice(at + 1));
+    if (port > 65535) throw new ObserverError('sink', `listen port ${port} is out of range`);
+    const { sink, release } = acquireSink({ host, port, key: o.key, reference: o.reference, hangMs: o.hangMs });
+    const downstream: DownstreamControl = {
+      get url() {
+        return sink.url;
+      },
+      program: (key, rule) => sink.program(key, rule),
+      calls: (key) => sink.calls(key),
+    };
+    return {
+      downstream,
+      async start() {
+        try {
+          await sink.listen();
+        } catch (err) {
+          throw new ObserverError(
+            'sink',
+            `cannot listen on ${o.listen}: ${err instanceof Error ? err.message : String(err)}`,
+            'Pick a free port, and the same one the target is configured to call.',
+          );
+        }
+      },
+      describe: () => `sink at ${sink.url}`,
+      count(key) {
+        const calls = sink.calls(key);
+        const tally = (outcome: string): number => calls.filter((c) => c.outcome === outcome).length;
+        const applied = tally('applied');
+        const lost = tally('applied-lost');
+        return Promise.resolve({
+          observer: 'sink',
+          count: applied + lost,
+          detail: `sink ${sink.url}: ${calls.length} call(s) → ${applied} applied, ${lost} applied-lost, ${tally('failed')} failed, ${tally('replayed')} replayed`,
+          evidence: [],
+        });
+      },
+      close: release,
+    };
+  },
+});

@@ -1,0 +1,118 @@
+/**
+ * sql: counts side effects where they land, in the target's PostgreSQL. Either a query that
+ * returns the count for a key (one numeric cell; `{{key}}` in `params`), or, for a table that does
+ * not record the key, the growth of a count since the previous observation (delta mode). Every
+ * query runs in a READ ONLY transaction with a statement timeout: observing must never write,
+ * and a locked table must not hang the audit. The connection string is a secret (`url`).
+ */
+import pg from 'pg';
+import { z } from 'zod';
+import { ObserverError } from '../errors/errors.js';
+import { renderTemplate } from '../scenario/template.js';
+import { defineObserver } from './types.js';
+
+const options = z.strictObject({
+  /** Connection string, usually `${DATABASE_URL}`: interpolated values here are redacted from reports. */
+  url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection string'),
+  /** SELECT returning one row with one numeric cell. */
+  query: z.string().min(1),
+  /** Values for $1, $2, …; `{{key}}` is replaced by the idempotency key. */
+  params: z.array(z.string()).default([]),
+  /** count: the query counts for the key. delta: the query counts everything; the growth since the last observation is the count. */
+  mode: z.enum(['count', 'delta']).default('count'),
+  /** Statement timeout of each observation. */
+  timeoutMs: z.number().int().positive().max(60_000).default(5_000),
+});
+type Options = z.output<typeof options>;
+
+export const sqlObserver = defineObserver({
+  meta: {
+    id: 'sql',
+    description:
+      'Counts side effects in PostgreSQL: a read-only query returning the count for {{key}}, or the growth of a count (delta mode).',
+    options,
+  },
+  create(o: Options) {
+    if (o.mode === 'count' && !o.params.some((p) => p.includes('{{key}}')) && !o.query.includes('{{key}}'))
+      throw new ObserverError(
+        'sql',
+        'a count-mode query must use {{key}} in params (bound as $n)',
+        'Bind the key: `query: select count(*) from payments where idempotency_key = $1`, `params: ["{{key}}"]`, or use mode: delta.',
+      );
+    if (o.query.includes('{{key}}'))
+      throw new ObserverError(
+        'sql',
+        'put {{key}} in params, not in the query text',
+        'Use $1 in the query and `params: ["{{key}}"]`.',
+      );
+    const pool = new pg.Pool({ connectionString: o.url, max: 2, connectionTimeoutMillis: o.timeoutMs });
+    // An idle client that errors (server restart) must not crash the audit; the next query reports it.
+    pool.on('error', () => undefined);
+    let baseline: number | undefined;
+
+    const read = async (key: string): Promise<number> => {
+      const params = o.params.map((p) => renderTemplate(p, { key }));
+      const client = await pool.connect().catch((err: unknown) => {
+        throw new ObserverError(
+          'sql',
+          `cannot connect: ${describe(err)}`,
+          'Check the connection string and that the database is reachable.',
+        );
+      });
+      try {
+        await client.query('BEGIN READ ONLY');
+        await client.query(`SET LOCAL statement_timeout = ${o.timeoutMs}`);
+        const r = await client.query<Record<string, unknown>>(o.query, params);
+        await client.query('COMMIT');
+        return single(r.rows);
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (err instanceof ObserverError) throw err;
+        throw new ObserverError(
+          'sql',
+          `query failed: ${describe(err)}`,
+          'The query must be a read-only SELECT returning one numeric cell.',
+        );
+      } finally {
+        client.release();
+      }
+    };
+
+    return {
+      async start() {
+        if (o.mode === 'delta') baseline = await read('');
+      },
+      describe: () => `sql (${o.mode})`,
+      async count(key) {
+        if (o.mode === 'count') {
+          const n = await read(key);
+          return { observer: 'sql', count: n, detail: `${o.query} → ${n}`, evidence: [] };
+        }
+        const now = await read(key);
+        const before = baseline ?? now;
+        baseline = now;
+        const n = Math.max(0, now - before);
+        return { observer: 'sql', count: n, detail: `${o.query}: ${before} → ${now} (delta ${n})`, evidence: [] };
+      },
+      close: () => pool.end(),
+    };
+  },
+});
+
+function single(rows: readonly Record<string, unknown>[]): number {
+  const row = rows[0];
+  const cells = row ? Object.values(row) : [];
+  const cell = cells[0];
+  const n = typeof cell === 'number' ? cell : typeof cell === 'string' || typeof cell === 'bigint' ? Number(cell) : NaN;
+  if (rows.length !== 1 || cells.length !== 1 || !Number.isSafeInteger(n) || n < 0)
+    throw new ObserverError(
+      'sql',
+      `the query must return exactly one row with one non-negative integer cell (got ${rows.length} row(s), ${cells.length} cell(s))`,
+      'e.g. `select count(*) from payments where idempotency_key = $1`',
+    );
+  return n;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,116 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { auditDemo } from '../../test/helpers/audit-demo.js';
+import type { AuditResult } from '../engine/result.js';
+import { renderJunit } from './junit.js';
+
+const XSD = fileURLToPath(new URL('../../test/fixtures/junit.xsd', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'idem-junit-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** xmllint exits non-zero and names the offending element when the document breaks the schema. */
+function validate(xml: string): { ok: boolean; output: string } {
+  const file = join(work, `junit-${Math.random().toString(36).slice(2)}.xml`);
+  writeFileSync(file, xml);
+  try {
+    const out = execFileSync('xmllint', ['--noout', '--schema', XSD, file], { stdio: 'pipe' });
+    return { ok: true, output: out.toString() };
+  } catch (err) {
+    return { ok: false, output: String((err as { stderr?: Buffer }).stderr ?? err) };
+  }
+}
+
+describe('junit.xml', () => {
+  it('validates against the JUnit schema and carries a failure per finding', async () => {
+    // Attacks whose results carry notes, bursts and several statuses; the full demo is the HTML test's.
+    const result = await auditDemo({
+      flaws: 'all',
+      seed: 5,
+      only: ['concurrent-burst', 'sequential-replay', 'missing-key', 'distinct-keys', 'cross-endpoint'],
+    });
+    const xml = renderJunit(result);
+    const v = validate(xml);
+    expect(v.output).not.toContain('fails to validate');
+    expect(v.ok).toBe(true);
+    const endpoints = new Set(result.attacks.map((a) => a.endpoint));
+    expect(xml.match(/<testsuite /g)?.length).toBe(endpoints.size);
+    expect(xml.match(/<testcase /g)?.length).toBe(result.attacks.length);
+    expect(xml.match(/<failure /g)?.length).toBe(result.findings.length);
+    for (const f of result.findings) expect(xml).toContain(`fingerprint: ${f.fingerprint}`);
+    expect(xml).toContain('<skipped message=');
+    expect(xml).toMatch(/burst \d+: 10 requests( \([a-z0-9-]+\))?, release spread/);
+  }, 120_000);
+
+  it('stays valid with skipped, inconclusive attacks and hostile text', () => {
+    const base: AuditResult = {
+      schemaVersion: 1,
+      tool: { name: 'idem-audit', version: '0.0.0' },
+      scenario: { name: 'x<y>&"z"', file: 'x.yaml' },
+      target: { baseUrl: 'http://127.0.0.1:1', nodes: [] },
+      contract: {
+        profile: 'ietf',
+        keyHeader: 'Idempotency-Key',
+        keyRequired: true,
+        ttlMs: 1000,
+        onMissingKey: [400],
+        onMismatch: [422],
+        onInFlight: [409],
+        inFlightMayWait: false,
+        errorsReplayed: false,
+        replayHeader: undefined,
+      },
+      status: 'incomplete',
+      seed: 1,
+      failOn: 'high',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:00:01.000Z',
+      durationMs: 1000,
+      requests: 2,
+      summary: {
+        findings: { info: 0, low: 0, medium: 0, high: 0, critical: 0 },
+        attacks: { passed: 0, failed: 0, skipped: 1, inconclusive: 1, error: 0 },
+      },
+      attacks: [
+        {
+          attack: 'a',
+          endpoint: 'e]]><x>',
+          title: 't',
+          status: 'skipped',
+          reason: 'no key \u0001\u0007 </testcase>',
+          notes: [],
+          requests: 0,
+          durationMs: 0,
+          findings: 0,
+          bursts: [],
+        },
+        {
+          attack: 'b',
+          endpoint: 'e]]><x>',
+          title: 't',
+          status: 'inconclusive',
+          reason: 'timeouts',
+          notes: ['n'],
+          requests: 2,
+          durationMs: 3,
+          findings: 0,
+          bursts: [{ id: 1, size: 2, releaseSpreadMs: undefined, arrivalSpreadMs: 0.5 }],
+        },
+      ],
+      findings: [],
+      errors: [],
+    };
+    const xml = renderJunit(base);
+    expect(validate(xml).ok).toBe(true);
+    expect(xml).toContain('<skipped message=');
+    expect(xml).toContain('<error message="inconclusive: timeouts"');
+    expect(xml).not.toContain('\u0001');
+  });
+
+  it('is rejected by the schema when a required attribute is missing (the check can fail)', () => {
+    expect(validate('<testsuites><testsuite tests="1"><testcase/></testsuite></testsuites>').ok).toBe(false);
+  });
+});
