@@ -158,7 +158,7 @@ export async function handleIdempotent<T>(
   const now = ctx.now ?? Date.now;
   const keyTtlMs = policy.keyTtlMs ?? ctx.ttlMs;
 
-  const execute = async (input: T): Promise<StoredResponse> => {
+  const execute = async (input: T, ledger: Ledger = ctx.ledger): Promise<StoredResponse> => {
     const work = req.processingMs ?? ctx.processingMs;
     if (work > 0) await sleep(work);
     if (req.fail) throw new SimulatedFailure();
@@ -166,7 +166,7 @@ export async function handleIdempotent<T>(
       key: req.key ?? null,
       principal: req.principal,
       prefix: ctx.prefix,
-      ledger: ctx.ledger,
+      ledger,
       ...(ctx.downstream ? { downstream: ctx.downstream } : {}),
     });
   };
@@ -256,8 +256,9 @@ export async function handleIdempotent<T>(
   }
 
   let response: StoredResponse;
+  const atomic = store.atomically?.bind(store);
   try {
-    response = await execute(request.value);
+    response = atomic ? await atomic(scope, (ledger) => execute(request.value, ledger)) : await execute(request.value);
   } catch (err) {
     if (policy.storeFailures) {
       const stored = failure(err);
@@ -268,7 +269,8 @@ export async function handleIdempotent<T>(
     await store.release(scope);
     return failure(err);
   }
-  await store.complete(scope, response);
+  // Outside the try: once the effect is applied, a failing completion must not release the key.
+  if (!atomic) await store.complete(scope, response);
   if (policy.dedupeByBody) {
     const createdAt = now();
     await store.put(bodyScope, {

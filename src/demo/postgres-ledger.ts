@@ -15,11 +15,14 @@ interface Row {
   at: Date;
 }
 
+/** A pool, or the client of an open transaction so the rows commit with it. */
+type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
 export class PostgresLedger implements Ledger {
-  readonly #pool: pg.Pool;
+  readonly #pool: Queryable;
   readonly #ns: string;
 
-  constructor(pool: pg.Pool, ns: string) {
+  constructor(pool: Queryable, ns: string) {
     this.#pool = pool;
     this.#ns = ns;
   }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
 import { startPostgres, type TestPostgres } from '../../test/helpers/postgres.js';
 import { parseFlaws } from './flaws.js';
-import { PostgresDemoDb, postgresDemoStorage } from './postgres-store.js';
+import { PostgresDemoDb, PostgresKeyStore, postgresDemoStorage } from './postgres-store.js';
 import type { Scope } from './store.js';
 
 let pgServer: TestPostgres;
@@ -50,6 +50,41 @@ describe('PostgresKeyStore', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(await store.get(scope('k-exp'))).toBeUndefined();
     expect((await store.reserve(scope('k-exp'), reservation)).reserved).toBe(true);
+  });
+});
+
+describe('PostgresKeyStore.atomically (the execution phase)', () => {
+  const entry = (key: string) =>
+    ({ kind: 'payment', id: `pay_${key}`, key, principal: 'alice', amount: 1, resource: { id: key } }) as const;
+
+  it('commits the ledger rows and the stored response together', async () => {
+    const store = new PostgresKeyStore(db.pool, 'atomic', 'constrained');
+    const ledger = db.ledger('atomic');
+    expect((await store.reserve(scope('k-commit'), reservation)).reserved).toBe(true);
+    const response = await store.atomically(scope('k-commit'), async (tx) => {
+      await tx.record(entry('k-commit'));
+      // Inside the transaction the row exists; outside it does not yet.
+      expect(await ledger.rows('k-commit')).toHaveLength(0);
+      return { status: 201, headers: {}, body: '{"id":"pay_k-commit"}' };
+    });
+    expect(response.status).toBe(201);
+    expect(await ledger.rows('k-commit')).toHaveLength(1);
+    expect(await store.get(scope('k-commit'))).toMatchObject({ state: 'done', response: { status: 201 } });
+  });
+
+  it('rolls the side effect back when execution fails after writing it', async () => {
+    const store = new PostgresKeyStore(db.pool, 'atomic', 'constrained');
+    const ledger = db.ledger('atomic');
+    expect((await store.reserve(scope('k-crash'), reservation)).reserved).toBe(true);
+    await expect(
+      store.atomically(scope('k-crash'), async (tx) => {
+        await tx.record(entry('k-crash'));
+        throw new Error('process died after the insert');
+      }),
+    ).rejects.toThrow('process died');
+    expect(await ledger.rows('k-crash')).toHaveLength(0);
+    // The key is still reserved, not done: the layer releases it so a retry can execute.
+    expect(await store.get(scope('k-crash'))).toMatchObject({ state: 'in-flight' });
   });
 });
 

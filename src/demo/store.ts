@@ -3,6 +3,7 @@
  * a Postgres or Redis implementation can replace the in-memory one, and several server instances
  * can share one store (the cross-node scenario).
  */
+import type { Ledger } from './ledger.js';
 
 /** A response as it went on the wire, so a replay can be byte-identical. */
 export interface StoredResponse {
@@ -65,6 +66,12 @@ export interface KeyStore {
   complete(scope: Scope, response: StoredResponse): Promise<void>;
   /** Drop a reservation whose execution failed, so a retry can execute. */
   release(scope: Scope): Promise<void>;
+  /**
+   * The execution's atomic phase: the side effects `run` writes through the ledger it is handed and
+   * the stored response commit together, or (when `run` throws) neither does. Stores that cannot
+   * (memory, Redis) leave it out and the layer writes the effect, then completes the key.
+   */
+  atomically?(scope: Scope, run: (ledger: Ledger) => Promise<StoredResponse>): Promise<StoredResponse>;
   close?(): Promise<void>;
 }
 
