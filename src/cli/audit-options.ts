@@ -21,7 +21,8 @@ export interface AuditCliOptions extends GuardRailOptions {
   maxWait?: number;
 }
 
-function list(value: string, prev: string[] | undefined): string[] {
+/** commander parser for a repeatable comma-separated option: `--only a,b --only c`. */
+export function list(value: string, prev: string[] | undefined): string[] {
   return [
     ...(prev ?? []),
     ...value

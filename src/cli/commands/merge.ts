@@ -11,6 +11,7 @@ import { exitCodeOf } from '../../engine/run-audit.js';
 import { IdemAuditError, UsageError } from '../../errors/errors.js';
 import type { Finding } from '../../findings/finding.js';
 import { SEVERITIES, severityRank, type Severity } from '../../findings/severity.js';
+import { list } from '../audit-options.js';
 import type { CliIo } from '../io.js';
 import { readReport } from '../read-report.js';
 import { selectReporters, writeReports } from '../reporting.js';
@@ -90,16 +91,6 @@ interface MergeOptions {
   out: string;
   reporter?: string[];
   quiet?: boolean;
-}
-
-function list(value: string, prev: string[] | undefined): string[] {
-  return [
-    ...(prev ?? []),
-    ...value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  ];
 }
 
 export function registerMerge(program: Command, io: CliIo, setExit: (code: number) => void): void {
