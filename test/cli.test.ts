@@ -45,6 +45,7 @@ describe('idem-audit demo', () => {
           'missing-key-accepted@key-optional',
           'replay-divergent@replay-divergent',
           'over-deduplication@dedupe-by-body',
+          'stuck-key@abandon-on-disconnect',
         ]),
       );
       expect(kinds.some((k) => k.endsWith('@correct'))).toBe(false);

@@ -1,18 +1,19 @@
 /**
- * The package as users get it: build, `npm pack`, lay the tarball out in an empty project as an
- * install would, then run the installed binary. Catches a missing file in "files", a dependency
- * left in devDependencies, a broken bin shim, and test code leaking into the tarball.
+ * The package as users get it: build, `npm pack`, install the tarball into an empty project
+ * offline, then run the installed binary. Catches a missing file in "files", a dependency left in
+ * devDependencies, a broken bin shim, and test code leaking into the tarball.
  *
  * Offline and registry-free: `npm install --offline <tarball>` would need package metadata that
- * `npm ci` never caches, so the test unpacks the tarball itself and gives the consumer only the
- * production dependency closure (symlinks into this checkout's node_modules). A dependency the
- * compiled code imports but package.json lists under devDependencies is then missing, as it
+ * `npm ci` never caches, so the consumer gets a lockfile instead: the tarball plus this project's
+ * locked production dependencies (name, version, integrity). `npm ci --offline` then installs
+ * exactly those from the tarballs the project's own `npm ci` left in the npm cache. A dependency
+ * the compiled code imports but package.json lists under devDependencies is missing, as it
  * would be for a user.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,39 +49,43 @@ beforeAll(async () => {
   if (!tarball) throw new Error(`npm pack printed no tarball: ${packed.stdout}`);
   files = tarball.files.map((f) => f.path);
   mkdirSync(consumer);
-  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  const modules = join(consumer, 'node_modules');
-  const installed = join(modules, 'idem-audit');
-  mkdirSync(installed, { recursive: true });
-  await run('tar', ['-xzf', join(work, tarball.filename), '-C', installed, '--strip-components=1'], {
-    timeout: STEP_MS,
-  });
-  for (const dir of await productionDependencies()) {
-    const link = join(modules, relative(join(ROOT, 'node_modules'), dir));
-    mkdirSync(dirname(link), { recursive: true });
-    symlinkSync(dir, link, 'dir');
-  }
-  const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-  mkdirSync(join(modules, '.bin'));
-  for (const [name, target] of Object.entries(manifest.bin)) {
-    symlinkSync(join('..', 'idem-audit', target), join(modules, '.bin', name));
-    chmodSync(join(installed, target), 0o755);
-  }
+  writeConsumer(tarball.filename);
+  await npm(['ci', '--offline', '--no-audit', '--no-fund'], consumer);
 }, 3 * STEP_MS);
 
-/** Top-level folders of the dependencies an install without devDependencies would have. */
-async function productionDependencies(): Promise<string[]> {
-  const { stdout } = await npm(['ls', '--omit=dev', '--all', '--parseable'], ROOT);
-  const top = join(ROOT, 'node_modules') + sep;
-  return stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith(top))
-    .filter((l) => {
-      const parts = relative(top, l).split(sep);
-      // `name` or `@scope/name` directly under node_modules; nested copies come with their parent.
-      return parts.length === 1 || (parts.length === 2 && parts[0]?.startsWith('@') === true);
-    });
+interface LockEntry {
+  dev?: boolean;
+  [field: string]: unknown;
+}
+
+/** package.json and package-lock.json of a project whose only dependency is the tarball. */
+function writeConsumer(tarball: string): void {
+  const spec = `file:../${tarball}`;
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
+  const packages: Record<string, unknown> = {
+    '': { name: 'consumer', dependencies: { 'idem-audit': spec } },
+    'node_modules/idem-audit': {
+      version: manifest['version'],
+      resolved: spec,
+      license: manifest['license'],
+      dependencies: manifest['dependencies'],
+      bin: manifest['bin'],
+      engines: manifest['engines'],
+    },
+  };
+  for (const [path, entry] of Object.entries(lock.packages))
+    if (path !== '' && entry.dev !== true) packages[path] = entry;
+  writeFileSync(
+    join(consumer, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { 'idem-audit': spec } }),
+  );
+  writeFileSync(
+    join(consumer, 'package-lock.json'),
+    JSON.stringify({ name: 'consumer', lockfileVersion: 3, requires: true, packages }, null, 2),
+  );
 }
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -101,7 +106,7 @@ describe('the packed tarball', () => {
   });
 
   it(
-    'installs without devDependencies and `npx idem-audit --version` prints the package version',
+    'installs offline and `npx idem-audit --version` prints the package version',
     async () => {
       const { stdout } = await run('npx', ['--offline', '--no-install', 'idem-audit', '--version'], {
         cwd: consumer,

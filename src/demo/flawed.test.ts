@@ -252,6 +252,28 @@ const PROBES: { readonly [F in FlawId]: Probe<unknown> } = {
     whenFlawed: (o) => expect(o).toEqual({ dup: 201, rows: 2 }),
     whenCorrect: (o) => expect(o).toEqual({ dup: 409, rows: 1 }),
   }),
+  'abandon-on-disconnect': probe({
+    async run(base, prefix, variant) {
+      const key = newKey();
+      // fetch with a keep-alive agent may reuse the socket; aborting it closes this request's stream.
+      const gone = new AbortController();
+      const first = post(base, `${prefix}/payments`, PAYMENT, {
+        key,
+        headers: { 'x-demo-processing-ms': '200' },
+        signal: gone.signal,
+      }).catch(() => 'aborted' as const);
+      await sleep(50);
+      gone.abort();
+      await first;
+      await sleep(350);
+      const retry = await post(base, `${prefix}/payments`, PAYMENT, { key });
+      return { retry: retry.status, rows: await rowsFor(base, variant, key) };
+    },
+    // Stuck: refused as in flight long after the abandoned request would have finished.
+    whenFlawed: (o) => expect(o).toEqual({ retry: 409, rows: 0 }),
+    // The abandoned client's request completed anyway; the retry gets its stored result.
+    whenCorrect: (o) => expect(o).toEqual({ retry: 201, rows: 1 }),
+  }),
   'error-cached': probe({
     async run(base, prefix, variant) {
       const key = newKey();

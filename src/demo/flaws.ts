@@ -3,6 +3,7 @@
  * Each flaw gets its own URL prefix (variant), so enabling several never lets one hide another.
  */
 export type FlawId =
+  | 'abandon-on-disconnect'
   | 'amount-only-fingerprint'
   | 'byte-exact-fingerprint'
   | 'case-fold'
@@ -23,6 +24,8 @@ export type FlawId =
   | 'short-ttl';
 
 export const FLAW_DESCRIPTIONS: Readonly<Record<FlawId, string>> = {
+  'abandon-on-disconnect':
+    'a client that disconnects cancels the execution and its reservation is never released: every retry gets 409 until the key expires',
   'amount-only-fingerprint':
     'the fingerprint covers only body.amount: a reused key with another customer or currency is replayed',
   'byte-exact-fingerprint':

@@ -59,6 +59,12 @@ export interface LayerPolicy {
   readonly downstreamRetry: 'keyed' | 'unkeyed';
   /** Set: keys are kept this long whatever the server was configured (and the contract promises). */
   readonly keyTtlMs: number | undefined;
+  /**
+   * 'abandon': the execution is cancelled when the client disconnects (a handler bound to the
+   * request's context) and nothing releases the reservation, so the key stays in flight until it
+   * expires. 'continue': the execution finishes and stores its result whoever is still listening.
+   */
+  readonly onDisconnect: 'continue' | 'abandon';
   /** 'node': each server instance keeps its own key store (read by the cluster, not the layer). */
   readonly storeScope: 'shared' | 'node';
 }
@@ -102,6 +108,7 @@ const correctPolicy: LayerPolicy = {
   downstreamRetry: 'keyed',
   keyTtlMs: undefined,
   storeScope: 'shared',
+  onDisconnect: 'continue',
 };
 export const CORRECT_POLICY: LayerPolicy = Object.freeze(correctPolicy);
 
@@ -121,6 +128,8 @@ export interface LayerRequest {
   readonly processingMs: number | undefined;
   /** Make execution throw before the side effect (exercises releasing the reservation). */
   readonly fail: boolean;
+  /** Aborted when the client goes away before its answer was sent. */
+  readonly clientGone?: AbortSignal;
 }
 
 export interface LayerContext {
@@ -149,6 +158,14 @@ export class SimulatedFailure extends Error {
   }
 }
 
+/** The abandon-on-disconnect flaw: the execution was cancelled with its client; the key is left reserved. */
+export class AbandonedExecution extends Error {
+  constructor() {
+    super('the client went away: execution abandoned, reservation left in place');
+    this.name = 'AbandonedExecution';
+  }
+}
+
 export async function handleIdempotent<T>(
   ctx: LayerContext,
   op: Operation<T>,
@@ -161,6 +178,7 @@ export async function handleIdempotent<T>(
   const execute = async (input: T, ledger: Ledger = ctx.ledger): Promise<StoredResponse> => {
     const work = req.processingMs ?? ctx.processingMs;
     if (work > 0) await sleep(work);
+    if (policy.onDisconnect === 'abandon' && req.clientGone?.aborted === true) throw new AbandonedExecution();
     if (req.fail) throw new SimulatedFailure();
     return op.execute(input, {
       key: req.key ?? null,
@@ -260,6 +278,8 @@ export async function handleIdempotent<T>(
   try {
     response = atomic ? await atomic(scope, (ledger) => execute(request.value, ledger)) : await execute(request.value);
   } catch (err) {
+    // Nobody is listening and, by the flaw, nobody cleans up: the record stays in flight.
+    if (err instanceof AbandonedExecution) return failure(err);
     if (policy.storeFailures) {
       const stored = failure(err);
       await store.complete(scope, stored);

@@ -54,6 +54,8 @@ function flawOverride(flaw: FlawId, opts: PolicyOptions): Partial<LayerPolicy> {
       return { keyTtlMs: SHORT_TTL_MS };
     case 'per-node-store':
       return { storeScope: 'node' };
+    case 'abandon-on-disconnect':
+      return { onDisconnect: 'abandon' };
   }
 }
 

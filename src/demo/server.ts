@@ -169,7 +169,7 @@ export function createDemoApp(opts: DemoOptions): DemoApp {
   }
   const enabled = FLAWS.filter((f) => opts.flaws.has(f));
 
-  const handle = async (req: DemoRequest, arrival: { ns: bigint }): Promise<StoredResponse> => {
+  const handle = async (req: DemoRequest, arrival: { ns: bigint }, gone: AbortSignal): Promise<StoredResponse> => {
     const body = await readBody(req);
     // A request has arrived when it is complete: with last-byte or single-packet releases the
     // headers come early and only the final byte is synchronised.
@@ -193,7 +193,7 @@ export function createDemoApp(opts: DemoOptions): DemoApp {
         return payment && route.id.startsWith('pay_') ? json(200, payment) : apiError(404, 'not_found');
       }
       case 'operation':
-        return handleIdempotent(state.layer, route.op, layerRequest(req, route.variant, body));
+        return handleIdempotent(state.layer, route.op, { ...layerRequest(req, route.variant, body), clientGone: gone });
     }
   };
 
@@ -201,7 +201,11 @@ export function createDemoApp(opts: DemoOptions): DemoApp {
     const arrival = { ns: process.hrtime.bigint() };
     // A client that hung up must not take the server down with a write error.
     res.on('error', () => undefined);
-    handle(req, arrival).then(
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    handle(req, arrival, gone.signal).then(
       (response) => send(res, response, arrival.ns),
       (err: unknown) =>
         send(res, apiError(500, 'internal_error', err instanceof Error ? err.message : String(err)), arrival.ns),
