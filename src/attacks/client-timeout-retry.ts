@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { isSuccess, type Exchange } from '../http/exchange.js';
 import { hasStatus, outcomeHistogram } from './_shared/describe.js';
+import { countWrites } from './_shared/effects.js';
 import { defineAttack, type AttackContext } from './types.js';
 
 const options = z.strictObject({
@@ -93,13 +94,13 @@ async function attempt(ctx: AttackContext<Options>, round: number): Promise<'fin
     ctx.note(`round ${round}: no retry was answered (${outcomeHistogram(sent)})`);
     return 'unjudged';
   }
-  const effects = await ctx.sideEffects(key);
-  if (effects.observed > 1) {
+  const effects = await countWrites(ctx, key);
+  if (effects.count > 1) {
     ctx.report({
       kind: 'duplicate-write',
-      message: `The client sent the complete request with key ${key} (${fault.description}) and retried; the target executed it ${effects.observed} times (answers: ${outcomeHistogram(sent)}).`,
+      message: `The client sent the complete request with key ${key} (${fault.description}) and retried; the target executed it ${effects.count} times (answers: ${outcomeHistogram(sent)}).`,
       expected: '1 side effect',
-      observed: `${effects.observed} side effects`,
+      observed: `${effects.count} side effects`,
       exchanges: sent,
       sideEffects: effects.verdict(1),
     });

@@ -26,6 +26,42 @@ describe('concurrent-burst', () => {
     expect(r.attacks.every((a) => a.status === 'passed')).toBe(true);
   });
 
+  it('does not add race errors when the 5xx come with a duplicate write (one symptom of the same race)', async () => {
+    const { httpServer } = await import('../../test/helpers/servers.js');
+    const { loadScenarioText } = await import('../config/index.js');
+    const { extensionSchemas } = await import('../cli/extensions.js');
+    const { runAudit } = await import('../engine/run-audit.js');
+    const { attacks } = await import('./index.js');
+    const { observers } = await import('../observers/index.js');
+    // The first two copies of a key both execute; the rest crash on the unique constraint.
+    const rows = new Map<string, number>();
+    let n = 0;
+    const s = await httpServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (req.method === 'GET') {
+        res.end(JSON.stringify({ count: rows.get(url.searchParams.get('key') ?? '') ?? 0 }));
+        return;
+      }
+      req.resume();
+      const key = String(req.headers['idempotency-key']);
+      const seen = rows.get(key) ?? 0;
+      if (seen >= 2) {
+        res.writeHead(500).end('{"error":"unique violation"}');
+        return;
+      }
+      rows.set(key, seen + 1);
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `p${++n}` }));
+    });
+    try {
+      const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { responseId: $.id }, { http: { path: "/l?key={{key}}", count: $.count } } ]\n    attacks: { concurrent-burst: { copies: 5, rounds: 1 } }\n`;
+      const scenario = loadScenarioText(yaml, 't.yaml', extensionSchemas());
+      const r = await runAudit({ scenario, attacks, observers, seed: 3 });
+      expect(findingKeys(r)).toEqual(['duplicate-write@pay']);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('reports race errors when losers get a 5xx although only one write happened', async () => {
     // A correct store whose loser path crashes: the reservation is atomic, but duplicates get 500.
     const { httpServer } = await import('../../test/helpers/servers.js');

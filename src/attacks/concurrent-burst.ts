@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { SYNC_MODES } from '../http/sync/mode.js';
 import { isSuccess, type Exchange } from '../http/exchange.js';
 import { hasStatus, isServerError, outcomeHistogram, plural } from './_shared/describe.js';
+import { countWrites } from './_shared/effects.js';
+import type { SideEffectVerdict } from '../findings/finding.js';
 import { defineAttack } from './types.js';
 
 const options = z.strictObject({
@@ -59,7 +61,7 @@ export const concurrentBurst = defineAttack({
       | {
           key: string;
           exchanges: Exchange[];
-          verdict: ReturnType<Awaited<ReturnType<typeof ctx.sideEffects>>['verdict']>;
+          verdict: SideEffectVerdict;
         }
       | undefined;
     const raceErrors: Exchange[] = [];
@@ -69,13 +71,14 @@ export const concurrentBurst = defineAttack({
       const key = ctx.newKey();
       const specs = Array.from({ length: copies }, (_, i) => ctx.request({ label: `round${round + 1}[${i}]`, key }));
       const { exchanges } = await ctx.burst(specs, { sync });
-      const effects = await ctx.sideEffects(key);
-      if (!exchanges.some(isSuccess) && effects.observed === 0) {
+      const effects = await countWrites(ctx, key);
+      if (!exchanges.some(isSuccess) && effects.count === 0) {
         refusals.push(outcomeHistogram(exchanges));
         continue;
       }
       judged++;
-      if (effects.observed > 1) {
+      const duplicated = effects.count > 1;
+      if (duplicated) {
         duplicateRounds++;
         firstDuplicate ??= { key, exchanges, verdict: effects.verdict(1) };
       }
@@ -83,8 +86,9 @@ export const concurrentBurst = defineAttack({
       // target kept exactly-once but still let the loser crash.
       for (const ex of exchanges) {
         if (isSuccess(ex) || ex.error) continue;
-        if (isServerError(ex)) raceErrors.push(ex);
-        else if (!hasStatus(ex, contract.onInFlight)) badStatus.push(ex);
+        if (isServerError(ex)) {
+          if (!duplicated) raceErrors.push(ex);
+        } else if (!hasStatus(ex, contract.onInFlight)) badStatus.push(ex);
       }
     }
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { isSuccess, type Exchange } from '../http/exchange.js';
 import type { ClientFault } from '../http/faults.js';
 import { hasStatus, outcomeHistogram } from './_shared/describe.js';
+import { countWrites } from './_shared/effects.js';
 import { defineAttack, type AttackContext } from './types.js';
 
 const options = z.strictObject({
@@ -67,13 +68,13 @@ async function probe(ctx: AttackContext<Options>, fault: ClientFault): Promise<b
   }
   if (fault.kind === 'reset-mid-body') {
     await ctx.sleep(ctx.options.settleMs);
-    const before = await ctx.sideEffects(key);
-    if (before.observed > 0) {
+    const before = await countWrites(ctx, key);
+    if (before.count > 0) {
       ctx.report({
         kind: 'incomplete-executed',
-        message: `The connection was reset after ${torn.fault.bytesWritten} of ${torn.fault.totalBytes} bytes of the request with key ${key}, yet ${before.observed} side effect(s) exist for it.`,
+        message: `The connection was reset after ${torn.fault.bytesWritten} of ${torn.fault.totalBytes} bytes of the request with key ${key}, yet ${before.count} side effect(s) exist for it.`,
         expected: 'no side effect',
-        observed: `${before.observed} side effect(s)`,
+        observed: `${before.count} side effect(s)`,
         exchanges: [torn.exchange],
         sideEffects: before.verdict(0),
       });
@@ -87,14 +88,14 @@ async function probe(ctx: AttackContext<Options>, fault: ClientFault): Promise<b
     ctx.note(`${fault.kind}: the retry got no answer (${outcomeHistogram(retries)})`);
     return false;
   }
-  const effects = await ctx.sideEffects(key);
-  if (effects.observed > 1) {
+  const effects = await countWrites(ctx, key);
+  if (effects.count > 1) {
     ctx.report({
       kind: 'duplicate-write',
       discriminator: fault.kind,
-      message: `After a ${torn.fault.description} and a retry with the same key ${key}, the target executed ${effects.observed} times (answers: ${outcomeHistogram(sent)}).`,
+      message: `After a ${torn.fault.description} and a retry with the same key ${key}, the target executed ${effects.count} times (answers: ${outcomeHistogram(sent)}).`,
       expected: '1 side effect',
-      observed: `${effects.observed} side effects`,
+      observed: `${effects.count} side effects`,
       exchanges: sent,
       sideEffects: effects.verdict(1),
     });

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { isSuccess, type Exchange } from '../http/exchange.js';
 import { outcomeHistogram, plural } from './_shared/describe.js';
+import { countWrites } from './_shared/effects.js';
 import { defineAttack } from './types.js';
 
 const options = z.strictObject({
@@ -52,15 +53,15 @@ export const crossNodeBurst = defineAttack({
         return ctx.request({ label: `round${round + 1}[${i}]@node${(i % nodes.length) + 1}`, key, baseUrl: node });
       });
       const { exchanges } = await ctx.burst(specs);
-      const effects = await ctx.sideEffects(key);
-      if (!exchanges.some(isSuccess) && effects.observed === 0) continue;
+      const effects = await countWrites(ctx, key);
+      if (!exchanges.some(isSuccess) && effects.count === 0) continue;
       judged++;
-      if (effects.observed > 1) {
+      if (effects.count > 1) {
         ctx.report({
           kind: 'duplicate-write',
-          message: `${copies} identical requests with key ${key}, spread over ${nodes.length} nodes and released together, produced ${effects.observed} side effects (${perNodeAnswers(exchanges, nodes)}).`,
+          message: `${copies} identical requests with key ${key}, spread over ${nodes.length} nodes and released together, produced ${effects.count} side effects (${perNodeAnswers(exchanges, nodes)}).`,
           expected: '1 side effect per key across all nodes',
-          observed: `${effects.observed} side effects`,
+          observed: `${effects.count} side effects`,
           exchanges,
           sideEffects: effects.verdict(1),
         });

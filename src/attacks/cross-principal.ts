@@ -68,8 +68,9 @@ export const crossPrincipal = defineAttack({
     const effects = await ctx.sideEffects(key);
     const exchanges = [first, other];
     if (isSuccess(other)) {
-      // Two callers, one key: a correct target executed twice (once per caller).
-      if (effects.observed >= 2 && res.body !== first.response?.body) return;
+      // Two callers, one key: a correct target executed twice (once per caller). A witnessed second
+      // execution is not a leak, even when the target answers both callers with identical bodies.
+      if (effects.observed >= 2) return;
       ctx.report({
         kind: 'cross-principal-leak',
         message: `Principal '${name}' reused key ${key} of principal '${DEFAULT_PRINCIPAL}' and received its stored response (${res.status}) instead of an execution of its own (${effects.observed} side effect${effects.observed === 1 ? '' : 's'} for the key).`,

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { isSuccess } from '../http/exchange.js';
 import { outcomeHistogram } from './_shared/describe.js';
+import { countWrites } from './_shared/effects.js';
 import { defineAttack } from './types.js';
 
 const options = z.strictObject({
@@ -41,23 +42,23 @@ export const distinctKeys = defineAttack({
     }
     await ctx.sleep(delayMs);
     const second = await ctx.send(ctx.request({ label: 'key-2', key: k2 }));
-    const e1 = await ctx.sideEffects(k1);
-    const e2 = await ctx.sideEffects(k2);
+    const e1 = await countWrites(ctx, k1);
+    const e2 = await countWrites(ctx, k2);
     const secondRefused = second.response !== undefined && !isSuccess(second);
     if (second.error) {
       ctx.inconclusive(`the second request failed in transport (${second.error.message})`);
       return;
     }
-    if (e2.least === 0 || secondRefused) {
+    if (e2.count === 0 || secondRefused) {
       ctx.report({
         kind: 'over-deduplication',
         message: secondRefused
           ? `A new key ${k2} with the same body as key ${k1} was refused with ${outcomeHistogram([second])}.`
-          : `A new key ${k2} with the same body as key ${k1} was answered ${outcomeHistogram([second])} but no side effect was recorded for it (key ${k1}: ${e1.observed}).`,
+          : `A new key ${k2} with the same body as key ${k1} was answered ${outcomeHistogram([second])} but no side effect was recorded for it (key ${k1}: ${e1.count}).`,
         expected: '1 side effect for each key',
-        observed: `${e1.observed} for the first key, ${e2.least} for the second`,
+        observed: `${e1.count} for the first key, ${e2.count} for the second`,
         exchanges: [first, second],
-        sideEffects: e2.verdict(1, 'least'),
+        sideEffects: e2.verdict(1),
       });
     }
   },

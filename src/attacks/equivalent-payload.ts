@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { isSuccess, type Exchange } from '../http/exchange.js';
 import type { JsonValue } from '../scenario/types.js';
 import { hasStatus, outcomeHistogram } from './_shared/describe.js';
+import { countWrites } from './_shared/effects.js';
 import { defineAttack } from './types.js';
 
 const VARIANTS = ['reordered', 'whitespace', 'volatile-headers', 'numbers'] as const;
@@ -132,15 +133,15 @@ export const equivalentPayload = defineAttack({
       }
       if (!retry.response) continue;
       judged++;
-      const effects = await ctx.sideEffects(key);
+      const effects = await countWrites(ctx, key);
       const exchanges = [original, retry];
-      if (effects.observed > 1) {
+      if (effects.count > 1) {
         ctx.report({
           kind: 'duplicate-write',
           discriminator: variant,
-          message: `A retry of key ${key} with ${change.describe} executed again (${effects.observed} side effects; answers: ${outcomeHistogram(exchanges)}).`,
+          message: `A retry of key ${key} with ${change.describe} executed again (${effects.count} side effects; answers: ${outcomeHistogram(exchanges)}).`,
           expected: '1 side effect, the stored response replayed',
-          observed: `${effects.observed} side effects`,
+          observed: `${effects.count} side effects`,
           exchanges,
           sideEffects: effects.verdict(1),
         });

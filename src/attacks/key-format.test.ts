@@ -116,6 +116,34 @@ describe('key-format', () => {
     }
   });
 
+  it('does not blame the key for a target that deduplicates by content (an unrelated key is deduplicated too)', async () => {
+    const r = await auditDemo({ flaws: 'dedupe-by-body', only: ['key-format'], endpoints: ['dedupe-by-body'] });
+    expect(findingKeys(r)).toEqual([]);
+    expect(r.attacks[0]?.notes.join('\n')).toContain('the target deduplicates by content');
+  });
+
+  it('terminates with a key template that renders only dashes (no characters for the shared prefix)', async () => {
+    const target = await startCrashingTarget();
+    try {
+      const yaml = [
+        'version: 1',
+        'name: dashes',
+        'target: { baseUrl: "${URL}" }',
+        'endpoints:',
+        '  pay:',
+        '    request: { method: POST, path: /payments, body: { amount: 1 } }',
+        "    key: '--'",
+        '    observe: [ { responseId: $.id } ]',
+        '    attacks: { key-format: { runs: 0, prefixLengths: [20] } }',
+      ].join('\n');
+      const scenario = loadScenarioText(yaml, '/tmp/dashes.yaml', extensionSchemas(), { URL: target.url });
+      const r = await runAudit({ scenario, attacks, observers, seed: 3 });
+      expect(r.attacks[0]?.status).not.toBe('error');
+    } finally {
+      await target.close();
+    }
+  }, 20_000);
+
   it('stays silent on the correct implementation', async () => {
     const r = await auditDemo({ flaws: 'none', only: ['key-format'] });
     expect(r.findings).toEqual([]);

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { RequestBudgetError } from '../errors/errors.js';
 import { isSuccess, responseJson, type Exchange } from '../http/exchange.js';
 import { isServerError, outcomeHistogram } from './_shared/describe.js';
+import { countWrites } from './_shared/effects.js';
 import type { AttackContext } from './types.js';
 import { defineAttack } from './types.js';
 
@@ -172,7 +173,8 @@ function collisionPairs(ctx: AttackContext<Options>): Pair[] {
   const pairs: Pair[] = [{ label: 'letter case', first: upper, second: upper.toLowerCase() }];
   for (const length of ctx.options.prefixLengths) {
     let prefix = '';
-    while (prefix.length < length) prefix += ctx.newKey().replace(/-/g, '');
+    // A key template that renders only dashes would add nothing: fall back to a random uuid's hex digits.
+    while (prefix.length < length) prefix += ctx.newKey().replace(/-/g, '') || ctx.rng.uuid().replace(/-/g, '');
     prefix = prefix.slice(0, length);
     pairs.push({ label: `shared ${length}-character prefix`, first: `${prefix}-1`, second: `${prefix}-2` });
   }
@@ -182,37 +184,61 @@ function collisionPairs(ctx: AttackContext<Options>): Pair[] {
 /** Each pair: the second key must execute on its own. Returns the number of pairs judged. */
 async function collisions(ctx: AttackContext<Options>): Promise<number> {
   let judged = 0;
-  const blocked = [...ctx.contract.onMismatch, ...ctx.contract.onInFlight];
   for (const p of collisionPairs(ctx)) {
     const first = await ctx.send(ctx.request({ label: `${p.label}: first key`, key: p.first }));
     // A key the target refuses (e.g. longer than its limit) cannot collide with anything.
     if (!isSuccess(first)) continue;
     const second = await ctx.send(ctx.request({ label: `${p.label}: second key`, key: p.second }));
-    const res = second.response;
-    if (!res) continue;
+    if (!second.response) continue;
     judged++;
-    let collided: string | undefined;
-    if (isSuccess(second)) {
-      const effects = await ctx.sideEffects(p.second);
-      const a = responseJson(first);
-      const b = responseJson(second);
-      const sameBody = a !== undefined && b !== undefined ? isDeepStrictEqual(a, b) : first.response?.body === res.body;
-      if (effects.least === 0 || sameBody)
-        collided = `answered ${res.status} with the first key's response, without executing`;
-    } else if (blocked.includes(res.status)) {
-      collided = `answered ${res.status}, as if it were the first key reused`;
-    }
+    const collided = await deduplicated(ctx, first, second, p.second);
     if (collided === undefined) continue;
+    // The same request under an unrelated fresh key: deduplicated too, and the target matches requests
+    // by their content (distinct-keys reports that), not by a folded or truncated key.
+    const controlKey = ctx.newKey();
+    const control = await ctx.send(ctx.request({ label: `${p.label}: control (unrelated key)`, key: controlKey }));
+    if (control.response === undefined) {
+      ctx.note(`${p.label}: the control request with an unrelated key got no answer; not judged`);
+      continue;
+    }
+    if ((await deduplicated(ctx, first, control, controlKey)) !== undefined) {
+      ctx.note(
+        `${p.label}: the second key ${collided}, but so did an unrelated fresh key (${outcomeHistogram([control])}): the target deduplicates by content, not by the key's ${p.label}; not judged as a key collision`,
+      );
+      continue;
+    }
     ctx.report({
       kind: 'key-collision',
       discriminator: p.label,
-      message: `Keys ${shown(p.first)} and ${shown(p.second)} differ (${p.label}), yet the second ${collided}.`,
+      message: `Keys ${shown(p.first)} and ${shown(p.second)} differ (${p.label}), yet the second ${collided}; the same request with an unrelated fresh key executed (${outcomeHistogram([control])}).`,
       expected: 'each key executes once',
       observed: collided,
-      exchanges: [first, second],
+      exchanges: [first, second, control],
     });
   }
   return judged;
+}
+
+/** How `later` (sent with `key`, the same request as `first`) was treated as `first`'s key, or undefined if it was not. */
+async function deduplicated(
+  ctx: AttackContext<Options>,
+  first: Exchange,
+  later: Exchange,
+  key: string,
+): Promise<string | undefined> {
+  const res = later.response;
+  if (!res) return undefined;
+  if (isSuccess(later)) {
+    const writes = await countWrites(ctx, key);
+    const a = responseJson(first);
+    const b = responseJson(later);
+    const sameBody = a !== undefined && b !== undefined ? isDeepStrictEqual(a, b) : first.response?.body === res.body;
+    return writes.count === 0 || sameBody
+      ? `answered ${res.status} with the first key's response, without executing`
+      : undefined;
+  }
+  const blocked = [...ctx.contract.onMismatch, ...ctx.contract.onInFlight];
+  return blocked.includes(res.status) ? `answered ${res.status}, as if it were the first key reused` : undefined;
 }
 
 /**
@@ -227,19 +253,19 @@ async function headerCase(ctx: AttackContext<Options>): Promise<number> {
   const first = await send(`header '${name}'`, name);
   if (!isSuccess(first)) return 0;
   const again = await send(`header '${name}' again`, name);
-  if (!again.response || (await ctx.sideEffects(key)).observed > 1) return 0;
+  if (!again.response || (await countWrites(ctx, key)).count > 1) return 0;
   const sent = [first, again];
   for (const spelling of [name.toLowerCase(), name.toUpperCase()].filter((s) => s !== name)) {
     const ex = await send(`header '${spelling}'`, spelling);
     if (!ex.response) continue;
     sent.push(ex);
-    const effects = await ctx.sideEffects(key);
-    if (effects.observed > 1) {
+    const effects = await countWrites(ctx, key);
+    if (effects.count > 1) {
       ctx.report({
         kind: 'key-header-case',
-        message: `The key ${shown(key)} sent twice as '${name}' executed once, then as '${spelling}' executed again (${effects.observed} side effects).`,
+        message: `The key ${shown(key)} sent twice as '${name}' executed once, then as '${spelling}' executed again (${effects.count} side effects).`,
         expected: '1 side effect',
-        observed: `${effects.observed} side effects`,
+        observed: `${effects.count} side effects`,
         exchanges: sent,
         sideEffects: effects.verdict(1),
       });

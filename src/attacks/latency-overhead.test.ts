@@ -21,6 +21,8 @@ async function measure(o: {
   keyCostMs: number;
   contract?: string;
   samples?: number;
+  /** More latency-overhead options, as YAML flow members (e.g. `unkeyed: false`). */
+  extra?: string;
 }): Promise<AuditResult> {
   const server = await startDemoServer({ flaws: parseFlaws(o.flaws), keyCostMs: o.keyCostMs, processingMs: 2 });
   try {
@@ -33,7 +35,7 @@ endpoints:
   pay:
     request: { method: POST, path: /${o.variant}/payments, body: { amount: 1000, currency: usd, customer: cus_42 } }
     observe: [ { responseId: $.id } ]
-    attacks: { latency-overhead: { samples: ${o.samples ?? 30}, rate: 500, warmup: 3 } }
+    attacks: { latency-overhead: { samples: ${o.samples ?? 30}, rate: 500, warmup: 3${o.extra ? `, ${o.extra}` : ''} } }
 `;
     const scenario = loadScenarioText(text, '/tmp/latency.yaml', extensionSchemas(), {});
     return await runAudit({ scenario, attacks, observers, seed: 3 });
@@ -99,6 +101,14 @@ describe('latency-overhead', () => {
     expect(m.unkeyed).toBeUndefined();
     expect(m.first.count).toBe(30);
     expect(r.attacks[0]?.notes.join('\n')).toMatch(/unkeyed requests are not accepted \(400×1\)/);
+  });
+
+  it('with unkeyed: false sends no request without a key, not even a probe', async () => {
+    const r = await measure({ flaws: 'key-optional', variant: 'key-optional', keyCostMs: 0, extra: 'unkeyed: false' });
+    expect(r.findings).toEqual([]);
+    expect(latencyOf(r).unkeyed).toBeUndefined();
+    // 3 warmup + 30 measured rounds of one first-time request and its replay, nothing else.
+    expect(r.attacks[0]?.requests).toBe(66);
   });
 
   it('is not in the default suite, so the demo audit never sends its hundreds of requests', async () => {

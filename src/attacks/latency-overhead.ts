@@ -71,9 +71,10 @@ export const latencyOverhead = defineAttack({
       return ctx.send(spec);
     };
 
-    const probe = await paced(ctx.request({ label: 'unkeyed-probe', key: undefined }));
-    const unkeyed = o.unkeyed && isSuccess(probe);
-    if (o.unkeyed && !unkeyed)
+    // `unkeyed: false` means no unguarded write at all, not even the probe.
+    const probe = o.unkeyed ? await paced(ctx.request({ label: 'unkeyed-probe', key: undefined })) : undefined;
+    const unkeyed = probe !== undefined && isSuccess(probe);
+    if (probe !== undefined && !unkeyed)
       ctx.note(`unkeyed requests are not accepted (${outcomeHistogram([probe])}), so no baseline without a key`);
 
     const recorders = new Map(CLASSES.map((c) => [c, new LatencyRecorder()]));

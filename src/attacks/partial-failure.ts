@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { isSuccess, type Exchange } from '../http/exchange.js';
 import type { DownstreamControl, DownstreamRule } from '../observers/types.js';
 import { hasStatus, isServerError, outcomeHistogram } from './_shared/describe.js';
+import { countWrites } from './_shared/effects.js';
 import { defineAttack, type AttackContext } from './types.js';
 
 const FAULTS = ['fail', 'reset', 'hang'] as const;
@@ -101,14 +102,14 @@ async function probe(ctx: AttackContext<Options>, downstream: DownstreamControl,
     return false;
   }
 
-  const effects = await ctx.sideEffects(key);
-  if (effects.observed > 1) {
+  const effects = await countWrites(ctx, key);
+  if (effects.count > 1) {
     ctx.report({
       kind: 'duplicate-write',
       discriminator: fault,
-      message: `On its first call for key ${key}, ${DESCRIPTION[fault]}; after ${sent.length} client request(s) (answers: ${outcomeHistogram(sent)}) the operation was applied ${effects.observed} times (provider calls: ${calls.map((c) => c.outcome).join(', ')}).`,
+      message: `On its first call for key ${key}, ${DESCRIPTION[fault]}; after ${sent.length} client request(s) (answers: ${outcomeHistogram(sent)}) the operation was applied ${effects.count} times (provider calls: ${calls.map((c) => c.outcome).join(', ')}).`,
       expected: 'applied once',
-      observed: `applied ${effects.observed} times`,
+      observed: `applied ${effects.count} times`,
       exchanges: sent,
       sideEffects: effects.verdict(1),
     });

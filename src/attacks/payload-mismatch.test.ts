@@ -15,6 +15,27 @@ function pathOf(url: string): string {
 }
 
 describe('payload-mismatch', () => {
+  it("does not judge cases whose answers carry another key's stored response", async () => {
+    // dedupe-by-body answers the original with another key's response, so the key is never bound to
+    // it and the changed request runs as the key's first write: not a mismatch executed a second time.
+    const r = await auditDemo({ flaws: 'dedupe-by-body', only: ['payload-mismatch'], endpoints: ['dedupe-by-body'] });
+    expect(findingKeys(r)).toEqual([]);
+    expect(r.attacks[0]?.notes.join('\n')).toMatch(/\d+ whose answers carried responses the key's records do not show/);
+  });
+
+  it("skips (not inconclusive) when every original was answered with another key's stored response", async () => {
+    // distinct-keys runs first, so the endpoint's body is already stored: every original gets its response.
+    const r = await auditDemo({
+      flaws: 'dedupe-by-body',
+      only: ['distinct-keys', 'payload-mismatch'],
+      endpoints: ['dedupe-by-body'],
+    });
+    expect(findingKeys(r)).toEqual(['over-deduplication@dedupe-by-body']);
+    const pm = r.attacks.find((a) => a.attack === 'payload-mismatch');
+    expect(pm?.status).toBe('skipped');
+    expect(pm?.reason).toContain('distinct-keys judges deduplication across keys');
+  });
+
   it('finds a reused key with another body replayed when the target never compares bodies', async () => {
     const r = await auditDemo({ flaws: 'no-fingerprint', only: ['payload-mismatch'], endpoints: ['no-fingerprint'] });
     expect(findingKeys(r)).toEqual(['mismatch-replayed@no-fingerprint']);

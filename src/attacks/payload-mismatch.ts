@@ -12,6 +12,7 @@ import { isSuccess } from '../http/exchange.js';
 import type { Severity } from '../findings/severity.js';
 import { classifyMismatch, judgeControl, type MismatchVerdict } from './_shared/classify.js';
 import { outcomeHistogram, plural } from './_shared/describe.js';
+import { writesFor } from './_shared/effects.js';
 import {
   applyMutations,
   describeMutation,
@@ -55,6 +56,8 @@ interface MismatchRunStats {
   judged: number;
   discarded: number;
   baselineFailed: number;
+  /** Discarded because an answer carried a response not written for the case's key (see _shared/effects.ts). */
+  foreign: number;
 }
 
 export const payloadMismatch = defineAttack({
@@ -98,7 +101,7 @@ async function runPayloadMismatch(ctx: AttackContext<Options>): Promise<void> {
     path: ctx.endpoint.request.path,
     body: ctx.endpoint.request.body,
   };
-  const stats: MismatchRunStats = { cases: 0, judged: 0, discarded: 0, baselineFailed: 0 };
+  const stats: MismatchRunStats = { cases: 0, judged: 0, discarded: 0, baselineFailed: 0, foreign: 0 };
   let target: FailureKind | undefined;
   let best: Failure | undefined;
   let shrinks = 0;
@@ -148,7 +151,7 @@ async function runPayloadMismatch(ctx: AttackContext<Options>): Promise<void> {
     }
   }
   if (crash !== undefined) throw crash;
-  const judgedLine = `${plural(stats.cases, 'case')} sent (${stats.judged} judged, ${stats.discarded} not judgeable, ${stats.baselineFailed} without an accepted original); fast-check seed ${seed}`;
+  const judgedLine = `${plural(stats.cases, 'case')} sent (${stats.judged} judged, ${stats.discarded} not judgeable, ${stats.baselineFailed} without an accepted original${stats.foreign > 0 ? `, ${stats.foreign} whose answers carried responses the key's records do not show, e.g. another key's stored response` : ''}); fast-check seed ${seed}`;
   ctx.note(judgedLine);
 
   const failure: Failure | undefined = best;
@@ -165,7 +168,11 @@ async function runPayloadMismatch(ctx: AttackContext<Options>): Promise<void> {
     });
   }
   if (budget) throw budget;
-  if (!failure && stats.judged === 0) {
+  if (!failure && stats.judged === 0 && stats.foreign > 0 && stats.foreign === stats.discarded) {
+    ctx.skip(
+      `in every case the answers carried responses the key's records do not show (another key's stored response, replayed for the same content?), so the key was never bound to the original request; distinct-keys judges deduplication across keys`,
+    );
+  } else if (!failure && stats.judged === 0) {
     ctx.inconclusive(
       stats.baselineFailed > 0
         ? 'the original request was never accepted, so no mismatch could be judged'
@@ -206,10 +213,17 @@ async function judgeCase(
       ...(changed.contentType !== undefined ? { headers: { 'content-type': changed.contentType } } : {}),
     });
   const mutated = await ctx.send(spec(`case[${n}] changed`, key));
-  const effects = await ctx.sideEffects(key);
+  const effects = writesFor(key, await ctx.sideEffects(key));
+  // The answers suggest more writes than the records show: the original or the changed request was
+  // answered with a response written for another key, so the key was not bound to the original.
+  if (effects.disputed !== undefined && effects.count <= 1) {
+    stats.discarded++;
+    stats.foreign++;
+    return { kind: 'discard' };
+  }
   const first: MismatchVerdict | { kind: 'needs-control' } = classifyMismatch({
     mutated,
-    effects: effects.observed,
+    effects: effects.count,
     contract: ctx.contract,
     methodChanged: mutations.some((m) => m.kind === 'method'),
     contentTypeOnly: mutations.every((m) => m.kind === 'content-type'),

@@ -8,6 +8,7 @@ import { isSuccess, type Exchange } from '../http/exchange.js';
 import { getHeader } from '../http/headers.js';
 import { compareReplay } from './_shared/compare.js';
 import { hasStatus, outcomeHistogram } from './_shared/describe.js';
+import { countWrites } from './_shared/effects.js';
 import { defineAttack } from './types.js';
 
 const options = z.strictObject({
@@ -80,14 +81,14 @@ export const sequentialReplay = defineAttack({
       }
       replays.push(replay);
     }
-    const effects = await ctx.sideEffects(key);
+    const effects = await countWrites(ctx, key);
     const all = [first, ...replays];
-    if (effects.observed > 1) {
+    if (effects.count > 1) {
       ctx.report({
         kind: 'duplicate-write',
-        message: `The request with key ${key} was sent ${all.length} times one after another and produced ${effects.observed} side effects (answers: ${outcomeHistogram(all)}).`,
+        message: `The request with key ${key} was sent ${all.length} times one after another and produced ${effects.count} side effects (answers: ${outcomeHistogram(all)}).`,
         expected: '1 side effect',
-        observed: `${effects.observed} side effects`,
+        observed: `${effects.count} side effects`,
         exchanges: all,
         sideEffects: effects.verdict(1),
       });
@@ -106,7 +107,7 @@ export const sequentialReplay = defineAttack({
     const divergent = answered
       .filter(isSuccess)
       .flatMap((r) => compareReplay(first, r, o.ignoreFields).map((d) => ({ r, d })));
-    if (divergent.length > 0 && effects.observed <= 1) {
+    if (divergent.length > 0 && effects.count <= 1) {
       const details = [...new Set(divergent.map((x) => x.d.detail))];
       ctx.report({
         kind: 'replay-divergent',
@@ -121,7 +122,7 @@ export const sequentialReplay = defineAttack({
       const missing = answered.filter(
         (r) => isSuccess(r) && getHeader(r.response?.headers ?? {}, header) === undefined,
       );
-      if (missing.length > 0 && effects.observed <= 1) {
+      if (missing.length > 0 && effects.count <= 1) {
         ctx.report({
           kind: 'replay-header-missing',
           message: `${missing.length} of ${answered.length} replays lack the ${header} header the contract promises.`,

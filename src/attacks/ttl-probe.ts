@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { isSuccess, type Exchange } from '../http/exchange.js';
 import { outcomeHistogram } from './_shared/describe.js';
+import { countWrites } from './_shared/effects.js';
 import { defineAttack } from './types.js';
 
 const DEFAULT_MAX_WAIT_MS = 60_000;
@@ -82,11 +83,11 @@ export const ttlProbe = defineAttack({
         ctx.note(`replay after ${seconds(delay)} got no answer (${outcomeHistogram([replay])}); not judged`);
         continue;
       }
-      const effects = await ctx.sideEffects(key);
-      if (effects.observed > 1) {
+      const effects = await countWrites(ctx, key);
+      if (effects.count > 1) {
         ctx.report({
           kind: 'ttl-too-short',
-          message: `The key ${key} was deduplicated ${remembered > 0 ? `${seconds(remembered)} after the first answer` : 'at no replay'}, but a replay ${seconds(delay)} after it executed again (${effects.observed} side effects), although the contract promises ${seconds(ttl)}. Measured retention: ${remembered > 0 ? `between ${seconds(remembered)} and ${seconds(delay)}` : `under ${seconds(delay)}`}.`,
+          message: `The key ${key} was deduplicated ${remembered > 0 ? `${seconds(remembered)} after the first answer` : 'at no replay'}, but a replay ${seconds(delay)} after it executed again (${effects.count} side effects), although the contract promises ${seconds(ttl)}. Measured retention: ${remembered > 0 ? `between ${seconds(remembered)} and ${seconds(delay)}` : `under ${seconds(delay)}`}.`,
           expected: `deduplicated for ${seconds(ttl)}`,
           observed: `forgotten within ${seconds(delay)}`,
           exchanges: sent,
