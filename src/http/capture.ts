@@ -73,8 +73,11 @@ export function capture(
       resolve(result);
     };
     const stop = (err: Error): void => {
-      if (abort) abort(err);
-      else pendingAbort = err;
+      if (abort) return abort(err);
+      // Not dispatched yet (queued behind busy connections, or still connecting): the deadline
+      // and the abort hold all the same. undici aborts the request when it reaches onConnect.
+      pendingAbort = err;
+      if (!(err instanceof TruncatedBody)) finish(classifyTransportError(err));
     };
     const timer = setTimeout(() => stop(new RequestDeadline(o.timeoutMs)), o.timeoutMs);
     const onSignal = (): void => stop(Object.assign(new Error('aborted by idem-audit'), { code: 'ABORT_ERR' }));
@@ -122,10 +125,13 @@ export function capture(
         }
         finish(classifyTransportError(err));
       },
-      onUpgrade(): void {
+      onUpgrade(_status: number, _headers: unknown, socket: { destroy(): void }): void {
+        // The upgraded socket is handed to us and no longer undici's: it is ours to close.
+        socket.destroy();
         finish({ code: 'protocol', message: 'the target tried to upgrade the connection' });
       },
     };
+    if (settled) return; // aborted before it began: nothing to send
     try {
       dispatcher.dispatch(opts, handler);
     } catch (err) {
@@ -140,7 +146,8 @@ function parseRawHeaders(raw: Buffer[] | string[] | null): Record<string, string
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = String(raw[i]?.toString('latin1') ?? '').toLowerCase();
     const value = String(raw[i + 1]?.toString('latin1') ?? '');
-    out[name] = name in out ? `${out[name]}, ${value}` : value;
+    // hasOwn, not `in`: a header named `constructor` must not pick up Object.prototype's.
+    out[name] = Object.hasOwn(out, name) ? `${out[name]}, ${value}` : value;
   }
   return out;
 }

@@ -164,6 +164,17 @@ describe('HttpEngine.burst', () => {
     expect(b.releaseSpreadMs).toBeTypeOf('number');
   });
 
+  it('redacts secrets the target quotes back into a transport error message', async () => {
+    const s = await tcpServer((sock) => sock.once('data', () => sock.end('NOPE hunter2-secret\r\n\r\n')));
+    servers.push(s);
+    const { e, recorded } = engine();
+    const b = await e.burst([spec(s.url), spec(s.url)], ctx, { sync: 'last-byte' });
+    await e.close();
+    expect(b.exchanges.map((x) => x.error?.code)).toEqual(['protocol', 'protocol']);
+    expect(JSON.stringify(recorded)).not.toContain('hunter2-secret');
+    expect(recorded[0]?.error?.message).toContain('[REDACTED]');
+  });
+
   it('records a failed connection as an exchange error, not a crash', async () => {
     const { e } = engine();
     const b = await e.burst([spec('http://127.0.0.1:1/')], ctx);

@@ -86,8 +86,8 @@ export class HttpEngine {
   async send(spec: RequestSpec, ctx: ExchangeContext): Promise<Exchange> {
     this.#reserve(1);
     await this.#throttle();
-    const origin = new URL(spec.url).origin;
-    return this.#dispatch(this.#pool(origin), spec, ctx, undefined);
+    const u = new URL(spec.url);
+    return this.#dispatch(this.#pool(u.origin), spec, ctx, undefined, u);
   }
 
   /**
@@ -291,16 +291,18 @@ export class HttpEngine {
     spec: RequestSpec,
     ctx: ExchangeContext,
     burst: number | undefined,
+    url?: URL,
   ): Promise<Exchange> {
     const queued = this.#o.now();
-    const u = new URL(spec.url);
+    const u = url ?? new URL(spec.url);
     const result = await capture(
       dispatcher,
       {
         origin: u.origin,
         path: `${u.pathname}${u.search}`,
         method: spec.method,
-        headers: { ...spec.headers },
+        // undici reads the map without changing it: no copy needed.
+        headers: spec.headers,
         body: spec.body ?? null,
       },
       {
@@ -358,11 +360,16 @@ export class HttpEngine {
     if (r.headersAt !== undefined) ex.timings.headers = r.headersAt;
     // A response whose body failed part-way (stall, reset, malformed chunk) is not an answer:
     // recording it as one would let attacks judge a half-received 201 as a success. The status
-    // seen before the failure stays visible in the error message.
-    const error =
-      r.error && r.status !== undefined
-        ? { code: r.error.code, message: `answered ${r.status} but the body never completed: ${r.error.message}` }
-        : r.error;
+    // seen before the failure stays visible in the error message, which is redacted too: it
+    // can quote what the target sent (a status line, a header) or the URL.
+    const error = r.error && {
+      code: r.error.code,
+      message: red.text(
+        r.status !== undefined
+          ? `answered ${r.status} but the body never completed: ${r.error.message}`
+          : r.error.message,
+      ),
+    };
     if (r.status !== undefined && !r.error) {
       ex.response = {
         status: r.status,

@@ -111,6 +111,31 @@ describe('sendWithClientFault', () => {
   });
 });
 
+describe('sendWithClientFault cleanup', () => {
+  it('sends nothing when the run was aborted before the fault began', async () => {
+    const { url, seen } = await recorder();
+    const r = await sendWithClientFault(
+      spec(url),
+      { kind: 'reset-after-body' },
+      { ...transport, signal: AbortSignal.abort() },
+    );
+    expect(r.capture.error?.code).toBe('aborted');
+    expect(r.fault.applied).toBe(false);
+    expect(r.fault.completeRequestSent).toBe(false);
+    expect((await seen).bytes.length).toBe(0);
+  });
+
+  it('leaves no abort timer behind when the answer comes first', async () => {
+    const { url } = await recorder('HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\nok');
+    const timers = (): number => process.getActiveResourcesInfo().filter((t) => t === 'Timeout').length;
+    const before = timers();
+    const r = await sendWithClientFault(spec(url), { kind: 'abort-after-send', afterMs: 60_000 }, transport);
+    expect(r.capture.status).toBe(201);
+    // (The recorder's own watchdog is unref'd, so not counted.)
+    expect(timers() - before).toBe(0);
+  });
+});
+
 describe('HttpEngine.sendWithFault', () => {
   it('counts the request against the budget and records it in the exchange stream', async () => {
     const { url } = await recorder();

@@ -79,7 +79,13 @@ export async function sendWithClientFault(
     socket.destroy();
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  let afterSend: NodeJS.Timeout | undefined;
   try {
+    if (o.signal?.aborted) {
+      onAbort();
+      outcome.description = `${fault.kind} not applied: aborted`;
+      return { capture: await pending.promise, fault: outcome };
+    }
     if (fault.kind === 'reset-mid-body') {
       const headEnd = wire.indexOf('\r\n\r\n') + 4;
       const bodyBytes = wire.length - headEnd;
@@ -110,7 +116,12 @@ export async function sendWithClientFault(
         pending.fail(transportError('ECONNRESET', `idem-audit reset the connection after all ${wire.length} bytes`));
         outcome.description = `reset right after the complete request (${wire.length} bytes)`;
       } else {
-        await Promise.race([delay(fault.afterMs), pending.promise]);
+        await Promise.race([
+          new Promise((r) => {
+            afterSend = setTimeout(r, fault.afterMs);
+          }),
+          pending.promise,
+        ]);
         if (!pending.settled) {
           outcome.applied = ok;
           pending.fail(
@@ -126,6 +137,7 @@ export async function sendWithClientFault(
     return { capture: await pending.promise, fault: outcome };
   } finally {
     clearTimeout(deadline);
+    clearTimeout(afterSend);
     o.signal?.removeEventListener('abort', onAbort);
     socket.destroy();
   }
@@ -146,14 +158,18 @@ function reset(socket: net.Socket): void {
   else socket.destroy();
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 function listen(socket: net.Socket, reader: Http1ResponseReader, p: PendingResult, now: () => number): void {
   socket.on('data', (chunk: Buffer) => {
     if (p.settled) return;
-    const complete = reader.push(chunk);
+    let complete: boolean;
+    try {
+      complete = reader.push(chunk);
+    } catch (err) {
+      // Whatever the bytes, a throw in a socket listener would take the process down.
+      p.fail(transportError('HPE_INVALID_CONSTANT', err instanceof Error ? err.message : String(err)));
+      socket.destroy();
+      return;
+    }
     if (reader.headersDone) p.headersAt ??= now();
     if (complete) {
       const r = reader.result();

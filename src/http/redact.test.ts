@@ -30,6 +30,20 @@ describe('createRedactor', () => {
     expect(r.text('url?token=s3cr3t-token-value&x=abc')).toBe(`url?token=${REDACTED}&x=abc`);
   });
 
+  it('answers the same for every header name, cached or not (more names than the cache holds)', () => {
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 3000; i++) {
+        expect(r.isSecretHeader(`X-${i}-Token`)).toBe(true);
+        expect(r.isSecretHeader(`X-${i}-Plain`)).toBe(false);
+      }
+    }
+    expect(r.isSecretHeader('IDEMPOTENCY-KEY')).toBe(false);
+    expect(r.headers({ 'Idempotency-Key': 'K', AUTHORIZATION: 'x' })).toEqual({
+      'Idempotency-Key': 'K',
+      AUTHORIZATION: REDACTED,
+    });
+  });
+
   it('redacts secret values inside non-secret headers', () => {
     expect(r.headers({ 'X-Debug': 'got s3cr3t-token-value' })).toEqual({ 'X-Debug': `got ${REDACTED}` });
   });

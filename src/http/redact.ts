@@ -12,6 +12,8 @@ export interface Redactor {
   isSecretHeader(name: string): boolean;
 }
 
+const MAX_CACHED_NAMES = 1_024;
+
 function patternToRegExp(pattern: string): RegExp {
   const escaped = pattern
     .split('*')
@@ -32,8 +34,17 @@ export function createRedactor(opts: {
   // shred unrelated text, so values under 4 characters are left to header rules.
   const values = [...new Set(opts.secretValues)].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
 
-  const isSecretHeader = (name: string): boolean =>
-    name.toLowerCase() !== keyHeader && patterns.some((re) => re.test(name));
+  // Every exchange asks about the same few header names: the answer is cached (bounded, since a
+  // target chooses its response header names).
+  const verdicts = new Map<string, boolean>();
+  const isSecretHeader = (name: string): boolean => {
+    let secret = verdicts.get(name);
+    if (secret === undefined) {
+      secret = name.toLowerCase() !== keyHeader && patterns.some((re) => re.test(name));
+      if (verdicts.size < MAX_CACHED_NAMES) verdicts.set(name, secret);
+    }
+    return secret;
+  };
 
   const text = (s: string): string => {
     let out = s;
@@ -46,8 +57,10 @@ export function createRedactor(opts: {
     text,
     headers(headers) {
       const out: Record<string, string> = {};
-      for (const [name, value] of Object.entries(headers)) {
-        out[name] = isSecretHeader(name) ? REDACTED : text(value);
+      for (const name in headers) {
+        if (!Object.hasOwn(headers, name)) continue;
+        const value = headers[name] as string;
+        out[name] = isSecretHeader(name) ? REDACTED : values.length === 0 ? value : text(value);
       }
       return out;
     },

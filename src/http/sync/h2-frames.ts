@@ -40,7 +40,11 @@ export const ErrorCode = { NO_ERROR: 0x0, PROTOCOL_ERROR: 0x1, CANCEL: 0x8 } as 
 
 export const FRAME_HEADER_BYTES = 9;
 export const DEFAULT_MAX_FRAME_SIZE = 16_384;
+/** The largest SETTINGS_MAX_FRAME_SIZE a peer may announce (RFC 9113 §6.5.2). */
+export const MAX_ALLOWED_FRAME_SIZE = (1 << 24) - 1;
 export const DEFAULT_WINDOW = 65_535;
+/** The largest flow-control window (RFC 9113 §6.9.1). */
+export const MAX_WINDOW = 2 ** 31 - 1;
 
 export interface Frame {
   type: number;
@@ -154,15 +158,27 @@ export function framePayload(f: Frame): Buffer {
   return padLength > 0 ? p.subarray(0, Math.max(0, p.length - padLength)) : p;
 }
 
-/** Incremental frame parser; `push` returns every complete frame so far. */
+/**
+ * Incremental frame parser; `push` returns every complete frame so far. A frame longer than
+ * `maxFrameSize` (the SETTINGS_MAX_FRAME_SIZE we announced; 16 KiB unless we said otherwise) is a
+ * connection error (RFC 9113 §4.2): `push` throws rather than buffer up to 16 MiB of it.
+ */
 export class FrameReader {
   #buf: Buffer = Buffer.alloc(0);
+  readonly #maxFrameSize: number;
+
+  constructor(maxFrameSize: number = MAX_ALLOWED_FRAME_SIZE) {
+    this.#maxFrameSize = maxFrameSize;
+  }
 
   push(data: Buffer): Frame[] {
     this.#buf = this.#buf.length === 0 ? data : Buffer.concat([this.#buf, data]);
     const frames: Frame[] = [];
     while (this.#buf.length >= FRAME_HEADER_BYTES) {
       const length = this.#buf.readUIntBE(0, 3);
+      if (length > this.#maxFrameSize) {
+        throw new Error(`a ${length}-byte frame exceeds the ${this.#maxFrameSize}-byte maximum (FRAME_SIZE_ERROR)`);
+      }
       if (this.#buf.length < FRAME_HEADER_BYTES + length) break;
       frames.push({
         type: this.#buf.readUInt8(3),

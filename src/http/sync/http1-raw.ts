@@ -96,40 +96,41 @@ export class Http1ResponseReader {
   }
 
   #parseHead(): boolean {
-    const end = this.#buf.indexOf('\r\n\r\n');
-    if (end < 0) {
-      if (this.#buf.length > 64 * 1024) this.protocolError = 'response head larger than 64 KiB';
-      return false;
-    }
-    const [statusLine = '', ...lines] = this.#buf.subarray(0, end).toString('latin1').split('\r\n');
-    this.#buf = this.#buf.subarray(end + 4);
-    const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
-    if (!m?.[1]) {
-      this.protocolError = `not an HTTP/1.x status line: ${JSON.stringify(statusLine.slice(0, 60))}`;
-      return false;
-    }
-    const status = Number(m[1]);
-    const headers: Record<string, string> = {};
-    for (const line of lines) {
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
-    }
-    if (status >= 100 && status < 200) {
+    // A loop, not recursion: a peer can send thousands of interim (1xx) heads in one packet.
+    for (;;) {
+      const end = this.#buf.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (this.#buf.length > 64 * 1024) this.protocolError = 'response head larger than 64 KiB';
+        return false;
+      }
+      const [statusLine = '', ...lines] = this.#buf.subarray(0, end).toString('latin1').split('\r\n');
+      this.#buf = this.#buf.subarray(end + 4);
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
+      if (!m?.[1]) {
+        this.protocolError = `not an HTTP/1.x status line: ${JSON.stringify(statusLine.slice(0, 60))}`;
+        return false;
+      }
+      const status = Number(m[1]);
       // Interim answers (100 Continue) precede the real one.
-      return this.#buf.length > 0 ? this.#parseHead() : false;
+      if (status >= 100 && status < 200) continue;
+      const headers: Record<string, string> = {};
+      for (const line of lines) {
+        const colon = line.indexOf(':');
+        if (colon <= 0) continue;
+        const name = line.slice(0, colon).trim().toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value;
+      }
+      this.#status = status;
+      this.#headers = headers;
+      const length = headers['content-length'];
+      if (this.method === 'HEAD' || status === 204 || status === 304) this.#framing = { kind: 'none' };
+      else if (/chunked/i.test(headers['transfer-encoding'] ?? '')) this.#framing = { kind: 'chunked' };
+      else if (length !== undefined && /^\d+$/.test(length))
+        this.#framing = { kind: 'length', remaining: Number(length) };
+      else this.#framing = { kind: 'close' };
+      return true;
     }
-    this.#status = status;
-    this.#headers = headers;
-    const length = headers['content-length'];
-    if (this.method === 'HEAD' || status === 204 || status === 304) this.#framing = { kind: 'none' };
-    else if (/chunked/i.test(headers['transfer-encoding'] ?? '')) this.#framing = { kind: 'chunked' };
-    else if (length !== undefined && /^\d+$/.test(length))
-      this.#framing = { kind: 'length', remaining: Number(length) };
-    else this.#framing = { kind: 'close' };
-    return true;
   }
 
   #keep(data: Buffer): void {

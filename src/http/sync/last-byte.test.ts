@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestSpec } from '../request-spec.js';
-import { serializeHttp1 } from './http1-raw.js';
+import { tcpServer, type TestServer } from '../../../test/helpers/servers.js';
+import { Http1ResponseReader, serializeHttp1 } from './http1-raw.js';
 import { lastByteBurst } from './last-byte.js';
 
 interface Seen {
@@ -99,5 +100,47 @@ describe('lastByteBurst', () => {
       expect(r.status).toBeUndefined();
       expect(r.error?.code).toBe('connect-refused');
     }
+  });
+
+  it('keeps the deadline while a target that stops reading holds the withheld prefix', async () => {
+    const s: TestServer = await tcpServer((sock) => sock.pause());
+    closers.push(() => s.close());
+    const t0 = performance.now();
+    const out = await lastByteBurst([spec(s.url, 'x'.repeat(32 * 1024 * 1024))], { ...opts, timeoutMs: 500 });
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(out.results[0]?.error?.code).toBe('timeout');
+  });
+
+  it('honours an abort before the release', async () => {
+    const s: TestServer = await tcpServer((sock) => sock.pause());
+    closers.push(() => s.close());
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    const t0 = performance.now();
+    const out = await lastByteBurst([spec(s.url, 'x'.repeat(32 * 1024 * 1024))], {
+      ...opts,
+      timeoutMs: 20_000,
+      signal: ac.signal,
+    });
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(out.results[0]?.error?.code).toBe('aborted');
+  });
+});
+
+describe('Http1ResponseReader', () => {
+  it('skips thousands of interim answers in one packet without recursing', () => {
+    const r = new Http1ResponseReader(100, 'GET');
+    const done = r.push(
+      Buffer.from(`${'HTTP/1.1 100 Continue\r\n\r\n'.repeat(20_000)}HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok`),
+    );
+    expect(done).toBe(true);
+    expect(r.result()?.status).toBe(200);
+    expect(r.result()?.body.toString()).toBe('ok');
+  });
+
+  it('records a header named like an Object.prototype member as sent', () => {
+    const r = new Http1ResponseReader(100, 'GET');
+    r.push(Buffer.from('HTTP/1.1 200 OK\r\nconstructor: x\r\ncontent-length: 0\r\n\r\n'));
+    expect(r.result()?.headers['constructor']).toBe('x');
   });
 });

@@ -40,7 +40,17 @@ export async function lastByteBurst(specs: readonly RequestSpec[], o: LastByteOp
     live.push({ i, socket: c.socket, last: wire.subarray(wire.length - 1), timeoutMs });
   });
 
-  const timers: NodeJS.Timeout[] = [];
+  const timers = new Map<number, NodeJS.Timeout>();
+  const arm = (l: (typeof live)[number]): void => {
+    clearTimeout(timers.get(l.i));
+    timers.set(
+      l.i,
+      setTimeout(() => {
+        pending[l.i]?.fail(deadlineError(l.timeoutMs));
+        l.socket.destroy();
+      }, l.timeoutMs),
+    );
+  };
   const onAbort = (): void => {
     for (const l of live) {
       pending[l.i]?.fail(abortedError());
@@ -48,29 +58,26 @@ export async function lastByteBurst(specs: readonly RequestSpec[], o: LastByteOp
     }
   };
   try {
-    await Promise.all(live.map((l) => flushed(l.socket)));
-    await new Promise((r) => setTimeout(r, o.settleMs ?? 10));
+    // The deadline runs from the first write: a target that stops reading would otherwise hold
+    // the flush below forever. Aborting is honoured from here on too.
+    for (const l of live) arm(l);
     if (o.signal?.aborted) onAbort();
-    o.signal?.addEventListener('abort', onAbort, { once: true });
+    else o.signal?.addEventListener('abort', onAbort, { once: true });
+    await Promise.all(live.map((l) => Promise.race([flushed(l.socket), pending[l.i]?.promise])));
+    await new Promise((r) => setTimeout(r, o.settleMs ?? 10));
     // The release: nothing but writes in this loop, so the final bytes leave back to back.
     for (const l of live) {
       l.socket.write(l.last);
       const p = pending[l.i];
       if (p) p.sentAt = o.now();
     }
-    for (const l of live) {
-      timers.push(
-        setTimeout(() => {
-          pending[l.i]?.fail(deadlineError(l.timeoutMs));
-          l.socket.destroy();
-        }, l.timeoutMs),
-      );
-    }
+    // Each request then gets its whole deadline for the answer.
+    for (const l of live) if (!pending[l.i]?.settled) arm(l);
     const results = await Promise.all(pending.map((p) => p.promise));
     return { results, notes: [] };
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
-    for (const t of timers) clearTimeout(t);
+    for (const t of timers.values()) clearTimeout(t);
     for (const l of live) l.socket.destroy();
   }
 }
@@ -83,7 +90,15 @@ function readResponse(socket: net.Socket, reader: Http1ResponseReader, p: Pendin
   };
   socket.on('data', (chunk: Buffer) => {
     if (p.settled) return;
-    const complete = reader.push(chunk);
+    let complete: boolean;
+    try {
+      complete = reader.push(chunk);
+    } catch (err) {
+      // Whatever the bytes, a throw in a socket listener would take the process down.
+      p.fail(transportError('HPE_INVALID_CONSTANT', err instanceof Error ? err.message : String(err)));
+      socket.destroy();
+      return;
+    }
     if (reader.headersDone) p.headersAt ??= now();
     if (complete) return finish();
     if (reader.protocolError !== undefined) {

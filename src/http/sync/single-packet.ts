@@ -24,6 +24,8 @@ import {
   HeaderDecoder,
   HeaderEncoder,
   headersFrames,
+  MAX_ALLOWED_FRAME_SIZE,
+  MAX_WINDOW,
   parseSettings,
   pingFrame,
   PREFACE,
@@ -40,6 +42,13 @@ export const SINGLE_PACKET_BYTES = 1_400;
 /** Our receive windows (16 MiB), topped up by WINDOW_UPDATE once half is used. */
 const RECEIVE_WINDOW = 1 << 24;
 const REPLENISH_AT = RECEIVE_WINDOW / 2;
+/** Bound on one response header block, compressed (HEADERS + CONTINUATIONs) and decoded. */
+export const MAX_HEADER_BLOCK_BYTES = 64 * 1024;
+/**
+ * SETTINGS and PING ACKs written but not yet flushed: a peer that floods them without reading
+ * would otherwise grow our write buffer without bound (nghttp2 uses the same limit).
+ */
+export const MAX_PENDING_ACKS = 1_000;
 const CONNECTION_HEADERS = new Set([
   'connection',
   'keep-alive',
@@ -116,14 +125,22 @@ async function onOneConnection(specs: readonly RequestSpec[], o: SinglePacketOpt
   }
   o.onSocket?.(c.socket);
   const conn = new H2Connection(c.socket, o);
+  // Aborting fails every stream and closes the socket, which also ends a pending handshake or a
+  // pre-send stuck behind a peer that does not read.
+  const onAbort = (): void => conn.abort();
+  if (o.signal?.aborted) onAbort();
+  else o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await conn.handshake(timeoutMs);
     return await conn.run(specs);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    const te = transportError((e as { code?: string }).code ?? 'UND_ERR_SOCKET', e.message);
+    const te = o.signal?.aborted
+      ? abortedError()
+      : (conn.protocolFailure ?? transportError((e as { code?: string }).code ?? 'UND_ERR_SOCKET', e.message));
     return { results: await Promise.all(specs.map(() => failedNow(o, te))), notes: [] };
   } finally {
+    o.signal?.removeEventListener('abort', onAbort);
     conn.close();
   }
 }
@@ -137,7 +154,8 @@ function failedNow(o: SyncTransportOptions, err: ReturnType<typeof transportErro
 class H2Connection {
   readonly #socket: net.Socket;
   readonly #o: SinglePacketOptions;
-  readonly #reader = new FrameReader();
+  // We announce no SETTINGS_MAX_FRAME_SIZE, so the peer must keep to the default.
+  readonly #reader = new FrameReader(DEFAULT_MAX_FRAME_SIZE);
   readonly #encoder = new HeaderEncoder();
   readonly #decoder = new HeaderDecoder();
   readonly #streams = new Map<number, Stream>();
@@ -147,10 +165,13 @@ class H2Connection {
   #peerInitialWindow = DEFAULT_WINDOW;
   #connSendWindow = DEFAULT_WINDOW;
   #consumed = 0;
+  #pendingAcks = 0;
   /** A header block split over CONTINUATION frames, until END_HEADERS. */
-  #block: { streamId: number; parts: Buffer[]; endStream: boolean } | undefined;
+  #block: { streamId: number; parts: Buffer[]; endStream: boolean; size: number } | undefined;
   #gotSettings: (() => void) | undefined;
   #dead: ReturnType<typeof transportError> | undefined;
+  /** What the peer did wrong, when it broke the protocol (it explains a failed handshake). */
+  protocolFailure: ReturnType<typeof transportError> | undefined;
 
   constructor(socket: net.Socket, o: SinglePacketOptions) {
     this.#socket = socket;
@@ -159,7 +180,8 @@ class H2Connection {
       try {
         for (const f of this.#reader.push(chunk)) this.#onFrame(f);
       } catch (err) {
-        this.#failAll(transportError('ERR_HTTP2_ERROR', err instanceof Error ? err.message : String(err)));
+        this.protocolFailure ??= transportError('ERR_HTTP2_ERROR', err instanceof Error ? err.message : String(err));
+        this.#failAll(this.protocolFailure);
         socket.destroy();
       }
     });
@@ -206,32 +228,36 @@ class H2Connection {
   async run(specs: readonly RequestSpec[]): Promise<SyncBurstOutcome> {
     const notes: string[] = [];
     const pendings = specs.map(() => new PendingResult(this.#o.now));
-    const batchSize = Math.max(1, Math.min(specs.length, this.#maxConcurrent));
-    if (batchSize < specs.length) {
-      notes.push(
-        `single-packet: the target allows ${this.#maxConcurrent} concurrent streams, so ${specs.length} requests were released in ${Math.ceil(specs.length / batchSize)} packets`,
+    let packets = 0;
+    let limit = this.#maxConcurrent;
+    // The batch size is read again before each batch: a later SETTINGS frame may lower it.
+    for (let start = 0; start < specs.length;) {
+      limit = Math.min(limit, this.#maxConcurrent);
+      const batchSize = Math.max(1, Math.min(specs.length - start, this.#maxConcurrent));
+      const batch = specs
+        .slice(start, start + batchSize)
+        .map((spec, k) => ({ spec, pending: pendings[start + k] as PendingResult }));
+      start += batch.length;
+      packets++;
+      const size = await this.#release(batch, notes);
+      if (size > SINGLE_PACKET_BYTES) {
+        notes.push(
+          `single-packet: the ${batch.length} final frames took ${size} bytes, more than one packet (~${SINGLE_PACKET_BYTES}); they may arrive in more than one TCP segment`,
+        );
+      }
+      await Promise.all(batch.map((b) => b.pending.promise));
+    }
+    if (packets > 1) {
+      notes.unshift(
+        `single-packet: the target allows ${limit} concurrent streams, so ${specs.length} requests were released in ${packets} packets`,
       );
     }
-    const onAbort = (): void => this.#failAll(abortedError());
-    if (this.#o.signal?.aborted) onAbort();
-    this.#o.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      for (let start = 0; start < specs.length; start += batchSize) {
-        const batch = specs
-          .slice(start, start + batchSize)
-          .map((spec, k) => ({ spec, pending: pendings[start + k] as PendingResult }));
-        const size = await this.#release(batch, notes);
-        if (size > SINGLE_PACKET_BYTES) {
-          notes.push(
-            `single-packet: the ${batch.length} final frames took ${size} bytes, more than one packet (~${SINGLE_PACKET_BYTES}); they may arrive in more than one TCP segment`,
-          );
-        }
-        await Promise.all(batch.map((b) => b.pending.promise));
-      }
-    } finally {
-      this.#o.signal?.removeEventListener('abort', onAbort);
-    }
     return { results: await Promise.all(pendings.map((p) => p.promise)), notes };
+  }
+
+  abort(): void {
+    this.#failAll(abortedError());
+    this.#socket.destroy();
   }
 
   close(): void {
@@ -241,6 +267,24 @@ class H2Connection {
 
   /** Pre-sends the batch, then releases its final frames in one write; returns their size. */
   async #release(batch: readonly { spec: RequestSpec; pending: PendingResult }[], notes: string[]): Promise<number> {
+    // Until the release the stream deadlines are not running: a peer that stops reading would
+    // hold the pre-send (flushed) forever. Past the deadline the connection is given up.
+    const guardMs = Math.min(...batch.map((b) => b.spec.timeoutMs ?? this.#o.timeoutMs));
+    const guard = setTimeout(() => {
+      this.#failAll(deadlineError(guardMs));
+      this.#socket.destroy();
+    }, guardMs);
+    try {
+      return await this.#presendAndRelease(batch, notes);
+    } finally {
+      clearTimeout(guard);
+    }
+  }
+
+  async #presendAndRelease(
+    batch: readonly { spec: RequestSpec; pending: PendingResult }[],
+    notes: string[],
+  ): Promise<number> {
     const finals: Buffer[] = [];
     const streams: Stream[] = [];
     for (const { spec, pending } of batch) {
@@ -250,7 +294,8 @@ class H2Connection {
       }
       const body = spec.body === undefined ? Buffer.alloc(0) : Buffer.from(spec.body, 'utf8');
       const early = body.subarray(0, Math.max(0, body.length - 1));
-      if (early.length > this.#connSendWindow || early.length > this.#peerInitialWindow) {
+      // The whole body must fit, the withheld final byte included.
+      if (body.length > this.#connSendWindow || body.length > this.#peerInitialWindow) {
         pending.fail(
           transportError('ERR_HTTP2_ERROR', `a ${body.length}-byte body does not fit the target's flow-control window`),
         );
@@ -312,27 +357,32 @@ class H2Connection {
       case FrameType.SETTINGS:
         if (f.flags & Flag.ACK) return;
         this.#applySettings(parseSettings(f.payload));
-        this.#socket.write(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
+        this.#ack(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
         this.#gotSettings?.();
         this.#gotSettings = undefined;
         return;
       case FrameType.PING:
-        if (!(f.flags & Flag.ACK)) this.#socket.write(pingFrame(f.payload, true));
+        if (!(f.flags & Flag.ACK)) this.#ack(pingFrame(f.payload, true));
         return;
       case FrameType.WINDOW_UPDATE:
-        if (f.streamId === 0) this.#connSendWindow += f.payload.readUInt32BE(0) & 0x7fffffff;
+        if (f.streamId === 0) {
+          this.#connSendWindow += f.payload.readUInt32BE(0) & 0x7fffffff;
+          if (this.#connSendWindow > MAX_WINDOW) throw new Error('WINDOW_UPDATE overflowed the connection window');
+        }
         return;
       case FrameType.HEADERS: {
         const parts = [framePayload(f)];
         const endStream = (f.flags & Flag.END_STREAM) !== 0;
         if (f.flags & Flag.END_HEADERS) this.#onHeaders(f.streamId, Buffer.concat(parts), endStream);
-        else this.#block = { streamId: f.streamId, parts, endStream };
+        else this.#block = { streamId: f.streamId, parts, endStream, size: parts[0]?.length ?? 0 };
         return;
       }
       case FrameType.CONTINUATION: {
         const b = this.#block;
         if (!b || b.streamId !== f.streamId) throw new Error('unexpected CONTINUATION');
         b.parts.push(f.payload);
+        b.size += f.payload.length;
+        if (b.size > MAX_HEADER_BLOCK_BYTES) throw new Error(`a header block over ${MAX_HEADER_BLOCK_BYTES} bytes`);
         if (f.flags & Flag.END_HEADERS) {
           this.#block = undefined;
           this.#onHeaders(b.streamId, Buffer.concat(b.parts), b.endStream);
@@ -365,20 +415,49 @@ class H2Connection {
     }
   }
 
+  /** Writes a SETTINGS or PING ACK, refusing to queue them without bound for a peer that does not read. */
+  #ack(frame: Buffer): void {
+    if (this.#pendingAcks >= MAX_PENDING_ACKS) {
+      throw new Error(`the target sent over ${MAX_PENDING_ACKS} SETTINGS/PING frames without reading the ACKs`);
+    }
+    this.#pendingAcks++;
+    this.#socket.write(frame, () => {
+      this.#pendingAcks--;
+    });
+  }
+
+  /** Out-of-range values are connection errors (RFC 9113 §6.5.2); a frame size of 0 would loop forever. */
   #applySettings(s: Map<number, number>): void {
     const frame = s.get(Setting.MAX_FRAME_SIZE);
-    if (frame !== undefined) this.#maxFrameSize = frame;
+    if (frame !== undefined) {
+      if (frame < DEFAULT_MAX_FRAME_SIZE || frame > MAX_ALLOWED_FRAME_SIZE) {
+        throw new Error(`invalid SETTINGS_MAX_FRAME_SIZE ${frame}`);
+      }
+      this.#maxFrameSize = frame;
+    }
     const streams = s.get(Setting.MAX_CONCURRENT_STREAMS);
     if (streams !== undefined) this.#maxConcurrent = streams;
     const window = s.get(Setting.INITIAL_WINDOW_SIZE);
-    if (window !== undefined) this.#peerInitialWindow = window;
+    if (window !== undefined) {
+      if (window > MAX_WINDOW) throw new Error(`invalid SETTINGS_INITIAL_WINDOW_SIZE ${window}`);
+      this.#peerInitialWindow = window;
+    }
   }
 
   #onHeaders(streamId: number, block: Buffer, endStream: boolean): void {
+    if (block.length > MAX_HEADER_BLOCK_BYTES) throw new Error(`a header block over ${MAX_HEADER_BLOCK_BYTES} bytes`);
     // Decoded even for unknown streams: the HPACK table is the connection's.
     const fields = this.#decoder.decode(block);
     const s = this.#streams.get(streamId);
     if (!s || s.pending.settled) return;
+    // A small block can expand a lot (every field a reference to a large table entry).
+    let listSize = 0;
+    for (const [name, value] of fields) listSize += name.length + value.length + 32;
+    if (listSize > MAX_HEADER_BLOCK_BYTES) {
+      this.#fail(s, transportError('ERR_HTTP2_ERROR', `response headers over ${MAX_HEADER_BLOCK_BYTES} bytes`));
+      this.#endStream(s, ErrorCode.CANCEL);
+      return;
+    }
     const status = fields.find(([n]) => n === ':status')?.[1];
     if (s.status === undefined) {
       const code = status === undefined ? NaN : Number(status);
@@ -388,7 +467,7 @@ class H2Connection {
       s.pending.headersAt = this.#o.now();
       for (const [name, value] of fields) {
         if (name.startsWith(':')) continue;
-        s.headers[name] = s.headers[name] === undefined ? value : `${s.headers[name]}, ${value}`;
+        s.headers[name] = Object.hasOwn(s.headers, name) ? `${s.headers[name]}, ${value}` : value;
       }
     }
     if (endStream) this.#complete(s);
