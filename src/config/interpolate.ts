@@ -10,7 +10,8 @@
  *
  * Typing: when an unquoted scalar is exactly one `${...}`, the result is re-read as a YAML
  * scalar, so `maxRequests: ${MAX}` with MAX=5000 is the number 5000 and `${X:-}` is null.
- * Quoted scalars always stay strings (`"${PORT}"`), just as `"5000"` would.
+ * Quoted scalars always stay strings (`"${PORT}"`), just as `"5000"` would, and so do values in
+ * secret places (header values, observer connection strings).
  */
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import type { ScenarioIssue } from '../errors/errors.js';
@@ -131,8 +132,11 @@ export function interpolateDocument(
         ),
       );
     }
-    if (isSecretPath(path)) for (const v of result.substituted) if (v !== '') secrets.add(v);
-    node.value = result.whole && node.type === 'PLAIN' ? retype(result.value) : result.value;
+    const secret = isSecretPath(path);
+    if (secret) for (const v of result.substituted) if (v !== '') secrets.add(v);
+    // Header values and connection strings are text whatever they look like: an all-digit API key
+    // retyped to a number would be refused, and the refusal would print the key.
+    node.value = result.whole && node.type === 'PLAIN' && !secret ? retype(result.value) : result.value;
   };
 
   visit(doc.contents, []);

@@ -392,6 +392,14 @@ settings:
     expect(s.secretValues).toEqual(['7']);
   });
 
+  it('keeps unquoted header values and connection strings as text, so an all-digit secret loads and is never echoed', () => {
+    const headers = '  headers:\n    X-Api-Key: ${API_KEY}\n    X-Flag: ${FLAG}\n';
+    const text = MINIMAL.replace('endpoints:', `${headers}endpoints:`);
+    const s = loadScenarioText(text, FILE, fakeExt, { API_KEY: '98765432101234', FLAG: 'true' });
+    expect(s.target.headers).toEqual({ 'X-Api-Key': '98765432101234', 'X-Flag': 'true' });
+    expect(s.secretValues).toEqual(['98765432101234', 'true']);
+  });
+
   it('reports a malformed reference', () => {
     expect(issuesOf(MINIMAL.replace('/payments', '"/p/${oops"')).map(brief)).toEqual([
       "8:13 endpoints.create.request.path malformed variable reference '${oops'",

@@ -4,7 +4,7 @@
  * and the collection of findings and outcome.
  */
 import type { Attack, AttackContext, FindingReport, RequestOverrides, SideEffects } from '../attacks/types.js';
-import { ObserverError } from '../errors/errors.js';
+import { InterruptedError, ObserverError } from '../errors/errors.js';
 import { toCurlLines } from '../findings/curl.js';
 import { fingerprintOf, type Finding } from '../findings/finding.js';
 import type { BurstResult, HttpEngine } from '../http/engine.js';
@@ -35,6 +35,11 @@ export interface ContextDeps {
   engine: HttpEngine;
   observers: readonly ObserverInstance[];
   signal: AbortSignal;
+  /**
+   * Aborted when the run's grace period after a stop ends: an observer still counting then is
+   * abandoned (InterruptedError), so a stalled database or Redis cannot hold Ctrl-C hostage.
+   */
+  cutoff?: AbortSignal;
   maxWaitMs?: number;
   reproCommand: string;
   onFinding: (f: Finding) => void;
@@ -154,7 +159,7 @@ export class AttackRun {
     const exchanges = this.exchanges.filter((e) => e.key === key);
     const counts: EffectCount[] = [];
     for (const o of observers) {
-      const c = await o.count(key, { exchanges });
+      const c = await untilCutoff(o.count(key, { exchanges }), this.#d.cutoff);
       this.exchanges.push(...c.evidence);
       counts.push(c);
     }
@@ -200,6 +205,29 @@ export class AttackRun {
 
 function jsonText(body: unknown): string | undefined {
   return body === undefined ? undefined : JSON.stringify(body);
+}
+
+/** `work`, or an InterruptedError as soon as `cutoff` is aborted, whichever comes first. */
+export function untilCutoff<T>(work: Promise<T>, cutoff: AbortSignal | undefined): Promise<T> {
+  if (!cutoff) return work;
+  if (cutoff.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(new InterruptedError());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new InterruptedError());
+    cutoff.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        cutoff.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        cutoff.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }
 
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {

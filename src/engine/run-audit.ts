@@ -13,7 +13,7 @@ import { burstStatsBySync } from '../http/sync/stats.js';
 import { createRedactor, secretHeaderValues, type Redactor } from '../http/redact.js';
 import type { Observer, ObserverInstance } from '../observers/types.js';
 import type { ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
-import { AttackRun, DEFAULT_PRINCIPAL } from './attack-context.js';
+import { AttackRun, DEFAULT_PRINCIPAL, untilCutoff } from './attack-context.js';
 import type { RunEvent } from './events.js';
 import { assertReachable } from './preflight.js';
 import {
@@ -136,6 +136,7 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
         engine,
         observers: endpointObservers,
         signal,
+        cutoff: limits.inflight,
         ...(o.maxWaitMs === undefined ? {} : { maxWaitMs: o.maxWaitMs }),
         reproCommand: `${o.reproCommand?.(attack.meta.id, endpoint.name) ?? `idem-audit run ${scenario.file} --only ${attack.meta.id} --endpoint ${endpoint.name}`} --seed ${o.seed}`,
         onFinding: (finding) => emit({ type: 'finding', finding }),
@@ -145,7 +146,7 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
       let stopRun = false;
       try {
         // Observers with something to bring up (a sink the target calls) must be up before the first request.
-        for (const ob of endpointObservers) await ob.start?.();
+        for (const ob of endpointObservers) if (ob.start) await untilCutoff(ob.start(), limits.inflight);
         await attack.run(run.ctx);
         if (signal.aborted) throw new InterruptedError();
         attackStatus =
@@ -198,7 +199,12 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
   } finally {
     limits.dispose();
     await engine.close();
-    for (const list of observerCache.values()) for (const ob of list) await ob.close?.().catch(() => undefined);
+    // Bounded: an observer whose database stopped answering must not keep the report from being written.
+    await Promise.all(
+      [...observerCache.values()]
+        .flat()
+        .map((ob) => (ob.close ? closeWithin(ob.close(), OBSERVER_CLOSE_MS) : Promise.resolve())),
+    );
   }
 
   if (status === 'completed' && results.some((r) => r.status === 'error' || r.status === 'inconclusive'))
@@ -243,6 +249,26 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
   if (allBursts.length > 0) result.burstStats = burstStatsBySync(allBursts);
   emit({ type: 'run-end', status, findings: findings.length, requests: engine.requestsSent });
   return result;
+}
+
+/** How long closing an observer (a pool, a connection, a sink) may take at the end of a run. */
+export const OBSERVER_CLOSE_MS = 3_000;
+
+function closeWithin(closing: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    closing.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
 }
 
 export function redactorFor(scenario: ResolvedScenario): Redactor {

@@ -1,3 +1,5 @@
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '../../test/helpers/redis-server.js';
@@ -78,6 +80,42 @@ describe('redis observer', () => {
     expect(c.facts?.['orphans']).toBe(2);
     expect(c.detail).toMatch(/2 successful answer\(s\) match no stored response/);
   });
+
+  it('matches answers to the stored response whatever its spelling: no phantom execution', async () => {
+    // The store re-serialised the body (other key order, no spaces) that the client got pretty-printed.
+    await client.set('idem:k4', record('done', '{"amount":1000,"id":"p4"}'), { PX: 60_000 });
+    const same = await observer().count('k4', {
+      exchanges: [answer('{ "id": "p4", "amount": 1000 }'), answer('{"id":"p4","amount":1000}', 200)],
+    });
+    expect(same.count).toBe(1);
+    expect(same.facts?.['orphans']).toBe(0);
+    // A store keeping the body as a JSON value rather than text is matched the same way.
+    await client.set('idem:k5', JSON.stringify({ state: 'done', response: { status: 201, body: { id: 'p5' } } }));
+    const asValue = await observer().count('k5', { exchanges: [answer('{"id":"p5"}'), answer('{"id":"p6"}')] });
+    expect(asValue.count).toBe(2);
+    expect(asValue.facts?.['orphans']).toBe(1);
+  });
+
+  it('gives up on a Redis that accepts the connection but never answers, and closes without waiting on it', async () => {
+    const silent = net.createServer((s) => s.on('error', () => undefined));
+    const sockets = new Set<net.Socket>();
+    silent.on('connection', (s) => sockets.add(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    const o = redisObserver.create(
+      redisObserver.meta.options.parse({ url: `redis://127.0.0.1:${port}`, key: 'idem:{{key}}', timeoutMs: 300 }),
+      {} as ObserverEnv,
+    );
+    try {
+      const t0 = performance.now();
+      await expect(o.count('k', { exchanges: [] })).rejects.toThrow(/no answer within 300 ms/);
+      expect(performance.now() - t0).toBeLessThan(3000);
+      await o.close?.();
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  }, 10_000);
 
   it('reads hashes and flags in-progress states; no record counts 0', async () => {
     await client.hSet('idem:k3', { state: 'processing', owner: 'w1' });

@@ -45,6 +45,8 @@ const options = z.strictObject({
   responseBody: z.string().regex(/^\$/).default('$.response.body'),
   /** Upper bound on SCAN round trips per count, so a huge keyspace cannot stall the audit. */
   maxScanCalls: z.number().int().min(1).max(100_000).default(1000),
+  /** Longest one observation (connecting included) may take: a Redis that stops answering must not hang the audit. */
+  timeoutMs: z.number().int().positive().max(60_000).default(5_000),
 });
 type Options = z.output<typeof options>;
 
@@ -73,17 +75,63 @@ export const redisObserver = defineObserver({
   },
   create(o: Options) {
     let client: Client | undefined;
+    /** Drops the connection at once (no QUIT round trip that a stalled server would never answer). */
+    const drop = (c: Client | undefined): void => {
+      if (c === undefined) return;
+      if (client === c) client = undefined;
+      try {
+        c.destroy();
+      } catch {
+        // already closed
+      }
+    };
     const connect = async (): Promise<Client> => {
       if (client?.isOpen) return client;
-      const c = createClient({ url: o.url, socket: { connectTimeout: 5000, reconnectStrategy: false } });
+      const c = createClient({
+        url: o.url,
+        socket: { connectTimeout: o.timeoutMs, reconnectStrategy: false },
+        disableClientInfo: true,
+      });
       c.on('error', () => undefined); // surfaced by the failing command instead
+      client = c;
       try {
         await c.connect();
       } catch (err) {
+        drop(c);
         throw new ObserverError('redis', `cannot connect: ${(err as Error).message}`, 'check observe.redis.url');
       }
-      client = c;
       return c;
+    };
+
+    /**
+     * The connection handshake and every command are bounded together: a server that accepts the
+     * connection and then answers nothing (paused, overloaded, a black-holing proxy) is a failed
+     * observation, never a hung audit.
+     */
+    const bounded = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new ObserverError(
+                'redis',
+                `${what}: no answer within ${o.timeoutMs} ms`,
+                'check that Redis is up and answering, or raise observe.redis.timeoutMs',
+              ),
+            ),
+          o.timeoutMs,
+        );
+      });
+      try {
+        return await Promise.race([work(), timeout]);
+      } catch (err) {
+        // After a timeout or a failed command the connection's state is unknown: start afresh next time.
+        drop(client);
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
     };
 
     const findKeys = async (c: Client, base: string): Promise<string[]> => {
@@ -123,20 +171,27 @@ export const redisObserver = defineObserver({
 
     return {
       async count(logicalKey: string, ctx: CountContext): Promise<EffectCount> {
-        const c = await connect();
         const base = renderTemplate(o.key, { key: logicalKey });
-        let records: { fact: RedisRecordFact; value: unknown }[];
-        try {
-          records = [];
-          for (const k of await findKeys(c, base)) records.push(await readRecord(c, k));
-        } catch (err) {
-          if (err instanceof ObserverError) throw err;
-          throw new ObserverError('redis', `reading ${base}: ${(err as Error).message}`);
-        }
+        const records = await bounded(`reading ${base}`, async () => {
+          const c = await connect();
+          try {
+            const out: { fact: RedisRecordFact; value: unknown }[] = [];
+            for (const k of await findKeys(c, base)) {
+              const r = await readRecord(c, k);
+              // Expired between SCAN and TYPE: not a record any more.
+              if (r.fact.type !== 'none') out.push(r);
+            }
+            return out;
+          } catch (err) {
+            if (err instanceof ObserverError) throw err;
+            throw new ObserverError('redis', `reading ${base}: ${(err as Error).message}`);
+          }
+        });
         const stored = new Set<string>();
         for (const r of records) {
           const body = extractValue(r.value, o.responseBody);
-          if (typeof body === 'string') stored.add(body);
+          const canonical = canonicalBody(body);
+          if (canonical !== undefined) stored.add(canonical);
         }
         const orphans = orphanAnswers(ctx, stored);
         const count = records.length + orphans;
@@ -159,7 +214,11 @@ export const redisObserver = defineObserver({
         };
       },
       async close() {
-        if (client?.isOpen) await client.quit().catch(() => undefined);
+        const c = client;
+        if (!c?.isOpen) return drop(c);
+        // A polite QUIT, but never waiting on a server that stopped answering.
+        await bounded('closing', () => c.close()).catch(() => undefined);
+        drop(c);
       },
     };
   },
@@ -174,7 +233,38 @@ function orphanAnswers(ctx: CountContext, stored: ReadonlySet<string>): number {
   const unmatched = new Set<string>();
   for (const ex of ctx.exchanges) {
     if (!isSuccess(ex) || !ex.response || ex.response.truncated) continue;
-    if (!stored.has(ex.response.body)) unmatched.add(ex.response.body);
+    const body = canonicalBody(ex.response.body) ?? ex.response.body;
+    if (!stored.has(body)) unmatched.add(body);
   }
   return unmatched.size;
+}
+
+/**
+ * One spelling per response body, so a store that keeps the body re-serialised (other key order,
+ * other whitespace) or as a JSON value rather than text still matches what the client received:
+ * a spelling difference is not an extra execution.
+ */
+export function canonicalBody(body: unknown): string | undefined {
+  let value: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body) as unknown;
+    } catch {
+      return body;
+    }
+  }
+  // No response stored yet (an in-progress record): nothing to match answers against.
+  if (value === undefined || value === null) return undefined;
+  return stableJson(value);
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }

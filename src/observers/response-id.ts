@@ -3,6 +3,7 @@
  * that name different resource ids are two writes; replays must carry the original id.
  */
 import { z } from 'zod';
+import { ObserverError } from '../errors/errors.js';
 import { isSuccess, responseJson } from '../http/exchange.js';
 import { extractValue } from './json-path.js';
 import { defineObserver } from './types.js';
@@ -19,15 +20,29 @@ export const responseIdObserver = defineObserver({
     return {
       count(_key, ctx) {
         const ids = new Set<string>();
-        for (const ex of ctx.exchanges) {
-          if (!isSuccess(ex)) continue;
+        const successes = ctx.exchanges.filter(isSuccess);
+        for (const ex of successes) {
           const id = extractValue(responseJson(ex), path);
           if (id !== undefined && id !== null) ids.add(JSON.stringify(id));
+        }
+        // Successful answers none of which names an id: the path is wrong (or bodies were cut at
+        // bodyCap), so this observer saw nothing. Counting 0 would let a duplicate write pass.
+        if (successes.length > 0 && ids.size === 0) {
+          const truncated = successes.some((ex) => ex.response?.truncated === true);
+          return Promise.reject(
+            new ObserverError(
+              'responseId',
+              `${path} found no id in any of ${successes.length} successful answer(s)${truncated ? ' (bodies truncated at settings.bodyCap)' : ''}`,
+              truncated
+                ? 'Raise settings.bodyCap so whole answers are kept.'
+                : 'Point the JSON path at the id of the created resource, e.g. $.id or $.data.id.',
+            ),
+          );
         }
         return Promise.resolve({
           observer: 'responseId',
           count: ids.size,
-          detail: `${ids.size} distinct ${path} among ${ctx.exchanges.filter(isSuccess).length} successful answers${ids.size > 0 ? ` (${[...ids].slice(0, 5).join(', ')})` : ''}`,
+          detail: `${ids.size} distinct ${path} among ${successes.length} successful answers${ids.size > 0 ? ` (${[...ids].slice(0, 5).join(', ')})` : ''}`,
           evidence: [],
         });
       },

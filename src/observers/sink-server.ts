@@ -20,7 +20,14 @@ export interface SinkServerOptions {
   reference: HeaderRef | undefined;
   /** Upper bound of a hang: the stub lets go after this long even if the caller never does. */
   hangMs: number;
+  /**
+   * Calls kept one by one per key (default 10 000); beyond that a target stuck in a retry loop is
+   * still counted, by tally, but no longer grows memory.
+   */
+  maxCallsPerKey?: number;
 }
+
+export const DEFAULT_MAX_CALLS_PER_KEY = 10_000;
 
 interface Applied {
   status: number;
@@ -35,6 +42,8 @@ export class SinkServer {
   /** Applied results by downstream idempotency key, so a repeat is answered without applying again. */
   readonly #applied = new Map<string, Applied>();
   readonly #held = new Set<Socket>();
+  /** Applied calls beyond maxCallsPerKey, by key: counted, not kept. */
+  readonly #overflow = new Map<string, number>();
   #nextId = 1;
   #url: string | undefined;
   #listening: Promise<void> | undefined;
@@ -42,6 +51,9 @@ export class SinkServer {
   constructor(o: SinkServerOptions) {
     this.#o = o;
     this.#server = createServer((req, res) => this.#handle(req, res));
+    // A caller that trickles its request must not hold a connection for Node's default 5 minutes.
+    this.#server.requestTimeout = Math.max(o.hangMs, 5_000);
+    this.#server.headersTimeout = Math.min(this.#server.requestTimeout, 60_000);
   }
 
   get url(): string {
@@ -75,6 +87,11 @@ export class SinkServer {
     return this.#calls.get(key) ?? [];
   }
 
+  /** Applied calls for `key` beyond those `calls` keeps. */
+  overflow(key: string): number {
+    return this.#overflow.get(key) ?? 0;
+  }
+
   async close(): Promise<void> {
     for (const s of this.#held) s.destroy();
     this.#held.clear();
@@ -99,7 +116,10 @@ export class SinkServer {
     const rule = ref === undefined ? undefined : this.#rules.get(ref);
     const fault = rule !== undefined && list.length < rule.times ? rule : undefined;
     const call: DownstreamCall = { key: dkey, outcome: 'applied', fault: fault?.fault };
-    list.push(call);
+    const kept =
+      ref === undefined || fault !== undefined || list.length < (this.#o.maxCallsPerKey ?? DEFAULT_MAX_CALLS_PER_KEY);
+    if (kept) list.push(call);
+    else if (!(dkey !== undefined && this.#applied.has(dkey))) this.#overflow.set(ref, this.overflow(ref) + 1);
 
     if (fault?.fault === 'fail') {
       call.outcome = 'failed';

@@ -28,13 +28,14 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
-async function sink(hangMs = 5000): Promise<SinkServer> {
+async function sink(hangMs = 5000, maxCallsPerKey?: number): Promise<SinkServer> {
   const s = new SinkServer({
     host: '127.0.0.1',
     port: 0,
     key: 'header:Idempotency-Key',
     reference: 'header:X-Ref',
     hangMs,
+    ...(maxCallsPerKey === undefined ? {} : { maxCallsPerKey }),
   });
   await s.listen();
   open.push(s);
@@ -87,6 +88,17 @@ describe('SinkServer', () => {
     expect(await call(s.url, { 'x-ref': 'k' }, 2000)).toHaveProperty('status', 200);
     await new Promise((r) => setTimeout(r, 350));
     expect(s.calls('k').map((x) => x.outcome)).toEqual(['applied-lost', 'applied']);
+  });
+});
+
+describe('SinkServer under a retry storm', () => {
+  it('keeps a bounded number of calls per key, yet still counts every applied one', async () => {
+    const s = await sink(5000, 3);
+    for (let i = 0; i < 5; i++) await call(s.url, { 'x-ref': 'k' });
+    await call(s.url, { 'x-ref': 'k', 'idempotency-key': 'd' });
+    await call(s.url, { 'x-ref': 'k', 'idempotency-key': 'd' }); // replayed by the provider: no effect
+    expect(s.calls('k')).toHaveLength(3);
+    expect(s.overflow('k')).toBe(3);
   });
 });
 

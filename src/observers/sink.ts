@@ -66,10 +66,11 @@ export const sinkObserver = defineObserver({
         const tally = (outcome: string): number => calls.filter((c) => c.outcome === outcome).length;
         const applied = tally('applied');
         const lost = tally('applied-lost');
+        const more = sink.overflow(key);
         return Promise.resolve({
           observer: 'sink',
-          count: applied + lost,
-          detail: `sink ${sink.url}: ${calls.length} call(s) → ${applied} applied, ${lost} applied-lost, ${tally('failed')} failed, ${tally('replayed')} replayed`,
+          count: applied + lost + more,
+          detail: `sink ${sink.url}: ${calls.length + more} call(s) → ${applied + more} applied, ${lost} applied-lost, ${tally('failed')} failed, ${tally('replayed')} replayed${more > 0 ? ` (${more} beyond the first ${calls.length} tallied only)` : ''}`,
           evidence: [],
         });
       },

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +72,62 @@ describe('sql observer', () => {
       await o.close?.();
     }
   });
+
+  it('runs one statement only: a parameterless query cannot end the read-only transaction and write', async () => {
+    await admin.query("insert into payments (idempotency_key, amount) values ('keep-me', 1)");
+    const o = observer({
+      query: "select count(*) from payments; commit; delete from payments where idempotency_key = 'keep-me'",
+      mode: 'delta',
+    });
+    try {
+      await expect(o.count('x', { exchanges: [] })).rejects.toBeInstanceOf(ObserverError);
+      expect(await direct('keep-me')).toBe(1);
+    } finally {
+      await o.close?.();
+    }
+  });
+
+  it('gives up on a database that stops answering mid-session, and can still be closed', async () => {
+    // A proxy that, once frozen, forwards nothing back: the connection stays open, no answer comes.
+    const upstream = new URL(db.url);
+    const dbPort = Number(upstream.port);
+    let frozen = false;
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((client) => {
+      const server = net.connect(dbPort, upstream.hostname);
+      sockets.add(client).add(server);
+      client.on('data', (d) => server.write(d));
+      server.on('data', (d) => {
+        if (!frozen) client.write(d);
+      });
+      client.on('error', () => undefined);
+      server.on('error', () => undefined);
+      client.on('close', () => server.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const port = (proxy.address() as net.AddressInfo).port;
+    upstream.port = String(port);
+    const o = sqlObserver.create(
+      sqlObserver.meta.options.parse({
+        url: upstream.toString(),
+        query: 'select count(*) from payments where idempotency_key = $1',
+        params: ['{{key}}'],
+        timeoutMs: 1000,
+      }),
+      env,
+    );
+    try {
+      expect((await o.count('k2', { exchanges: [] })).count).toBe(await direct('k2'));
+      frozen = true;
+      const t0 = performance.now();
+      await expect(o.count('k2', { exchanges: [] })).rejects.toBeInstanceOf(ObserverError);
+      expect(performance.now() - t0).toBeLessThan(5000);
+      await o.close?.();
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
+  }, 15_000);
 
   it('bounds a slow query with the statement timeout', async () => {
     const o = observer({

@@ -25,6 +25,9 @@ const options = z.strictObject({
 });
 type Options = z.output<typeof options>;
 
+/** How much longer than the statement timeout the client waits before giving up on the server. */
+const CLIENT_TIMEOUT_SLACK_MS = 1_000;
+
 export const sqlObserver = defineObserver({
   meta: {
     id: 'sql',
@@ -45,7 +48,14 @@ export const sqlObserver = defineObserver({
         'put {{key}} in params, not in the query text',
         'Use $1 in the query and `params: ["{{key}}"]`.',
       );
-    const pool = new pg.Pool({ connectionString: o.url, max: 2, connectionTimeoutMillis: o.timeoutMs });
+    const pool = new pg.Pool({
+      connectionString: o.url,
+      max: 2,
+      connectionTimeoutMillis: o.timeoutMs,
+      // The statement timeout is enforced by the server; a server or network that stops answering
+      // altogether needs a bound on the client side too, or the audit (and Ctrl-C) waits forever.
+      query_timeout: o.timeoutMs + CLIENT_TIMEOUT_SLACK_MS,
+    });
     // An idle client that errors (server restart) must not crash the audit; the next query reports it.
     pool.on('error', () => undefined);
     let baseline: number | undefined;
@@ -59,22 +69,32 @@ export const sqlObserver = defineObserver({
           'Check the connection string and that the database is reachable.',
         );
       });
+      let broken: Error | undefined;
       try {
         await client.query('BEGIN READ ONLY');
         await client.query(`SET LOCAL statement_timeout = ${o.timeoutMs}`);
-        const r = await client.query<Record<string, unknown>>(o.query, params);
+        // The extended protocol runs exactly one statement. Without parameters pg would use the
+        // simple protocol, where `select 1; commit; delete from payments` ends the read-only
+        // transaction and writes.
+        const r = await client.query<Record<string, unknown>>({
+          text: o.query,
+          values: params,
+          queryMode: 'extended',
+        } as pg.QueryConfig);
         await client.query('COMMIT');
         return single(r.rows);
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        // Never reuse the connection of a failed observation: it may still be inside the
+        // transaction or waiting on an answer that will never come. Closing it rolls back.
+        broken = err instanceof Error ? err : new Error(String(err));
         if (err instanceof ObserverError) throw err;
         throw new ObserverError(
           'sql',
           `query failed: ${describe(err)}`,
-          'The query must be a read-only SELECT returning one numeric cell.',
+          'The query must be a single read-only SELECT returning one numeric cell.',
         );
       } finally {
-        client.release();
+        client.release(broken ?? false);
       }
     };
 
