@@ -4,12 +4,14 @@
  * are rendered from.
  */
 import { attacks as builtinAttacks } from './attacks/index.js';
+import { validateAttackIds } from './cli/audit-options.js';
 import { extensionSchemas } from './cli/extensions.js';
 import { packageVersion } from './cli/package-info.js';
 import { loadScenario as loadWithSchemas } from './config/index.js';
 import type { RunEvent } from './engine/events.js';
 import type { AuditResult } from './engine/result.js';
 import { randomSeed } from './engine/rng.js';
+import { UsageError } from './errors/errors.js';
 import { runAudit, type AuditOptions } from './engine/run-audit.js';
 import type { Severity } from './findings/severity.js';
 import { observers as builtinObservers } from './observers/index.js';
@@ -63,7 +65,8 @@ export function loadScenario(file: string, env: NodeJS.ProcessEnv = process.env)
  *
  * @param scenarioOrPath - A scenario file path, or a scenario already loaded with {@link loadScenario}.
  * @param options - Filters, seed, budget and event hook; see {@link AuditApiOptions}.
- * @throws ScenarioError when the file is invalid; TargetUnreachableError when the target does not accept connections.
+ * @throws ScenarioError when the file is invalid; UsageError for an unknown attack id or endpoint name in the
+ *   options; TargetUnreachableError when the target does not accept connections.
  */
 export async function audit(
   scenarioOrPath: string | ResolvedScenario,
@@ -71,6 +74,17 @@ export async function audit(
 ): Promise<AuditResult> {
   const scenario =
     typeof scenarioOrPath === 'string' ? await loadScenario(scenarioOrPath, options.env) : scenarioOrPath;
+  // A typo must fail loudly: an `only` that matches nothing would audit nothing and "pass".
+  const known = Object.keys(builtinAttacks);
+  validateAttackIds(options.only, known, 'only');
+  validateAttackIds(options.skip, known, 'skip');
+  for (const e of options.endpoints ?? []) {
+    if (!scenario.endpoints.some((x) => x.name === e))
+      throw new UsageError(
+        `endpoints: the scenario has no endpoint '${e}'`,
+        `endpoints: ${scenario.endpoints.map((x) => x.name).join(', ')}`,
+      );
+  }
   const run: AuditOptions = {
     scenario,
     attacks: builtinAttacks,

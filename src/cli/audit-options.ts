@@ -1,9 +1,8 @@
 /** The options `run` and `demo` share, declared once. */
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors/errors.js';
-import { parseDuration } from '../config/durations.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
-import { addGuardRailOptions, type GuardRailOptions } from './guard-rails.js';
+import { addGuardRailOptions, cliDuration, type GuardRailOptions } from './guard-rails.js';
 
 export interface AuditCliOptions extends GuardRailOptions {
   out?: string;
@@ -67,7 +66,7 @@ export function addAuditOptions(cmd: Command): Command {
 }
 
 function maxWaitOf(v: string): number {
-  const ms = parseDuration(v);
+  const ms = cliDuration('--max-wait', v, '90s');
   if (ms === undefined || ms < 0 || ms > 24 * 3_600_000)
     throw new UsageError(`--max-wait must be a duration up to 24h, got '${v}'`, 'e.g. --max-wait 90s');
   return ms;

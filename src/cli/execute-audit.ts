@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { attacks } from '../attacks/index.js';
 import { runAudit, exitCodeOf } from '../engine/run-audit.js';
+import type { AuditResult } from '../engine/result.js';
 import { randomSeed } from '../engine/rng.js';
 import { IdemAuditError } from '../errors/errors.js';
 import { observers } from '../observers/index.js';
@@ -21,6 +22,10 @@ import { selectReporters, writeReports } from './reporting.js';
 
 function timestamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+function withShard(result: AuditResult, shard: AuditCliOptions['shard']): AuditResult {
+  return shard ? Object.assign(result, { shard: { index: shard.index, count: shard.count } }) : result;
 }
 
 export async function executeAudit(
@@ -41,10 +46,11 @@ export async function executeAudit(
       );
     }
   }
+  // Checked before --dry-run, so a dry run also catches a typo in --reporter.
+  const selected = selectReporters(opts.reporter);
   // Host policy, --rate, --deadline, and --dry-run, which ends here with nothing sent (guard-rails.ts).
   const rails = applyGuardRails(scenario, opts, attacks, io);
   if (rails.dryRunDone) return 0;
-  const selected = selectReporters(opts.reporter);
   const quiet = opts.quiet === true;
   const seed = opts.seed ?? scenario.settings.seed ?? randomSeed();
   const dir = resolve(io.cwd, opts.out ?? join('reports', `${scenario.name}-${timestamp(new Date())}`));
@@ -96,7 +102,8 @@ export async function executeAudit(
     if (opts.maxWait !== undefined) auditOpts.maxWaitMs = opts.maxWait;
     Object.assign(auditOpts, rails.auditOptions);
     if (opts.shard) auditOpts.shard = opts.shard;
-    const result = await runAudit(auditOpts);
+    // report.json records the slice, so `merge` can tell when a shard is missing.
+    const result = withShard(await runAudit(auditOpts), opts.shard);
     progress.stop();
     const exitCode = exitCodeOf(result);
     await events.close();

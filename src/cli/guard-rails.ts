@@ -29,8 +29,18 @@ function rate(v: string): number {
   return n;
 }
 
+/**
+ * A duration given on the command line. Unlike a scenario's, it needs its unit: `--deadline 5`
+ * is far more likely to mean minutes or seconds than the 5 ms a bare number means in YAML.
+ */
+export function cliDuration(flag: string, v: string, example: string): number | undefined {
+  if (/^\s*\d+\s*$/.test(v))
+    throw new UsageError(`${flag} needs a unit, got '${v}'`, `e.g. ${flag} ${v.trim()}s or ${flag} ${example}`);
+  return parseDuration(v);
+}
+
 function deadline(v: string): number {
-  const ms = parseDuration(v);
+  const ms = cliDuration('--deadline', v, '10m');
   if (ms === undefined || ms <= 0)
     throw new UsageError(`--deadline must be a duration such as 90s, 10m or 1h30m, got '${v}'`);
   return ms;

@@ -7,9 +7,54 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REPORT_SCHEMA_VERSION, type AuditResult } from '../engine/result.js';
 import { UsageError } from '../errors/errors.js';
+import { SEVERITIES } from '../findings/severity.js';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const str = (v: unknown): boolean => typeof v === 'string';
+const STATUSES: readonly unknown[] = ['completed', 'incomplete', 'interrupted'];
+
+/** Every field merge, replay and the reporters read without a further check. */
+function isReport(data: unknown): data is Record<string, unknown> {
+  if (!isRecord(data) || data['schemaVersion'] !== REPORT_SCHEMA_VERSION) return false;
+  const { attacks, findings, scenario, target, summary } = data;
+  return (
+    Array.isArray(attacks) &&
+    attacks.every(
+      (a) =>
+        isRecord(a) &&
+        str(a['attack']) &&
+        str(a['endpoint']) &&
+        str(a['status']) &&
+        Array.isArray(a['bursts']) &&
+        Array.isArray(a['notes']),
+    ) &&
+    Array.isArray(findings) &&
+    findings.every(
+      (f) =>
+        isRecord(f) &&
+        str(f['attack']) &&
+        str(f['endpoint']) &&
+        str(f['kind']) &&
+        str(f['fingerprint']) &&
+        (SEVERITIES as readonly unknown[]).includes(f['severity']) &&
+        Array.isArray(f['exchanges']) &&
+        isRecord(f['reproduce']),
+    ) &&
+    isRecord(scenario) &&
+    str(scenario['name']) &&
+    str(scenario['file']) &&
+    isRecord(target) &&
+    str(target['baseUrl']) &&
+    isRecord(summary) &&
+    (SEVERITIES as readonly unknown[]).includes(data['failOn']) &&
+    STATUSES.includes(data['status']) &&
+    typeof data['requests'] === 'number' &&
+    str(data['startedAt']) &&
+    str(data['finishedAt'])
+  );
 }
 
 export function readReport(file: string, cwd: string): AuditResult {
@@ -26,14 +71,7 @@ export function readReport(file: string, cwd: string): AuditResult {
   } catch {
     throw new UsageError(`${file} is not JSON`, 'pass the report.json an idem-audit run wrote');
   }
-  if (
-    !isRecord(data) ||
-    data['schemaVersion'] !== REPORT_SCHEMA_VERSION ||
-    !Array.isArray(data['attacks']) ||
-    !Array.isArray(data['findings']) ||
-    !isRecord(data['scenario']) ||
-    !isRecord(data['target'])
-  ) {
+  if (!isReport(data)) {
     throw new UsageError(
       `${file} is not an idem-audit report (schema version ${REPORT_SCHEMA_VERSION})`,
       'pass the report.json an idem-audit run wrote',

@@ -9,7 +9,9 @@ export function renderError(err: unknown, debug = false): string {
     const lines = err.issues.map((i) => `  ${formatScenarioIssue(i)}`);
     const head =
       err.issues.length === 1 ? 'error: invalid scenario' : `error: ${err.issues.length} problems in the scenario`;
-    return [`${head} [${err.code}]`, ...lines, `hint: ${err.hint ?? ''}`].join('\n');
+    // A missing or unreadable file has no fields to fix: its issue line says what to check.
+    const hint = err.code === 'IDEM_SCENARIO_NOT_FOUND' ? undefined : err.hint;
+    return [`${head} [${err.code}]`, ...lines, ...(hint ? [`hint: ${hint}`] : [])].join('\n');
   }
   if (err instanceof IdemAuditError) {
     return [

@@ -127,6 +127,24 @@ describe('scenarioFromOpenApi', () => {
     expect(s.endpoints[0]?.name).toBe('create-charge');
   });
 
+  it('does not paste a server URL that would break the YAML into the scenario', async () => {
+    const spec = join(dir, 'hostile-server.json');
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        openapi: '3.0.3',
+        info: { title: 'x', version: '1' },
+        servers: [{ url: 'https://evil.example.com/} #\nsettings: {failOn: critical}' }],
+        paths: { '/a\nsettings: x': { put: { responses: {} } }, '/b': { post: { responses: {} } } },
+      }),
+    );
+    const text = await scenarioFromOpenApi(spec, { schemaRef: './s.json' });
+    const s = loadScenarioText(text, spec, extensionSchemas(), {});
+    expect(s.target.baseUrl).toBe('http://127.0.0.1:8080');
+    expect(s.settings.failOn).toBe('high');
+    expect(text).not.toContain('evil.example.com');
+  });
+
   it('refuses a file that is not an API description', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'hello: world\n');

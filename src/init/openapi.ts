@@ -164,7 +164,7 @@ export function renderDraft(d: OpenApiDraft, o: Pick<FromOpenApiOptions, 'schema
   }
   if (d.skipped.length > 0) {
     out.push('', '# Not included (PUT and DELETE are idempotent by HTTP semantics: opt in with --put / --delete):');
-    for (const s of d.skipped) out.push(`#   ${s}`);
+    for (const s of d.skipped) out.push(`#   ${s.replace(/[\r\n]+/g, ' ')}`);
   }
   out.push('', 'settings:', '  failOn: high', '');
   return out.join('\n');
@@ -178,16 +178,27 @@ function serverOf(api: Record<string, unknown>, fallback: string): { baseUrl: st
   const first = asArray(api['servers'])[0];
   if (isRecord(first) && typeof first['url'] === 'string') {
     const url = first['url'].replace(/\{[^}]*\}/g, 'x').replace(/\/$/, '');
-    if (/^https?:\/\//.test(url)) return { baseUrl: url, prefix: '' };
+    if (/^https?:\/\//.test(url))
+      return plainUrl(url) ? { baseUrl: url, prefix: '' } : { baseUrl: fallback, prefix: '' };
     // A relative server URL (Petstore's `/api/v3`) is a path prefix on whatever host serves the spec.
     return { baseUrl: fallback, prefix: url.startsWith('/') ? url : '' };
   }
   if (typeof api['host'] === 'string') {
     const scheme = asArray(api['schemes']).includes('https') ? 'https' : 'http';
     const base = typeof api['basePath'] === 'string' ? api['basePath'].replace(/\/$/, '') : '';
-    return { baseUrl: `${scheme}://${api['host']}`, prefix: base };
+    const url = `${scheme}://${api['host']}`;
+    return plainUrl(url) ? { baseUrl: url, prefix: base } : { baseUrl: fallback, prefix: base };
   }
   return { baseUrl: fallback, prefix: '' };
+}
+
+/**
+ * The base URL is written unquoted inside `${API_URL:-…}`: a spec's URL with spaces, quotes,
+ * braces, `#` or line breaks would end the default early or inject YAML, so it is not used.
+ */
+function plainUrl(url: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return !/[\s{}#?"'\\\u0000-\u001f\u007f]/.test(url) && URL.canParse(url);
 }
 
 function endpointName(op: Record<string, unknown>, method: string, path: string): string {

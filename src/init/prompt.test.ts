@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { askStarter, checkBaseUrl, parseBody } from './prompt.js';
+import { askStarter, checkBaseUrl, checkMethod, parseBody } from './prompt.js';
 
 describe('askStarter', () => {
   it('asks only what the flags did not give, and takes defaults on empty answers', async () => {
@@ -25,5 +25,14 @@ describe('askStarter', () => {
     expect(parseBody('  ')).toBeUndefined();
     expect(() => checkBaseUrl('localhost:8080')).toThrow(/http:\/\//);
     expect(checkBaseUrl('http://x:1/')).toBe('http://x:1');
+  });
+
+  it('refuses a base URL or a method that would break the generated YAML', () => {
+    for (const url of ['http://a.b/x}y', 'http://a.b/ #c', 'http://a.b/x\nname: y', 'http://a.b/?q=1', 'http://a"b'])
+      expect(() => checkBaseUrl(url), url).toThrow(/plain http\(s\) URL/);
+    expect(checkBaseUrl('https://api.example.com/v1/')).toBe('https://api.example.com/v1');
+    expect(checkMethod(' patch ')).toBe('PATCH');
+    for (const m of ['POST\n  evil: 1', 'PO ST', 'POST#', ''])
+      expect(() => checkMethod(m), m).toThrow(/method must be/);
   });
 });

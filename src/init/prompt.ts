@@ -36,10 +36,27 @@ export function parseBody(text: string): JsonValue | undefined {
   }
 }
 
+/**
+ * The base URL lands in `${API_URL:-<url>}` in the YAML: whitespace, braces, quotes or `#` would
+ * end the default or the scalar early and silently audit another URL, so they are refused.
+ */
 export function checkBaseUrl(url: string): string {
   if (!/^https?:\/\/[^/\s]+/.test(url))
     throw new UsageError(`init: base URL must start with http:// or https://, got '${url}'`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\s{}#?"'\\\u0000-\u001f\u007f]/.test(url) || !URL.canParse(url))
+    throw new UsageError(
+      `init: base URL must be a plain http(s) URL without spaces, quotes, braces, query or fragment, got '${url}'`,
+      'e.g. --base-url https://api.example.com/v1',
+    );
   return url.replace(/\/+$/, '');
+}
+
+/** An HTTP method token, upper-cased; anything else would break the generated YAML. */
+export function checkMethod(method: string): string {
+  const m = method.trim().toUpperCase();
+  if (!/^[A-Z]+$/.test(m)) throw new UsageError(`init: method must be a word such as POST or PATCH, got '${method}'`);
+  return m;
 }
 
 export function checkPath(path: string): string {

@@ -50,6 +50,17 @@ describe('report.html', () => {
     expect(renderHtml(clean, 0)).toContain('PASSED: no finding');
   });
 
+  it('escapes fields read back from a report.json (merge), not only the target text', () => {
+    const r = hostileResult();
+    const a = r.attacks[1];
+    if (!a) throw new Error('fixture has attacks');
+    // A merged report's statuses come from files on disk; a tampered one must not inject markup.
+    r.attacks[1] = { ...a, status: '"><script>window.__pwned = 4</script>' as never };
+    const page = renderHtml(r, 1);
+    expect(page).not.toContain('<script>window.__pwned = 4');
+    expect(page.match(/<script\b/g)).toHaveLength(1);
+  });
+
   it('is registered as report.html', () => {
     expect(htmlReporter.meta.destination).toBe('report.html');
     expect(htmlReporter.render(result, { color: false, reportDir: undefined, exitCode: 1 })).toBe(html);

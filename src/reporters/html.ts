@@ -43,7 +43,7 @@ function verdict(result: AuditResult, exitCode: number): { cls: string; text: st
 }
 
 function sevBadge(s: Severity): string {
-  return `<span class="badge sev-${s}">${s}</span>`;
+  return `<span class="badge sev-${token(s)}">${esc(s)}</span>`;
 }
 
 function header(result: AuditResult, exitCode: number): string {
@@ -90,7 +90,7 @@ function matrix(result: AuditResult): string {
       if (!r) return '<td class="meta">—</td>';
       const label = r.status === 'failed' ? `failed · ${r.findings}` : r.status;
       const tip = `${r.requests} requests · ${r.durationMs} ms${r.reason ? ` · ${r.reason}` : ''}`;
-      return `<td data-cell="${token(ep)}:${token(id)}" class="st-${r.status}" title="${esc(tip)}">${esc(label)}</td>`;
+      return `<td data-cell="${token(ep)}:${token(id)}" class="st-${token(r.status)}" title="${esc(tip)}">${esc(label)}</td>`;
     });
     return `<tr><th>${esc(ep)}</th>${cells.join('')}</tr>`;
   });
@@ -99,7 +99,7 @@ function matrix(result: AuditResult): string {
   const notes = noted
     .map(
       (a) =>
-        `<li><strong>${esc(a.endpoint)} › ${esc(a.attack)}</strong> (${a.status}): ${[a.reason, ...a.notes]
+        `<li><strong>${esc(a.endpoint)} › ${esc(a.attack)}</strong> (${esc(a.status)}): ${[a.reason, ...a.notes]
           .filter((x): x is string => x !== undefined && x !== '')
           .map(esc)
           .join(' · ')}</li>`,
@@ -186,7 +186,7 @@ function findingBlock(result: AuditResult, f: Finding, n: number): string {
     : '';
   const bursts = burstsOf(result, f);
   const repro = f.reproduce;
-  return `<section class="finding sev-border-${f.severity}" data-severity="${f.severity}" data-attack="${token(f.attack)}" data-fingerprint="${esc(f.fingerprint)}">
+  return `<section class="finding sev-border-${token(f.severity)}" data-severity="${token(f.severity)}" data-attack="${token(f.attack)}" data-fingerprint="${esc(f.fingerprint)}">
 <h3>${sevBadge(f.severity)} ${esc(f.title)}</h3>
 <div class="meta">${esc(f.kind)} · ${esc(f.endpoint)} › ${esc(f.attack)} · <span class="fp">${esc(f.fingerprint)}</span></div>
 <p>${esc(f.message)}</p>

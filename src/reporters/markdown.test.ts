@@ -52,4 +52,33 @@ describe('summary.md', () => {
   it('lists each finding with its fingerprint', () => {
     for (const f of result.findings) expect(md).toContain(f.fingerprint);
   });
+
+  it('HTML-escapes the <summary> line, which GitHub reads as raw HTML where markdown escapes do not apply', () => {
+    const r = hostileResult();
+    const f = r.findings[0];
+    if (!f) throw new Error('fixture has a finding');
+    r.findings[0] = { ...f, endpoint: '<img src=x onerror=alert(1)>', kind: 'k"<b>' };
+    const summary = renderMarkdown(r, 1)
+      .split('\n')
+      .find((l) => l.startsWith('<details>'));
+    expect(summary).toBeDefined();
+    expect(summary).not.toMatch(/<img|<b>[^<]*k|\\</);
+    expect(summary).toContain('&#60;img src=x onerror=alert(1)&#62;');
+  });
+
+  it('fences a reproduction holding four backticks with five, and cuts long cells without a dangling escape', () => {
+    const r = hostileResult();
+    const f = r.findings[0];
+    if (!f) throw new Error('fixture has a finding');
+    r.findings[0] = { ...f, reproduce: { ...f.reproduce, command: 'a ````\nb' } };
+    const a = r.attacks[2];
+    if (!a) throw new Error('fixture has three attacks');
+    r.attacks[2] = { ...a, reason: `${'x'.repeat(299)}|tail` };
+    const md = renderMarkdown(r, 1);
+    expect(md).toContain('`````sh\na ````\nb\n`````');
+    const rows = attackRows(md);
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row).toHaveLength(6);
+    expect(rows[2]?.[5]).toBe('x'.repeat(299) + '\\|');
+  });
 });

@@ -7,15 +7,33 @@ import { SEVERITIES, atLeast } from '../findings/severity.js';
 import type { Reporter } from './types.js';
 
 /** Target text must not break the table or inject markdown links/HTML into the summary page. */
-function cell(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/[\\`*_{}[\]()<>#|!]/g, (ch) => `\\${ch}`)
-    .slice(0, 300);
+function flat(text: string): string {
+  // One line, cut before escaping so the cut can never leave half an escape behind.
+  return (
+    [...text.replace(/[\r\n\u2028\u2029]+/g, ' ')]
+      .slice(0, 300)
+      .join('')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f]/g, ' ')
+  );
 }
 
+function cell(text: string): string {
+  return flat(text).replace(/[\\`*_{}[\]()<>#|!~&]/g, (ch) => `\\${ch}`);
+}
+
+/**
+ * Text inside the raw `<details><summary>` line: GitHub reads that line as an HTML block, where
+ * markdown escapes do not apply (`\<img …\>` would still be a tag), so it gets HTML escaping.
+ */
+function html(text: string): string {
+  return flat(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** A fence longer than any run of backticks in the text, so nothing inside can close it. */
 function code(text: string): string {
-  const fence = text.includes('```') ? '````' : '```';
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
   return `${fence}sh\n${text}\n${fence}`;
 }
 
@@ -40,7 +58,7 @@ export function renderMarkdown(result: AuditResult, exitCode: number): string {
   const out: string[] = [
     `## idem-audit · ${cell(result.scenario.name)}`,
     '',
-    `${verdict} · target \`${result.target.baseUrl.replace(/`/g, '')}\` · seed ${result.seed} · ${result.requests} requests in ${(result.durationMs / 1000).toFixed(1)} s`,
+    `${verdict} · target \`${flat(result.target.baseUrl).replace(/`/g, '')}\` · seed ${result.seed} · ${result.requests} requests in ${(result.durationMs / 1000).toFixed(1)} s`,
     '',
     `| ${SEVERITIES.slice().reverse().join(' | ')} |`,
     `|${SEVERITIES.map(() => '---').join('|')}|`,
@@ -60,7 +78,7 @@ export function renderMarkdown(result: AuditResult, exitCode: number): string {
   for (const f of result.findings) {
     out.push(
       '',
-      `<details><summary><b>${f.severity.toUpperCase()}</b> ${cell(f.kind)} · ${cell(f.endpoint)} › ${cell(f.attack)} · ${f.fingerprint}</summary>`,
+      `<details><summary><b>${html(f.severity.toUpperCase())}</b> ${html(f.kind)} · ${html(f.endpoint)} › ${html(f.attack)} · ${html(f.fingerprint)}</summary>`,
       '',
       `${cell(f.title)}: ${cell(f.message)}`,
       '',

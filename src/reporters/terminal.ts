@@ -10,6 +10,15 @@ import { SEVERITIES, type Severity } from '../findings/severity.js';
 import type { Reporter } from './types.js';
 import { latencyTable } from './latency-table.js';
 
+/**
+ * Text that may come from the target (messages, notes, curl lines with bodies) must not drive the
+ * terminal: an ESC or CSI sequence could recolour, clear or rewrite what the user reads.
+ */
+export function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
+}
+
 function severityStyle(c: ChalkInstance, s: Severity): (t: string) => string {
   switch (s) {
     case 'critical':
@@ -42,19 +51,20 @@ function statusStyle(c: ChalkInstance, s: AttackStatus): string {
 
 function findingBlock(c: ChalkInstance, f: Finding): string {
   const lines = [
-    `${severityStyle(c, f.severity)(` ${f.severity.toUpperCase()} `)} ${c.bold(f.kind)}  ${f.endpoint} › ${f.attack}  ${c.gray(f.fingerprint)}`,
-    `  ${f.title}: ${f.message}`,
-    `  expected: ${f.expected}   observed: ${f.observed}`,
+    `${severityStyle(c, f.severity)(` ${f.severity.toUpperCase()} `)} ${c.bold(plain(f.kind))}  ${plain(f.endpoint)} › ${plain(f.attack)}  ${c.gray(plain(f.fingerprint))}`,
+    `  ${plain(f.title)}: ${plain(f.message)}`,
+    `  expected: ${plain(f.expected)}   observed: ${plain(f.observed)}`,
   ];
   if (f.sideEffects)
-    for (const cnt of f.sideEffects.counts) lines.push(c.gray(`  side effects [${cnt.observer}]: ${cnt.detail}`));
-  lines.push(`  fix: ${f.remediation}`);
+    for (const cnt of f.sideEffects.counts)
+      lines.push(c.gray(`  side effects [${plain(cnt.observer)}]: ${plain(cnt.detail)}`));
+  lines.push(`  fix: ${plain(f.remediation)}`);
   lines.push(
-    `  reproduce: ${c.cyan(f.reproduce.command)}${f.reproduce.timingDependent ? c.gray('  (timing-dependent: one run may pass although the flaw is real)') : ''}`,
+    `  reproduce: ${c.cyan(plain(f.reproduce.command))}${f.reproduce.timingDependent ? c.gray('  (timing-dependent: one run may pass although the flaw is real)') : ''}`,
   );
   const [curl, ...more] = f.reproduce.curl;
   if (curl !== undefined) {
-    const shown = curl.length > 300 ? `${curl.slice(0, 300)}…` : curl;
+    const shown = plain(curl.length > 300 ? `${curl.slice(0, 300)}…` : curl);
     lines.push(c.gray(`  curl: ${shown}${more.length > 0 ? ` (+${more.length} more in report.json)` : ''}`));
   }
   return lines.join('\n');
@@ -69,7 +79,7 @@ export function renderTerminal(
   const c = new Chalk({ level: color ? 1 : 0 });
   const out: string[] = [];
   out.push(
-    `${c.bold('idem-audit')} · ${result.scenario.name} · ${result.target.baseUrl} · seed ${result.seed} · ${result.requests} requests in ${(result.durationMs / 1000).toFixed(1)}s`,
+    `${c.bold('idem-audit')} · ${plain(result.scenario.name)} · ${plain(result.target.baseUrl)} · seed ${result.seed} · ${result.requests} requests in ${(result.durationMs / 1000).toFixed(1)}s`,
   );
   const endpoints = [...new Set(result.attacks.map((a) => a.endpoint))];
   for (const ep of endpoints) {
@@ -80,9 +90,9 @@ export function renderTerminal(
       colWidths: [22, 14, 10, 10, 8, 52],
     });
     for (const a of result.attacks.filter((x) => x.endpoint === ep)) {
-      const note = [a.reason, ...a.notes].filter((x) => x !== undefined).join('; ');
+      const note = plain([a.reason, ...a.notes].filter((x) => x !== undefined).join('; '));
       table.push([
-        a.attack,
+        plain(a.attack),
         statusStyle(c, a.status),
         String(a.findings),
         String(a.requests),
@@ -90,7 +100,7 @@ export function renderTerminal(
         note,
       ]);
     }
-    out.push('', c.bold(`endpoint ${ep}`), table.toString());
+    out.push('', c.bold(`endpoint ${plain(ep)}`), table.toString());
     const latency = latencyTable(
       result.attacks.filter((x) => x.endpoint === ep),
       color,
@@ -111,7 +121,7 @@ export function renderTerminal(
     '',
     `${c.bold('Summary:')} ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${sev ? ` (${sev})` : ''} · ${result.attacks.length} attacks: ${at.passed} passed, ${at.failed} failed, ${at.skipped} skipped, ${at.inconclusive + at.error} not audited · status ${result.status}`,
   );
-  for (const e of result.errors) out.push(c.magenta(`error ${e.code}: ${e.message}`));
+  for (const e of result.errors) out.push(c.magenta(`error ${plain(e.code)}: ${plain(e.message)}`));
   if (reportDir) out.push(`Reports: ${reportDir}`);
   out.push(exitLine(c, result, exitCode));
   return `${out.join('\n')}\n`;

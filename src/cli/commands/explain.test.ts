@@ -27,6 +27,13 @@ describe('idem-audit explain', () => {
     expect(r.stderr).toMatch(/did you mean 'concurrent-burst'/);
   });
 
+  it.each(['constructor', '__proto__', 'toString'])('rejects %s as an unknown attack, not a crash', async (id) => {
+    const r = await cli(['explain', id]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`unknown attack '${id}'`);
+    expect(r.stderr).not.toContain('internal error');
+  });
+
   it('reads option docs from the zod schema', () => {
     const burst = attacks['concurrent-burst'];
     expect(burst && optionDocs(burst).map((o) => o.name)).toEqual(expect.arrayContaining(['copies', 'rounds']));

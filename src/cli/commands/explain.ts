@@ -79,7 +79,8 @@ export function registerExplain(program: Command, io: CliIo): void {
     .description('describe one attack: what it sends, its options, and the findings it can report')
     .argument('<attack>', 'attack id (see idem-audit list attacks)')
     .action((id: string) => {
-      const attack = attacks[id];
+      // Own properties only: `explain constructor` must not find Object.prototype's.
+      const attack = Object.hasOwn(attacks, id) ? attacks[id] : undefined;
       if (!attack) {
         const near = closest(id, Object.keys(attacks));
         throw new UsageError(

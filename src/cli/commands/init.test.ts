@@ -92,6 +92,19 @@ describe('idem-audit init', () => {
     expect(existsSync(join(dir, 'x.yaml'))).toBe(false);
   });
 
+  it('rejects a method or base URL that would write a broken scenario, and writes nothing', async () => {
+    const dir = emptyDir();
+    for (const args of [
+      ['--method', 'POST\n  evil: 1'],
+      ['--base-url', 'http://a.b/x}y #z'],
+    ]) {
+      const r = await cli(['init', '--yes', '--out', 'x.yaml', ...args], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/\[IDEM_USAGE\]/);
+      expect(existsSync(join(dir, 'x.yaml'))).toBe(false);
+    }
+  });
+
   it('init --from-openapi on the Petstore fixture: validate accepts it and run executes it', async () => {
     const dir = emptyDir();
     // A stand-in for the Petstore server: every write answers 200 with a fresh id and no idempotency.

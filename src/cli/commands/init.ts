@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline/promises';
 import { basename, resolve } from 'node:path';
 import { scenarioJsonSchema } from '../../config/index.js';
 import { scenarioFromOpenApi, slugify } from '../../init/openapi.js';
-import { askStarter, checkBaseUrl, checkPath, parseBody, type StarterAnswers } from '../../init/prompt.js';
+import { askStarter, checkBaseUrl, checkMethod, checkPath, parseBody, type StarterAnswers } from '../../init/prompt.js';
 import { STARTER_DEFAULTS, starterScenario } from '../../init/starter.js';
 import { SCHEMA_FILE, writeInitFiles } from '../../init/write.js';
 import { extensionSchemas } from '../extensions.js';
@@ -60,13 +60,13 @@ export function registerInit(program: Command, io: CliIo, setExit: (code: number
         const given: Partial<StarterAnswers> = {};
         if (opts.baseUrl !== undefined) given.baseUrl = opts.baseUrl;
         if (opts.path !== undefined) given.path = opts.path;
-        if (opts.method !== undefined) given.method = opts.method.toUpperCase();
+        if (opts.method !== undefined) given.method = checkMethod(opts.method);
         if (opts.body !== undefined) given.body = parseBody(opts.body);
         const answers = io.isTTY && opts.yes !== true ? await askOnTerminal(given) : withDefaults(given);
         text = starterScenario({
           name,
           baseUrl: checkBaseUrl(answers.baseUrl),
-          method: answers.method,
+          method: checkMethod(answers.method),
           path: checkPath(answers.path),
           body: answers.body,
           keyHeader: STARTER_DEFAULTS.keyHeader,

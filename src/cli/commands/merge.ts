@@ -11,12 +11,47 @@ import { exitCodeOf } from '../../engine/run-audit.js';
 import { IdemAuditError, UsageError } from '../../errors/errors.js';
 import type { Finding } from '../../findings/finding.js';
 import { SEVERITIES, severityRank, type Severity } from '../../findings/severity.js';
+import { burstStatsBySync } from '../../http/sync/stats.js';
 import { list } from '../audit-options.js';
 import type { CliIo } from '../io.js';
 import { readReport } from '../read-report.js';
 import { selectReporters, writeReports } from '../reporting.js';
 
 const STATUS_RANK: Record<RunStatus, number> = { completed: 0, incomplete: 1, interrupted: 2 };
+
+/** The slice a report covers, as `run --shard` records it in report.json. */
+export interface ShardInfo {
+  index: number;
+  count: number;
+}
+
+export function shardOf(result: AuditResult): ShardInfo | undefined {
+  const s = (result as AuditResult & { shard?: unknown }).shard;
+  if (typeof s !== 'object' || s === null) return undefined;
+  const { index, count } = s as Record<string, unknown>;
+  return typeof index === 'number' && typeof count === 'number' ? { index, count } : undefined;
+}
+
+/** Shards of one split must all be there: a missing one would merge into a clean-looking report. */
+function checkShardSet(shards: readonly AuditResult[]): boolean {
+  const infos = shards.map(shardOf);
+  const known = infos.filter((i): i is ShardInfo => i !== undefined);
+  if (known.length === 0) return false;
+  if (known.length !== infos.length)
+    throw new UsageError('merge: some reports come from a --shard run and some do not; pass the shards of one split');
+  const count = known[0]?.count ?? 0;
+  if (known.some((i) => i.count !== count))
+    throw new UsageError(
+      `merge: the reports come from different splits (${[...new Set(known.map((i) => `/${i.count}`))].join(', ')})`,
+    );
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !known.some((k) => k.index === i));
+  if (missing.length > 0)
+    throw new UsageError(
+      `merge: shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${count}`).join(', ')} missing; the merged report would not cover the whole audit`,
+      `pass the report.json of all ${count} shards`,
+    );
+  return true;
+}
 
 export function mergeResults(shards: readonly AuditResult[]): AuditResult {
   const [first] = shards;
@@ -38,18 +73,39 @@ export function mergeResults(shards: readonly AuditResult[]): AuditResult {
       attacks.push(a);
     }
   }
-  // Shards interleave the plan round-robin; restore the scenario's endpoint order for reading.
-  const endpointOrder = [...new Set(shards.flatMap((s) => s.attacks.map((a) => a.endpoint)))];
-  const attackOrder = [...new Set(shards.flatMap((s) => s.attacks.map((a) => a.attack)))];
-  attacks.sort(
-    (a, b) =>
-      endpointOrder.indexOf(a.endpoint) - endpointOrder.indexOf(b.endpoint) ||
-      attackOrder.indexOf(a.attack) - attackOrder.indexOf(b.attack),
-  );
-  const byFingerprint = new Map<string, Finding>();
-  for (const s of shards)
-    for (const f of s.findings) if (!byFingerprint.has(f.fingerprint)) byFingerprint.set(f.fingerprint, f);
-  const findings = [...byFingerprint.values()];
+  const split = checkShardSet(shards);
+  if (split) {
+    // `--shard i/n` takes plan items i-1, i-1+n, …: dealing the shards' attacks back in turn
+    // restores the unsharded run's order exactly.
+    const bySlice = [...shards].sort((a, b) => (shardOf(a)?.index ?? 0) - (shardOf(b)?.index ?? 0));
+    attacks.length = 0;
+    const longest = Math.max(...bySlice.map((s) => s.attacks.length));
+    for (let k = 0; k < longest; k++) {
+      for (const s of bySlice) {
+        const a = s.attacks[k];
+        if (a) attacks.push(a);
+      }
+    }
+  } else {
+    // Reports of separate runs: group by endpoint, in the order they first appear.
+    const endpointOrder = [...new Set(shards.flatMap((s) => s.attacks.map((a) => a.endpoint)))];
+    const attackOrder = [...new Set(shards.flatMap((s) => s.attacks.map((a) => a.attack)))];
+    attacks.sort(
+      (a, b) =>
+        endpointOrder.indexOf(a.endpoint) - endpointOrder.indexOf(b.endpoint) ||
+        attackOrder.indexOf(a.attack) - attackOrder.indexOf(b.attack),
+    );
+  }
+  // Every endpoint × attack comes from exactly one shard (checked above), so the findings are
+  // kept as they are, in plan order: an unsharded run keeps two findings that share a
+  // fingerprint, and so must the merge.
+  const cell = new Map(attacks.map((a, i) => [`${a.endpoint}\u0000${a.attack}`, i]));
+  const order = (f: Finding): number => cell.get(`${f.endpoint}\u0000${f.attack}`) ?? attacks.length;
+  const findings = shards
+    .flatMap((s) => s.findings)
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => order(a.f) - order(b.f) || a.i - b.i)
+    .map((x) => x.f);
   const failOn = shards
     .map((s) => s.failOn)
     .reduce((a: Severity, b) => (severityRank(b) < severityRank(a) ? b : a), first.failOn);
@@ -61,8 +117,11 @@ export function mergeResults(shards: readonly AuditResult[]): AuditResult {
       .sort()
       .at(-1) ?? first.finishedAt;
   const countStatus = (st: AttackStatus): number => attacks.filter((a) => a.status === st).length;
+  const { shard: _shard, burstStats: _stats, ...rest } = first as AuditResult & { shard?: unknown };
+  const bursts = attacks.flatMap((a) => a.bursts);
   return {
-    ...first,
+    ...rest,
+    ...(bursts.length > 0 ? { burstStats: burstStatsBySync(bursts) } : {}),
     status,
     failOn,
     startedAt,

@@ -6,6 +6,7 @@
  * --same-keys sends the recorded keys verbatim.
  */
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadScenario } from '../../config/index.js';
 import type { AuditResult } from '../../engine/result.js';
@@ -122,7 +123,7 @@ export function registerReplay(program: Command, io: CliIo, setExit: (code: numb
     .option('--same-keys', 'send the recorded idempotency keys instead of fresh ones')
     .action(async (file: string, opts: ReplayOptions) => {
       const report = readReport(file, io.cwd);
-      if (opts.target !== undefined && !/^https?:\/\/[^/]+/.test(opts.target))
+      if (opts.target !== undefined && (!/^https?:\/\/[^/]+/.test(opts.target) || !URL.canParse(opts.target)))
         throw new UsageError(`--target must be an http(s) URL, got '${opts.target}'`);
       const findings = pickFindings(report, opts.finding);
       if (findings.length === 0) {
@@ -130,7 +131,8 @@ export function registerReplay(program: Command, io: CliIo, setExit: (code: numb
         setExit(EXIT.clean);
         return;
       }
-      const scenario = await loadScenario(opts.scenario ?? report.scenario.file, extensionSchemas(), io.env);
+      const scenarioFile = opts.scenario === undefined ? report.scenario.file : resolve(io.cwd, opts.scenario);
+      const scenario = await loadScenario(scenarioFile, extensionSchemas(), io.env);
       const t0 = performance.now();
       const engine = new HttpEngine({
         timeoutMs: scenario.target.timeoutMs,

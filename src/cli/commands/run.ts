@@ -5,6 +5,7 @@ import { addAuditOptions, type AuditCliOptions } from '../audit-options.js';
 import { executeAudit } from '../execute-audit.js';
 import { extensionSchemas } from '../extensions.js';
 import type { CliIo } from '../io.js';
+import { shellQuote } from '../shell-quote.js';
 
 export function registerRun(program: Command, io: CliIo, setExit: (code: number) => void): void {
   addAuditOptions(
@@ -16,6 +17,6 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     // Relative to the CLI's working directory, which in-process callers set explicitly.
     const scenario = await loadScenario(resolve(io.cwd, file), extensionSchemas(), io.env);
     const shown = relative(io.cwd, scenario.file) || scenario.file;
-    setExit(await executeAudit(scenario, opts, io, `idem-audit run ${shown}`));
+    setExit(await executeAudit(scenario, opts, io, `idem-audit run ${shellQuote(shown)}`));
   });
 }
