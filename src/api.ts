@@ -21,6 +21,11 @@ import type { ResolvedScenario } from './scenario/types.js';
 export interface AuditApiOptions {
   /** Seed for keys and generated bodies; the scenario's `settings.seed`, else random. Pass one to make a test reproducible. */
   seed?: number;
+  /**
+   * Salt of generated keys (default: fresh per run, so a target that remembers earlier keys still
+   * sees first-time requests). Pass a result's `keySalt` with its seed to resend the same keys.
+   */
+  keySalt?: string;
   /** Run only these attack ids (as `--only`). */
   only?: readonly string[];
   /** Skip these attack ids (as `--skip`). */
@@ -92,6 +97,7 @@ export async function audit(
     seed: options.seed ?? scenario.settings.seed ?? randomSeed(),
     toolVersion: packageVersion(),
   };
+  if (options.keySalt !== undefined) run.keySalt = options.keySalt;
   if (options.only) run.only = options.only;
   if (options.skip) run.skip = options.skip;
   if (options.endpoints) run.endpoints = options.endpoints;

@@ -72,6 +72,32 @@ describe('idem-audit demo', () => {
     FULL_DEMO_MS,
   );
 
+  it('salts keys per run, records the salt, and resends the same keys with --key-salt', async () => {
+    const keysOf = async (name: string, extra: string[]): Promise<{ salt: string; keys: string[] }> => {
+      const out = join(tmp, name);
+      const args = ['demo', '--flaws', 'none', '--only', 'sequential-replay', '--endpoint', 'correct'];
+      const r = await cli([...args, '--seed', '3', '--out', out, ...extra]);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { keySalt: string };
+      const keys = readFileSync(join(out, 'events.ndjson'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; exchange?: { key?: string } })
+        .flatMap((e) => (e.type === 'exchange' && e.exchange?.key ? [e.exchange.key] : []));
+      return { salt: report.keySalt, keys };
+    };
+    const first = await keysOf('salt-1', []);
+    const second = await keysOf('salt-2', []);
+    const again = await keysOf('salt-3', ['--key-salt', first.salt]);
+    expect(first.keys.length).toBeGreaterThan(0);
+    expect(second.salt).not.toBe(first.salt);
+    expect(second.keys.some((k) => first.keys.includes(k))).toBe(false);
+    expect(again.keys).toEqual(first.keys);
+    const bad = await cli(['demo', '--key-salt', 'a b', '--out', join(tmp, 'salt-bad')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--key-salt');
+  });
+
   it('rejects an unknown flaw and an unknown attack with exit 2', async () => {
     expect((await cli(['demo', '--flaws', 'racy'])).code).toBe(2);
     const r = await cli(['demo', '--only', 'concurent-burst', '--out', join(tmp, 'x')]);

@@ -159,7 +159,7 @@ describe('progress', () => {
       removeListener: () => stream,
     } as unknown as NodeJS.WriteStream;
     const p = createProgress(io({}, true), false, stream);
-    p.onEvent({ type: 'run-start', at: new Date().toISOString(), scenario: 's', seed: 1, attacks: 2 });
+    p.onEvent({ type: 'run-start', at: new Date().toISOString(), scenario: 's', seed: 1, keySalt: 'x', attacks: 2 });
     p.onEvent({ type: 'attack-start', attack: 'concurrent-burst', endpoint: 'race' });
     p.onEvent({ type: 'finding', finding: {} as never });
     p.onEvent({ type: 'attack-end', result: {} as never });
@@ -175,7 +175,7 @@ describe('progress', () => {
         return true;
       },
     } as unknown as NodeJS.WriteStream);
-    off.onEvent({ type: 'run-start', at: new Date().toISOString(), scenario: 's', seed: 1, attacks: 2 });
+    off.onEvent({ type: 'run-start', at: new Date().toISOString(), scenario: 's', seed: 1, keySalt: 'x', attacks: 2 });
     off.stop();
     expect(silent).toBe('');
   });

@@ -10,6 +10,7 @@ export interface AuditCliOptions extends GuardRailOptions {
   skip?: string[];
   endpoint?: string[];
   seed?: number;
+  keySalt?: string;
   failOn?: Severity;
   maxRequests?: number;
   debug?: boolean;
@@ -18,6 +19,14 @@ export interface AuditCliOptions extends GuardRailOptions {
   shard?: { index: number; count: number };
   /** Milliseconds an attack may spend waiting on the target's clock (ttl-probe). */
   maxWait?: number;
+}
+
+function keySalt(value: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value))
+    throw new UsageError(
+      `--key-salt expects the keySalt of a report (1-64 letters, digits, '-' or '_'), got '${value}'`,
+    );
+  return value;
 }
 
 /** commander parser for a repeatable comma-separated option: `--only a,b --only c`. */
@@ -47,8 +56,13 @@ export function addAuditOptions(cmd: Command): Command {
     .option('--endpoint <names>', 'audit only these endpoints', list)
     .option(
       '--seed <n>',
-      'seed for every key and body generated (default: settings.seed or random)',
+      'seed for every body, mutation and key generated (default: settings.seed or random)',
       uint('--seed', 0xffffffff),
+    )
+    .option(
+      '--key-salt <salt>',
+      "resend exactly a run's keys: its recorded keySalt (default: fresh keys each run, so a target that remembers the last run's keys still sees first requests)",
+      keySalt,
     )
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(SEVERITIES),

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { attacks } from '../attacks/index.js';
 import { runAudit, exitCodeOf } from '../engine/run-audit.js';
 import type { AuditResult } from '../engine/result.js';
-import { randomSeed } from '../engine/rng.js';
+import { randomKeySalt, randomSeed } from '../engine/rng.js';
 import { IdemAuditError } from '../errors/errors.js';
 import { observers } from '../observers/index.js';
 import { EventLog } from '../reporters/event-log.js';
@@ -53,6 +53,7 @@ export async function executeAudit(
   if (rails.dryRunDone) return 0;
   const quiet = opts.quiet === true;
   const seed = opts.seed ?? scenario.settings.seed ?? randomSeed();
+  const keySalt = opts.keySalt ?? randomKeySalt();
   const dir = resolve(io.cwd, opts.out ?? join('reports', `${scenario.name}-${timestamp(new Date())}`));
   try {
     mkdirSync(dir, { recursive: true });
@@ -80,12 +81,15 @@ export async function executeAudit(
     const only = opts.only && opts.only.length > 0 ? ` --only ${opts.only.join(',')}` : '';
     const shard = opts.shard ? ` --shard ${opts.shard.index}/${opts.shard.count}` : '';
     if (!quiet)
-      io.stderr(`idem-audit: auditing ${scenario.target.baseUrl} (${scenario.name}), seed ${seed}${only}${shard}\n`);
+      io.stderr(
+        `idem-audit: auditing ${scenario.target.baseUrl} (${scenario.name}), seed ${seed}, key salt ${keySalt}${only}${shard}\n`,
+      );
     const auditOpts: Parameters<typeof runAudit>[0] = {
       scenario,
       attacks,
       observers,
       seed,
+      keySalt,
       signal: controller.signal,
       onEvent: (e) => {
         events.write(e);

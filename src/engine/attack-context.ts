@@ -31,6 +31,8 @@ export interface ContextDeps {
   attack: Attack;
   options: unknown;
   rng: Rng;
+  /** Stream for `{{uuid}}` (keys, template values): seed, endpoint, attack and the run's key salt. */
+  uuidRng: Rng;
   seed: number;
   engine: HttpEngine;
   observers: readonly ObserverInstance[];
@@ -69,7 +71,7 @@ export class AttackRun {
       contract: endpoint.contract ? { ...scenario.contract, ...endpoint.contract } : scenario.contract,
       rng,
       signal: d.signal,
-      newKey: () => renderTemplate(endpoint.key, { uuid: () => rng.uuid() }),
+      newKey: () => renderTemplate(endpoint.key, { uuid: () => d.uuidRng.uuid() }),
       request: (o) => this.#request(o),
       send: async (spec) => {
         const ex = await d.engine.send(spec, exCtx);
@@ -121,7 +123,7 @@ export class AttackRun {
     const principalName = o.principal ?? DEFAULT_PRINCIPAL;
     const principal = scenario.target.principals.find((p) => p.name === principalName);
     const key = o.key;
-    const vars = { key: key ?? '', uuid: () => this.#d.rng.uuid(), principal: principalName };
+    const vars = { key: key ?? '', uuid: () => this.#d.uuidRng.uuid(), principal: principalName };
     const path = renderTemplate(o.path ?? endpoint.request.path, vars, encodeURIComponent);
     const headers = mergeHeaders(scenario.target.headers, principal?.headers, endpoint.request.headers, o.headers);
     for (const [k, v] of Object.entries(headers)) headers[k] = renderTemplate(v, vars);

@@ -4,7 +4,7 @@ import type { Exchange } from '../http/exchange.js';
 import type { AttackResult } from './result.js';
 
 export type RunEvent =
-  | { type: 'run-start'; at: string; scenario: string; seed: number; attacks: number }
+  | { type: 'run-start'; at: string; scenario: string; seed: number; keySalt: string; attacks: number }
   | { type: 'attack-start'; attack: string; endpoint: string }
   | { type: 'exchange'; exchange: Exchange }
   | { type: 'finding'; finding: Finding }

@@ -64,6 +64,8 @@ export interface AuditResult {
   contract: Contract;
   status: RunStatus;
   seed: number;
+  /** The salt of this run's keys (see AuditOptions.keySalt); absent when merged shards used different ones. */
+  keySalt?: string;
   failOn: Severity;
   startedAt: string;
   finishedAt: string;

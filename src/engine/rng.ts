@@ -1,10 +1,10 @@
 /**
  * Seeded randomness. Every key, body and mutation an attack generates comes from here, so the
- * same scenario and seed send the same requests in the same order. Each (endpoint, attack)
+ * same scenario and seed send the same requests in the same order (keys: with the same key salt). Each (endpoint, attack)
  * pair gets its own stream derived from the run seed: `--only x` then reproduces exactly what
  * `x` sent inside the full run.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { unsafeUniformIntDistribution, xoroshiro128plus, type RandomGenerator } from 'pure-rand';
 
 export class Rng {
@@ -47,6 +47,15 @@ export function deriveSeed(seed: number, ...parts: string[]): number {
     .update(`${seed >>> 0}\u0000${parts.join('\u0000')}`)
     .digest();
   return hash.readUInt32BE(0);
+}
+
+/**
+ * A per-run salt for generated unique values (`{{uuid}}` in keys and templates). Targets remember
+ * keys for hours: a second run with the same seed must not send yesterday's keys, or its
+ * "first" requests are replays and the audit sees nothing. Bodies and mutations stay seeded.
+ */
+export function randomKeySalt(): string {
+  return randomBytes(4).toString('hex');
 }
 
 export function randomSeed(): number {

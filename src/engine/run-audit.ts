@@ -23,7 +23,7 @@ import {
   type AuditResult,
   type RunStatus,
 } from './result.js';
-import { Rng, deriveSeed } from './rng.js';
+import { Rng, deriveSeed, randomKeySalt } from './rng.js';
 import { DEFAULT_INTERRUPT_GRACE_MS, RunLimits } from './run-limits.js';
 
 export interface AuditOptions {
@@ -31,6 +31,11 @@ export interface AuditOptions {
   attacks: Readonly<Record<string, Attack>>;
   observers: Readonly<Record<string, Observer>>;
   seed: number;
+  /**
+   * Mixed into every generated key and `{{uuid}}` value (default: random per run, recorded in the
+   * result). Pass the recorded salt with the seed to resend exactly the same keys.
+   */
+  keySalt?: string;
   failOn?: Severity;
   maxRequests?: number;
   /** Longest an attack may wait on the target's clock (ttl-probe); attacks pick their own default. */
@@ -110,7 +115,15 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
   });
 
   const plan = planAudit(o);
-  emit({ type: 'run-start', at: started.toISOString(), scenario: scenario.name, seed: o.seed, attacks: plan.length });
+  const keySalt = o.keySalt ?? randomKeySalt();
+  emit({
+    type: 'run-start',
+    at: started.toISOString(),
+    scenario: scenario.name,
+    seed: o.seed,
+    keySalt,
+    attacks: plan.length,
+  });
 
   const results: AttackResult[] = [];
   const findings: Finding[] = [];
@@ -132,6 +145,7 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
         attack,
         options: item.options,
         rng: new Rng(deriveSeed(o.seed, endpoint.name, attack.meta.id)),
+        uuidRng: new Rng(deriveSeed(o.seed, endpoint.name, attack.meta.id, 'uuid', keySalt)),
         seed: o.seed,
         engine,
         observers: endpointObservers,
@@ -224,6 +238,7 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
     contract: scenario.contract,
     status,
     seed: o.seed,
+    keySalt,
     failOn,
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),

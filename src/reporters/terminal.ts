@@ -79,7 +79,7 @@ export function renderTerminal(
   const c = new Chalk({ level: color ? 1 : 0 });
   const out: string[] = [];
   out.push(
-    `${c.bold('idem-audit')} · ${plain(result.scenario.name)} · ${plain(result.target.baseUrl)} · seed ${result.seed} · ${result.requests} requests in ${(result.durationMs / 1000).toFixed(1)}s`,
+    `${c.bold('idem-audit')} · ${plain(result.scenario.name)} · ${plain(result.target.baseUrl)} · seed ${result.seed}${result.keySalt === undefined ? '' : `, key salt ${plain(result.keySalt)}`} · ${result.requests} requests in ${(result.durationMs / 1000).toFixed(1)}s`,
   );
   const endpoints = [...new Set(result.attacks.map((a) => a.endpoint))];
   for (const ep of endpoints) {

@@ -22,6 +22,8 @@ export interface DemoAuditOptions {
   only?: string[];
   endpoints?: string[];
   seed?: number;
+  /** Salt of generated keys; default fixed, so a test's keys depend on its seed only. */
+  keySalt?: string;
   demo?: Partial<Omit<DemoOptions, 'flaws'>>;
   onEvent?: (e: RunEvent) => void;
   /** Run this many demo nodes sharing storage (cross-node); they become the scenario's target.nodes. */
@@ -47,7 +49,13 @@ export async function auditDemo(o: DemoAuditOptions): Promise<AuditResult> {
     const scenario = cluster
       ? { ...loaded, target: { ...loaded.target, nodes: cluster.nodes.map((n) => n.url) } }
       : loaded;
-    const opts: Parameters<typeof runAudit>[0] = { scenario, attacks, observers, seed: o.seed ?? 1 };
+    const opts: Parameters<typeof runAudit>[0] = {
+      scenario,
+      attacks,
+      observers,
+      seed: o.seed ?? 1,
+      keySalt: o.keySalt ?? 'test',
+    };
     if (o.only) opts.only = o.only;
     if (o.endpoints) opts.endpoints = o.endpoints;
     if (o.onEvent) opts.onEvent = o.onEvent;

@@ -117,10 +117,14 @@ export function mergeResults(shards: readonly AuditResult[]): AuditResult {
       .sort()
       .at(-1) ?? first.finishedAt;
   const countStatus = (st: AttackStatus): number => attacks.filter((a) => a.status === st).length;
-  const { shard: _shard, burstStats: _stats, ...rest } = first as AuditResult & { shard?: unknown };
+  const { shard: _shard, burstStats: _stats, keySalt: _salt, ...rest } = first as AuditResult & { shard?: unknown };
   const bursts = attacks.flatMap((a) => a.bursts);
+  // Shards run in parallel draw their own salts; one salt stands for the merge only if they agree.
+  const salts = new Set(shards.map((s) => s.keySalt));
+  const [salt] = salts;
   return {
     ...rest,
+    ...(salts.size === 1 && salt !== undefined ? { keySalt: salt } : {}),
     ...(bursts.length > 0 ? { burstStats: burstStatsBySync(bursts) } : {}),
     status,
     failOn,
