@@ -16,6 +16,12 @@ const options = z.strictObject({
   settleMs: z.number().int().min(0).max(60_000).default(50),
   /** How long a retry answered with an in-flight status keeps being retried. */
   maxWaitMs: z.number().int().min(0).max(600_000).default(5_000),
+  /**
+   * Attempts at a reset right after the body that the target acts on (fresh key each). Whether the
+   * target read the body before the reset is a race; a torn request it dropped tests nothing, so
+   * the next attempt runs, and the last one is judged whatever happened.
+   */
+  rounds: z.number().int().min(1).max(10).default(3),
 });
 type Options = z.output<typeof options>;
 
@@ -51,20 +57,33 @@ export const connectionDrop = defineAttack({
     }
     let judged = 0;
     if (ctx.endpoint.request.body === undefined) ctx.note('the endpoint sends no body, so there is no middle to cut');
-    else if (await probe(ctx, { kind: 'reset-mid-body' })) judged++;
-    if (await probe(ctx, { kind: 'reset-after-body' })) judged++;
+    else if ((await probe(ctx, { kind: 'reset-mid-body' })) === 'judged') judged++;
+    for (let round = 1; round <= ctx.options.rounds; round++) {
+      const outcome = await probe(ctx, { kind: 'reset-after-body' }, round === ctx.options.rounds);
+      if (outcome === 'dropped') continue;
+      if (outcome === 'judged') judged++;
+      break;
+    }
     if (judged === 0) ctx.inconclusive('no retry was answered, so nothing could be judged (see notes)');
   },
 });
 
-async function probe(ctx: AttackContext<Options>, fault: ClientFault): Promise<boolean> {
+/**
+ * One torn request and its retry. `dropped`: the target never acted on the torn request, so its
+ * retry could only be a first execution; the caller tries again unless this was the last attempt.
+ */
+async function probe(
+  ctx: AttackContext<Options>,
+  fault: ClientFault,
+  last = true,
+): Promise<'judged' | 'unjudged' | 'dropped'> {
   const sendWithFault = ctx.sendWithFault;
-  if (!sendWithFault) return false;
+  if (!sendWithFault) return 'unjudged';
   const key = ctx.newKey();
   const torn = await sendWithFault(ctx.request({ label: `torn (${fault.kind})`, key }), fault);
   if (!torn.fault.applied) {
     ctx.note(`${fault.kind}: not applied (${torn.fault.description})`);
-    return false;
+    return 'unjudged';
   }
   if (fault.kind === 'reset-mid-body') {
     await ctx.sleep(ctx.options.settleMs);
@@ -78,15 +97,21 @@ async function probe(ctx: AttackContext<Options>, fault: ClientFault): Promise<b
         exchanges: [torn.exchange],
         sideEffects: before.verdict(0),
       });
-      return true;
+      return 'judged';
+    }
+  } else if (!last) {
+    await ctx.sleep(ctx.options.settleMs);
+    if ((await countWrites(ctx, key)).count === 0) {
+      ctx.note(`${fault.kind}: the target dropped the torn request (no effect for key ${key}); tried again`);
+      return 'dropped';
     }
   }
   const retries = await retryUntilSettled(ctx, key, `retry after ${fault.kind}`);
   const sent = [torn.exchange, ...retries];
-  const last = retries[retries.length - 1];
-  if (!last?.response) {
+  const final = retries[retries.length - 1];
+  if (!final?.response) {
     ctx.note(`${fault.kind}: the retry got no answer (${outcomeHistogram(retries)})`);
-    return false;
+    return 'unjudged';
   }
   const effects = await countWrites(ctx, key);
   if (effects.count > 1) {
@@ -99,10 +124,10 @@ async function probe(ctx: AttackContext<Options>, fault: ClientFault): Promise<b
       exchanges: sent,
       sideEffects: effects.verdict(1),
     });
-  } else if (!isSuccess(last)) {
-    ctx.note(`${fault.kind}: the retry was answered ${outcomeHistogram([last])}`);
+  } else if (!isSuccess(final)) {
+    ctx.note(`${fault.kind}: the retry was answered ${outcomeHistogram([final])}`);
   }
-  return true;
+  return 'judged';
 }
 
 async function retryUntilSettled(ctx: AttackContext<Options>, key: string, label: string): Promise<Exchange[]> {

@@ -35,6 +35,33 @@ describe('cross-endpoint', () => {
     expect(judged.sort()).toEqual(['endpoint-blind', 'endpoint-blind-refunds']);
   });
 
+  it('does not take endpoints that answer alike by design ({"ok":true}) for a replay', async () => {
+    const { httpServer } = await import('../../test/helpers/servers.js');
+    const { loadScenarioText } = await import('../config/index.js');
+    const { extensionSchemas } = await import('../cli/extensions.js');
+    const { runAudit } = await import('../engine/run-audit.js');
+    const { attacks } = await import('./index.js');
+    const { observers } = await import('../observers/index.js');
+    // Every POST executes (keys are scoped per route) and answers the same constant body.
+    const s = await httpServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+    });
+    try {
+      const ep = (path: string): string =>
+        `    request: { path: ${path}, body: { a: 1 } }\n    attacks: { cross-endpoint: {} }\n`;
+      const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\nendpoints:\n  a:\n${ep('/shop/a')}  b:\n${ep('/shop/b')}`;
+      const scenario = loadScenarioText(yaml, 't.yaml', extensionSchemas());
+      const r = await runAudit({ scenario, attacks, observers, seed: 1 });
+      expect(r.findings).toEqual([]);
+      // Not judged either way (and not an incomplete audit): a constant answer cannot show a replay.
+      expect(r.attacks.map((a) => a.status)).toEqual(['skipped', 'skipped']);
+      expect(r.attacks[0]?.reason).toContain('no answer can show a replay');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('picks siblings by the first path segment, never the same route', () => {
     const self = endpoint('pay', '/shop/payments');
     const all = [

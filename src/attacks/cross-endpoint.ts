@@ -9,7 +9,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { isSuccess, responseJson } from '../http/exchange.js';
+import { isSuccess, responseJson, type Exchange } from '../http/exchange.js';
 import type { ResolvedEndpoint } from '../scenario/types.js';
 import { outcomeHistogram } from './_shared/describe.js';
 import { defineAttack } from './types.js';
@@ -71,37 +71,62 @@ export const crossEndpoint = defineAttack({
       return;
     }
     let judged = 0;
+    const alike: string[] = [];
     for (const other of others) {
       const key = ctx.newKey();
       const first = await ctx.send(ctx.request({ label: 'first', key }));
       if (!isSuccess(first)) continue;
-      const second = await ctx.send(
+      const onOther = (label: string, k: string): ReturnType<typeof ctx.request> =>
         ctx.request({
-          label: `on ${other.name}`,
-          key,
+          label,
+          key: k,
           method: other.request.method,
           path: other.request.path,
           body: other.request.body,
           headers: other.request.headers,
-        }),
-      );
+        });
+      const second = await ctx.send(onOther(`on ${other.name}`, key));
       if (!second.response) continue;
+      if (!isSuccess(second)) {
+        judged++;
+        continue;
+      }
+      if (!sameAnswer(first, second)) {
+        judged++;
+        continue;
+      }
+      // Endpoints may answer alike by design ({"ok":true}, an empty body): the answer shows a
+      // replay only if the other endpoint answers its own fresh key differently.
+      const control = await ctx.send(onOther(`control on ${other.name} (fresh key)`, ctx.newKey()));
+      if (!control.response) continue;
+      if (isSuccess(control) && sameAnswer(first, control)) {
+        alike.push(other.name);
+        ctx.note(
+          `${other.name} answers a fresh key exactly as ${ctx.endpoint.name} answered: its responses cannot show a replay, so this pair was not judged`,
+        );
+        continue;
+      }
       judged++;
-      if (!isSuccess(second)) continue;
-      const a = responseJson(first);
-      const b = responseJson(second);
-      const same =
-        a !== undefined && b !== undefined ? isDeepStrictEqual(a, b) : first.response?.body === second.response.body;
-      if (!same) continue;
       ctx.report({
         kind: 'cross-endpoint-replay',
         discriminator: other.name,
         message: `Key ${key} was used on ${ctx.endpoint.name} (${ctx.endpoint.request.method} ${ctx.endpoint.request.path}), then on ${other.name} (${other.request.method} ${other.request.path}), which answered ${second.response.status} with ${ctx.endpoint.name}'s stored response instead of running its own operation (answers: ${outcomeHistogram([first, second])}).`,
         expected: `${other.name} executes its own request or rejects the reused key`,
         observed: `${ctx.endpoint.name}'s response returned`,
-        exchanges: [first, second],
+        exchanges: [first, second, control],
       });
     }
-    if (judged === 0) ctx.inconclusive('no request pair could be judged (the first request was never accepted)');
+    if (judged === 0 && alike.length > 0)
+      ctx.skip(
+        `${alike.join(', ')} answer${alike.length === 1 ? 's' : ''} fresh keys exactly as this endpoint does, so no answer can show a replay`,
+      );
+    else if (judged === 0) ctx.inconclusive('no request pair could be judged (the first request was never accepted)');
   },
 });
+
+/** The same answer: equal JSON when both parse, else the same body text. */
+function sameAnswer(a: Exchange, b: Exchange): boolean {
+  const x = responseJson(a);
+  const y = responseJson(b);
+  return x !== undefined && y !== undefined ? isDeepStrictEqual(x, y) : a.response?.body === b.response?.body;
+}
