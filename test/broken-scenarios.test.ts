@@ -120,6 +120,7 @@ const EXPECTED: readonly Expected[] = [
   ['55-binary-junk.yaml', 0, 0, '(document)', 'file is not UTF-8 text'],
   ['56-nul-byte.yaml', 2, 10, '(document)', 'file contains the control character U+0000; it does not look'],
   ['57-utf16.yaml', 0, 0, '(document)', 'file is not UTF-8 text'],
+  ['58-credentials-in-url.yaml', 5, 12, 'target.baseUrl', 'credentials in the URL (user:password@) would be printed'],
 ];
 
 function expectRefused(r: CliRun, abs: string, line: number, col: number, path: string, message: string): void {
@@ -153,6 +154,14 @@ describe('broken-scenario corpus', () => {
       expect(readdirSync(out)).not.toContain(file);
     });
   }
+});
+
+describe('credentials in a target URL', () => {
+  it('are refused without being echoed', async () => {
+    const r = await cli(['validate', join(DIR, '58-credentials-in-url.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toContain('s3cret-pw');
+  });
 });
 
 describe('broken scenarios generated on the fly', () => {

@@ -50,6 +50,18 @@ const httpUrl = z
   .refine(isHttpUrl, { error: (iss) => `${quote(iss.input)} is not an http:// or https:// URL` })
   .meta({ format: 'uri' });
 
+/**
+ * Where requests go. No user:password@: the URL is printed, recorded in every exchange and put
+ * into curl lines, so credentials belong in headers, which are redacted.
+ */
+const targetUrl = httpUrl.refine(
+  (s) => !URL.canParse(s) || (new URL(s).username === '' && new URL(s).password === ''),
+  {
+    error: 'credentials in the URL (user:password@) would be printed and recorded with it',
+    params: { hint: 'send them as a header instead, e.g. target.headers: { Authorization: "Basic ${TOKEN}" }' },
+  },
+);
+
 const statusCode = z
   .number()
   .int({ error: 'HTTP status codes are whole numbers' })
@@ -178,8 +190,8 @@ export function buildScenarioSchema(ext: ExtensionSchemas, nullableOptions: Null
     });
 
   const target = z.strictObject({
-    baseUrl: httpUrl,
-    nodes: z.array(httpUrl).optional(),
+    baseUrl: targetUrl,
+    nodes: z.array(targetUrl).optional(),
     headers: headerMap.optional(),
     principals: z
       .record(

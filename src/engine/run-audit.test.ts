@@ -106,4 +106,38 @@ describe('runAudit', () => {
     expect(result.status).toBe('completed');
     expect(result.attacks.map((a) => a.status)).toEqual(['passed']);
   }, 15_000);
+
+  it('redacts secrets that notes, reasons and errors quote (a driver or the target echoing them)', async () => {
+    const { ObserverError } = await import('../errors/errors.js');
+    const secret = 'tok-7f3a9c2e51';
+    const text = `version: 1
+name: engine
+target: { baseUrl: "${url}", timeout: 2s, headers: { Authorization: "Bearer \${TOKEN}" } }
+endpoints:
+  pay:
+    request: { method: POST, path: /payments, body: { amount: 1 } }
+    observe: [ { responseId: $.id } ]
+    attacks: { sequential-replay: {} }
+`;
+    const withSecret = loadScenarioText(text, '/tmp/engine.yaml', extensionSchemas(), { TOKEN: secret });
+    const noting: Record<string, Attack> = {
+      'sequential-replay': defineAttack({
+        ...(countingAttack['sequential-replay'] as Attack),
+        async run(ctx) {
+          ctx.note(`the target echoed Bearer ${secret}`);
+          const key = ctx.newKey();
+          await ctx.send(ctx.request({ label: 'first', key }));
+          await ctx.sideEffects(key);
+        },
+      }),
+    };
+    const observers = observerRegistry({
+      count: () => Promise.reject(new ObserverError('responseId', `login failed for token ${secret}`)),
+    });
+    const result = await runAudit({ scenario: withSecret, attacks: noting, observers, seed: 1 });
+    const json = JSON.stringify(result);
+    expect(json).not.toContain(secret);
+    expect(result.attacks[0]?.reason).toBe('observer responseId: login failed for token [REDACTED]');
+    expect(result.attacks[0]?.notes).toEqual(['the target echoed [REDACTED]']);
+  });
 });

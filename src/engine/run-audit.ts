@@ -102,12 +102,15 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
   });
   const signal = limits.stop;
 
+  // Exchanges are redacted as they are recorded; free text (notes, reasons, errors) quotes the
+  // target and drivers too, so it goes through the same redactor before it reaches a report.
+  const redactor = redactorFor(scenario);
   const engine = new HttpEngine({
     timeoutMs: scenario.target.timeoutMs,
     bodyCap: scenario.settings.bodyCap,
     maxRequests: o.maxRequests ?? scenario.settings.maxRequests,
     rate: scenario.settings.rate,
-    redactor: redactorFor(scenario),
+    redactor,
     now,
     onExchange: (exchange) => emit({ type: 'exchange', exchange }),
     signal: limits.inflight,
@@ -182,7 +185,7 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
           status = 'incomplete';
           attackStatus = run.findings.length > 0 ? 'failed' : 'error';
           reason = err.message;
-          errors.push({ code: err.code, message: err.message });
+          errors.push({ code: err.code, message: redactor.text(err.message) });
           stopRun = true;
         } else if (err instanceof ObserverError || err instanceof IdemAuditError) {
           attackStatus = run.findings.length > 0 ? 'failed' : 'error';
@@ -197,13 +200,13 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
         endpoint: endpoint.name,
         title: attack.meta.title,
         status: attackStatus,
-        notes: run.notes,
+        notes: run.notes.map((n) => redactor.text(n)),
         requests: engine.requestsSent - before,
         durationMs: Math.round(now() - start),
         findings: run.findings.length,
         bursts: run.bursts,
       };
-      if (reason !== undefined) result.reason = reason;
+      if (reason !== undefined) result.reason = redactor.text(reason);
       if (Object.keys(run.metrics).length > 0) result.metrics = run.metrics;
       results.push(result);
       findings.push(...run.findings);
