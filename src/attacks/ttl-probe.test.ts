@@ -28,4 +28,38 @@ describe('ttl-probe', () => {
       /declared TTL \(24 h\).*more than the allowed 1 min|declared TTL \(24 h\)/,
     );
   });
+
+  it('takes error answers to replays for no evidence of retention', async () => {
+    const { httpServer } = await import('../../test/helpers/servers.js');
+    const { loadScenarioText } = await import('../config/index.js');
+    const { extensionSchemas } = await import('../cli/extensions.js');
+    const { runAudit } = await import('../engine/run-audit.js');
+    const { attacks } = await import('./index.js');
+    const { observers } = await import('../observers/index.js');
+    // Executes the first request of a key, then fails every replay without executing.
+    const seen = new Set<string>();
+    const s = await httpServer((req, res) => {
+      if (req.method === 'GET') {
+        const k = new URL(req.url ?? '/', 'http://x').searchParams.get('key') ?? '';
+        res.end(JSON.stringify({ count: seen.has(k) ? 1 : 0 }));
+        return;
+      }
+      req.resume();
+      const key = String(req.headers['idempotency-key']);
+      if (seen.has(key)) return void res.writeHead(503).end('{"error":"unavailable"}');
+      seen.add(key);
+      res.writeHead(201).end('{"id":"p1"}');
+    });
+    try {
+      const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\ncontract: { ttl: 1s }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { http: { path: "/l?key={{key}}", count: $.count } } ]\n    attacks: { ttl-probe: {} }\n`;
+      const scenario = loadScenarioText(yaml, 't.yaml', extensionSchemas());
+      const r = await runAudit({ scenario, attacks, observers, seed: 1 });
+      expect(r.findings).toEqual([]);
+      expect(r.attacks[0]?.status).toBe('inconclusive');
+      expect(r.attacks[0]?.notes.join(' ')).toContain('not counted as remembered');
+      expect(r.attacks[0]?.notes.join(' ')).not.toContain('still deduplicated');
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -95,10 +95,15 @@ export const ttlProbe = defineAttack({
         });
         return;
       }
-      remembered = delay;
+      // Only a successful replay shows the key was remembered; an error says nothing about retention.
+      if (isSuccess(replay)) remembered = delay;
+      else
+        ctx.note(
+          `replay after ${seconds(delay)} was answered ${outcomeHistogram([replay])}; not counted as remembered`,
+        );
     }
     if (remembered > 0) ctx.note(`the key was still deduplicated ${seconds(remembered)} after the first answer`);
-    else ctx.inconclusive('no replay was answered, so retention could not be measured');
+    else ctx.inconclusive('no replay was answered successfully, so retention could not be measured');
   },
 });
 
