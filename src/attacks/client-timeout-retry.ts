@@ -6,9 +6,10 @@
  * that keeps refusing the retry has been left stuck by the abandoned request.
  */
 import { z } from 'zod';
-import { isSuccess, type Exchange } from '../http/exchange.js';
+import { isSuccess } from '../http/exchange.js';
 import { hasStatus, outcomeHistogram } from './_shared/describe.js';
 import { countWrites } from './_shared/effects.js';
+import { retryUntilSettled, waitBudget } from './_shared/retry.js';
 import { defineAttack, type AttackContext } from './types.js';
 
 const options = z.strictObject({
@@ -110,9 +111,9 @@ async function attempt(ctx: AttackContext<Options>, round: number): Promise<'fin
   if (last?.response && hasStatus(last, ctx.contract.onInFlight)) {
     ctx.report({
       kind: 'stuck-key',
-      message: `After the client abandoned its request with key ${key}, retries were still answered ${last.response.status} ${o.maxWaitMs} ms after the original must have finished (answers: ${outcomeHistogram(sent)}).`,
+      message: `After the client abandoned its request with key ${key}, retries were still answered ${last.response.status} ${waitBudget(ctx, o.maxWaitMs)} ms after the original must have finished (answers: ${outcomeHistogram(sent)}).`,
       expected: 'the original result replayed (or the key released)',
-      observed: `${last.response.status} after waiting ${o.settleMs + o.maxWaitMs} ms`,
+      observed: `${last.response.status} after waiting ${o.settleMs + waitBudget(ctx, o.maxWaitMs)} ms`,
       exchanges: sent,
     });
     return 'finding';
@@ -121,18 +122,4 @@ async function attempt(ctx: AttackContext<Options>, round: number): Promise<'fin
     ctx.note(`round ${round}: the late retry was answered ${outcomeHistogram([last])}`);
   }
   return 'judged';
-}
-
-/** One retry, repeated with backoff while the target says the original is still running (bounded by maxWaitMs). */
-async function retryUntilSettled(ctx: AttackContext<Options>, key: string, label: string): Promise<Exchange[]> {
-  const out = [await ctx.send(ctx.request({ label, key }))];
-  let waited = 0;
-  for (let i = 0; ; i++) {
-    const last = out[out.length - 1];
-    if (!last || !hasStatus(last, ctx.contract.onInFlight) || waited >= ctx.options.maxWaitMs) return out;
-    const pause = Math.min(1000, 50 * 2 ** i, ctx.options.maxWaitMs - waited);
-    await ctx.sleep(pause);
-    waited += pause;
-    out.push(await ctx.send(ctx.request({ label: `${label} #${i + 2}`, key })));
-  }
 }

@@ -5,10 +5,11 @@
  * retry must have exactly one, whichever way the target treated the torn connection.
  */
 import { z } from 'zod';
-import { isSuccess, type Exchange } from '../http/exchange.js';
+import { isSuccess } from '../http/exchange.js';
 import type { ClientFault } from '../http/faults.js';
-import { hasStatus, outcomeHistogram } from './_shared/describe.js';
+import { outcomeHistogram } from './_shared/describe.js';
 import { countWrites } from './_shared/effects.js';
+import { retryUntilSettled } from './_shared/retry.js';
 import { defineAttack, type AttackContext } from './types.js';
 
 const options = z.strictObject({
@@ -128,17 +129,4 @@ async function probe(
     ctx.note(`${fault.kind}: the retry was answered ${outcomeHistogram([final])}`);
   }
   return 'judged';
-}
-
-async function retryUntilSettled(ctx: AttackContext<Options>, key: string, label: string): Promise<Exchange[]> {
-  const out = [await ctx.send(ctx.request({ label, key }))];
-  let waited = 0;
-  for (let i = 0; ; i++) {
-    const last = out[out.length - 1];
-    if (!last || !hasStatus(last, ctx.contract.onInFlight) || waited >= ctx.options.maxWaitMs) return out;
-    const pause = Math.min(1000, 50 * 2 ** i, ctx.options.maxWaitMs - waited);
-    await ctx.sleep(pause);
-    waited += pause;
-    out.push(await ctx.send(ctx.request({ label: `${label} #${i + 2}`, key })));
-  }
 }

@@ -40,6 +40,8 @@ const BY_CODE: Readonly<Record<string, TransportErrorCode>> = {
   HPE_UNEXPECTED_CONTENT_LENGTH: 'protocol',
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'protocol',
   UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'protocol',
+  // Our own HTTP/2 frame layer (single-packet) reports the peer's protocol violations with this code.
+  ERR_HTTP2_ERROR: 'protocol',
   UND_ERR_RES_EXCEEDED_MAX_SIZE: 'body-too-large',
   UND_ERR_ABORTED: 'aborted',
   ABORT_ERR: 'aborted',
