@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { auditYaml } from '../../test/helpers/audit-yaml.js';
+import { httpServer } from '../../test/helpers/servers.js';
 import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
 
 describe('client-timeout-retry', () => {
@@ -31,12 +33,6 @@ describe('client-timeout-retry', () => {
   });
 
   it('reports a key left refused forever after the client gave up as stuck-key', async () => {
-    const { httpServer } = await import('../../test/helpers/servers.js');
-    const { loadScenarioText } = await import('../config/index.js');
-    const { extensionSchemas } = await import('../cli/extensions.js');
-    const { runAudit } = await import('../engine/run-audit.js');
-    const { attacks } = await import('./index.js');
-    const { observers } = await import('../observers/index.js');
     // Executes once, then loses the request when the client disconnects and never completes the key.
     const seen = new Set<string>();
     const s = await httpServer((req, res) => {
@@ -53,8 +49,7 @@ describe('client-timeout-retry', () => {
     });
     try {
       const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { http: { path: "/l?key={{key}}", count: $.count } } ]\n    attacks: { client-timeout-retry: { rounds: 1, maxWaitMs: 400 } }\n`;
-      const scenario = loadScenarioText(yaml, 't.yaml', extensionSchemas());
-      const r = await runAudit({ scenario, attacks, observers, seed: 1 });
+      const r = await auditYaml(yaml);
       expect(findingKeys(r)).toEqual(['stuck-key@pay']);
       expect(r.findings[0]?.severity).toBe('high');
     } finally {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { auditYaml } from '../../test/helpers/audit-yaml.js';
+import { httpServer } from '../../test/helpers/servers.js';
 import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
 
 describe('concurrent-burst', () => {
@@ -27,12 +29,6 @@ describe('concurrent-burst', () => {
   });
 
   it('does not add race errors when the 5xx come with a duplicate write (one symptom of the same race)', async () => {
-    const { httpServer } = await import('../../test/helpers/servers.js');
-    const { loadScenarioText } = await import('../config/index.js');
-    const { extensionSchemas } = await import('../cli/extensions.js');
-    const { runAudit } = await import('../engine/run-audit.js');
-    const { attacks } = await import('./index.js');
-    const { observers } = await import('../observers/index.js');
     // The first two copies of a key both execute; the rest crash on the unique constraint.
     const rows = new Map<string, number>();
     let n = 0;
@@ -54,8 +50,7 @@ describe('concurrent-burst', () => {
     });
     try {
       const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { responseId: $.id }, { http: { path: "/l?key={{key}}", count: $.count } } ]\n    attacks: { concurrent-burst: { copies: 5, rounds: 1 } }\n`;
-      const scenario = loadScenarioText(yaml, 't.yaml', extensionSchemas());
-      const r = await runAudit({ scenario, attacks, observers, seed: 3 });
+      const r = await auditYaml(yaml, { seed: 3 });
       expect(findingKeys(r)).toEqual(['duplicate-write@pay']);
     } finally {
       await s.close();
@@ -64,12 +59,6 @@ describe('concurrent-burst', () => {
 
   it('reports race errors when losers get a 5xx although only one write happened', async () => {
     // A correct store whose loser path crashes: the reservation is atomic, but duplicates get 500.
-    const { httpServer } = await import('../../test/helpers/servers.js');
-    const { loadScenarioText } = await import('../config/index.js');
-    const { extensionSchemas } = await import('../cli/extensions.js');
-    const { runAudit } = await import('../engine/run-audit.js');
-    const { attacks } = await import('./index.js');
-    const { observers } = await import('../observers/index.js');
     const seen = new Map<string, string>();
     let n = 0;
     const s = await httpServer((req, res) => {
@@ -93,8 +82,7 @@ describe('concurrent-burst', () => {
     });
     try {
       const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { responseId: $.id }, { http: { path: "/l?key={{key}}", count: $.count } } ]\n    attacks: { concurrent-burst: { copies: 5, rounds: 1 } }\n`;
-      const scenario = loadScenarioText(yaml, 't.yaml', extensionSchemas());
-      const r = await runAudit({ scenario, attacks, observers, seed: 3 });
+      const r = await auditYaml(yaml, { seed: 3 });
       expect(findingKeys(r)).toEqual(['race-error@pay']);
     } finally {
       await s.close();

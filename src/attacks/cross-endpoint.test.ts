@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { auditYaml } from '../../test/helpers/audit-yaml.js';
+import { httpServer } from '../../test/helpers/servers.js';
 import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
 import { siblingEndpoints } from './cross-endpoint.js';
 import type { ResolvedEndpoint } from '../scenario/types.js';
@@ -36,12 +38,6 @@ describe('cross-endpoint', () => {
   });
 
   it('does not take endpoints that answer alike by design ({"ok":true}) for a replay', async () => {
-    const { httpServer } = await import('../../test/helpers/servers.js');
-    const { loadScenarioText } = await import('../config/index.js');
-    const { extensionSchemas } = await import('../cli/extensions.js');
-    const { runAudit } = await import('../engine/run-audit.js');
-    const { attacks } = await import('./index.js');
-    const { observers } = await import('../observers/index.js');
     // Every POST executes (keys are scoped per route) and answers the same constant body.
     const s = await httpServer((req, res) => {
       req.resume();
@@ -51,8 +47,7 @@ describe('cross-endpoint', () => {
       const ep = (path: string): string =>
         `    request: { path: ${path}, body: { a: 1 } }\n    attacks: { cross-endpoint: {} }\n`;
       const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\nendpoints:\n  a:\n${ep('/shop/a')}  b:\n${ep('/shop/b')}`;
-      const scenario = loadScenarioText(yaml, 't.yaml', extensionSchemas());
-      const r = await runAudit({ scenario, attacks, observers, seed: 1 });
+      const r = await auditYaml(yaml);
       expect(r.findings).toEqual([]);
       // Not judged either way (and not an incomplete audit): a constant answer cannot show a replay.
       expect(r.attacks.map((a) => a.status)).toEqual(['skipped', 'skipped']);

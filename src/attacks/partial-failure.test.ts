@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { auditYaml } from '../../test/helpers/audit-yaml.js';
+import { httpServer } from '../../test/helpers/servers.js';
 import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
 
 describe('partial-failure', () => {
@@ -37,12 +39,6 @@ describe('partial-failure', () => {
 
 describe('bounded waits', () => {
   it('a target that never answers and a hanging downstream end the run in bounded time, reported', async () => {
-    const { httpServer } = await import('../../test/helpers/servers.js');
-    const { loadScenarioText } = await import('../config/index.js');
-    const { extensionSchemas } = await import('../cli/extensions.js');
-    const { runAudit } = await import('../engine/run-audit.js');
-    const { attacks } = await import('./index.js');
-    const { observers } = await import('../observers/index.js');
     const { freePort } = await import('../demo/free-port.js');
     const sinkPort = await freePort();
     // Health checks answer; every POST hangs after calling the (hanging) downstream.
@@ -58,9 +54,8 @@ describe('bounded waits', () => {
     });
     try {
       const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}", timeout: 300ms }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { sink: { listen: "127.0.0.1:${sinkPort}", hangMs: 60000 } } ]\n    attacks: { partial-failure: { retries: 1, retryDelayMs: 0 }, client-timeout-retry: { rounds: 1, maxWaitMs: 300 }, connection-drop: {} }\n`;
-      const scenario = loadScenarioText(yaml, 't.yaml', extensionSchemas());
       const t0 = Date.now();
-      const r = await runAudit({ scenario, attacks, observers, seed: 1 });
+      const r = await auditYaml(yaml);
       expect(Date.now() - t0).toBeLessThan(15_000);
       expect(r.findings).toEqual([]);
       expect(r.attacks.map((a) => [a.attack, a.status]).sort()).toEqual([

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { auditYaml } from '../../test/helpers/audit-yaml.js';
+import { httpServer } from '../../test/helpers/servers.js';
 import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
 import { ttlSchedule } from './ttl-probe.js';
 
@@ -30,12 +32,6 @@ describe('ttl-probe', () => {
   });
 
   it('takes error answers to replays for no evidence of retention', async () => {
-    const { httpServer } = await import('../../test/helpers/servers.js');
-    const { loadScenarioText } = await import('../config/index.js');
-    const { extensionSchemas } = await import('../cli/extensions.js');
-    const { runAudit } = await import('../engine/run-audit.js');
-    const { attacks } = await import('./index.js');
-    const { observers } = await import('../observers/index.js');
     // Executes the first request of a key, then fails every replay without executing.
     const seen = new Set<string>();
     const s = await httpServer((req, res) => {
@@ -52,8 +48,7 @@ describe('ttl-probe', () => {
     });
     try {
       const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\ncontract: { ttl: 1s }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { http: { path: "/l?key={{key}}", count: $.count } } ]\n    attacks: { ttl-probe: {} }\n`;
-      const scenario = loadScenarioText(yaml, 't.yaml', extensionSchemas());
-      const r = await runAudit({ scenario, attacks, observers, seed: 1 });
+      const r = await auditYaml(yaml);
       expect(r.findings).toEqual([]);
       expect(r.attacks[0]?.status).toBe('inconclusive');
       expect(r.attacks[0]?.notes.join(' ')).toContain('not counted as remembered');
