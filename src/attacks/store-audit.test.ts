@@ -84,8 +84,8 @@ describe('store-audit and the redis observer on the demo target with a Redis sto
   });
 
   it('read-then-write store: a concurrent burst judged by the redis observer alone is a duplicate write', async () => {
-    // Several rounds: a race that shows in one burst of three is still a race.
-    const r = await auditRedisDemo('racy', 'concurrent-burst: { copies: 8, rounds: 3 }');
+    // Ten rounds of ten: one round that wrote twice is enough, and a loaded machine may need several.
+    const r = await auditRedisDemo('racy', 'concurrent-burst: { copies: 10, rounds: 10 }');
     expect(kinds(r)).toContain('duplicate-write');
     const f = r.findings.find((x) => x.kind === 'duplicate-write');
     expect(f?.sideEffects?.counts.map((c) => c.observer)).toEqual(['redis']);
