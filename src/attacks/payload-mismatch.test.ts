@@ -97,4 +97,45 @@ describe('payload-mismatch', () => {
     expect(r.findings).toEqual([]);
     expect(r.attacks.every((a) => a.status === 'passed')).toBe(true);
   });
+
+  it('finds a rejected mismatch that replaced the stored request (IK-22), and only then', async () => {
+    const { auditYaml } = await import('../../test/helpers/audit-yaml.js');
+    const { httpServer } = await import('../../test/helpers/servers.js');
+    // Rejects a mismatch with 422 but, depending on `overwrite`, stores the changed body first.
+    const serve = (overwrite: boolean) => {
+      const stored = new Map<string, { body: string; response: string }>();
+      let n = 0;
+      return httpServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          const key = String(req.headers['idempotency-key']);
+          const hit = stored.get(key);
+          if (!hit) {
+            const response = JSON.stringify({ id: `p${++n}` });
+            stored.set(key, { body, response });
+            return void res.writeHead(201, { 'content-type': 'application/json' }).end(response);
+          }
+          if (hit.body === body)
+            return void res.writeHead(201, { 'content-type': 'application/json' }).end(hit.response);
+          if (overwrite) hit.body = body;
+          res.writeHead(422).end('{"error":"mismatch"}');
+        });
+      });
+    };
+    const yaml = (url: string): string =>
+      `version: 1\nname: t\ntarget: { baseUrl: "${url}" }\nendpoints:\n  pay:\n    request: { path: /p, body: { amount: 1, currency: usd } }\n    observe: [ { responseId: $.id } ]\n    attacks: { payload-mismatch: { runs: 5 } }\n`;
+    const flawed = await serve(true);
+    const correct = await serve(false);
+    try {
+      const bad = await auditYaml(yaml(flawed.url));
+      expect(findingKeys(bad)).toEqual(['mismatch-overwrote@pay']);
+      expect(bad.findings[0]?.message).toContain('refused the original itself with 422');
+      const good = await auditYaml(yaml(correct.url));
+      expect(good.findings).toEqual([]);
+      expect(good.attacks[0]?.status).toBe('passed');
+    } finally {
+      await Promise.all([flawed.close(), correct.close()]);
+    }
+  });
 });

@@ -11,13 +11,14 @@ import type { Exchange } from '../http/exchange.js';
 import { isSuccess } from '../http/exchange.js';
 import type { Severity } from '../findings/severity.js';
 import { classifyMismatch, judgeControl, type MismatchVerdict } from './_shared/classify.js';
-import { outcomeHistogram, plural } from './_shared/describe.js';
+import { hasStatus, outcomeHistogram, plural } from './_shared/describe.js';
 import { writesFor } from './_shared/effects.js';
 import {
   applyMutations,
   describeMutation,
   isUnchanged,
   mutationCaseArb,
+  simpleMismatch,
   type MutableRequest,
   type Mutation,
 } from './_shared/mutations.js';
@@ -31,6 +32,8 @@ const options = z.strictObject({
   maxMutations: z.number().int().min(1).max(8).default(3),
   /** Shrink attempts that send requests, after the first failure. */
   maxShrinks: z.number().int().min(0).max(10_000).default(100),
+  /** After a rejected mismatch, resend the original with the same key: it must still be answered as before (IK-22). */
+  overwriteCheck: z.boolean().default(true),
 });
 type Options = z.infer<typeof options>;
 
@@ -82,6 +85,13 @@ export const payloadMismatch = defineAttack({
         remediation:
           'Compare the fingerprint of every field that changes the operation (all body fields, query, method) before replaying, and answer a difference with the mismatch status.',
         references: ['IK-17', 'IK-18', 'IK-22'],
+      },
+      'mismatch-overwrote': {
+        severity: 'high',
+        title: 'A rejected mismatch replaced the stored request',
+        remediation:
+          'Never write to the stored record on a mismatch: reject it before touching the store, so the original request keeps its fingerprint and response.',
+        references: ['IK-22'],
       },
       'mismatch-status': {
         severity: 'low',
@@ -168,6 +178,7 @@ async function runPayloadMismatch(ctx: AttackContext<Options>): Promise<void> {
     });
   }
   if (budget) throw budget;
+  if (o.overwriteCheck && !failure) await overwriteCheck(ctx, base);
   if (!failure && stats.judged === 0 && stats.foreign > 0 && stats.foreign === stats.discarded) {
     ctx.skip(
       `in every case the answers carried responses the key's records do not show (another key's stored response, replayed for the same content?), so the key was never bound to the original request; distinct-keys judges deduplication across keys`,
@@ -256,4 +267,43 @@ async function judgeCase(
       exchanges,
     },
   };
+}
+
+/**
+ * IK-22: a mismatch attempt must not overwrite the original. The original with key K, a simple
+ * mismatch with K (rejected, or there is nothing to check), then the original again with K: it must
+ * be answered as the stored original, neither refused as a mismatch (the store now holds the
+ * changed request) nor executed again (the store lost the key).
+ */
+async function overwriteCheck(ctx: AttackContext<Options>, base: MutableRequest): Promise<void> {
+  const key = ctx.newKey();
+  const original = await ctx.send(ctx.request({ label: 'overwrite check: original', key }));
+  if (!isSuccess(original)) return;
+  const changed = applyMutations(base, [simpleMismatch(base)]);
+  const mismatch = await ctx.send(
+    ctx.request({
+      label: 'overwrite check: mismatch',
+      key,
+      method: changed.method,
+      path: changed.path,
+      body: changed.body,
+    }),
+  );
+  if (!hasStatus(mismatch, ctx.contract.onMismatch)) return;
+  const again = await ctx.send(ctx.request({ label: 'overwrite check: original again', key }));
+  if (!again.response) return;
+  const writes = writesFor(key, await ctx.sideEffects(key));
+  const refused = hasStatus(again, ctx.contract.onMismatch);
+  if (!refused && writes.count <= 1) return;
+  const what = refused
+    ? `refused the original itself with ${again.response.status}: the rejected mismatch replaced the stored request`
+    : `executed the original again (${writes.count} side effects): the rejected mismatch made the target forget the key`;
+  ctx.report({
+    kind: 'mismatch-overwrote',
+    message: `Key ${key}: after a mismatching request was rejected (${outcomeHistogram([mismatch])}), the target ${what} (answers: ${outcomeHistogram([original, mismatch, again])}).`,
+    expected: 'the original answered as before (the stored response)',
+    observed: refused ? `${again.response.status} for the original` : `${writes.count} side effects`,
+    exchanges: [original, mismatch, again],
+    ...(refused ? {} : { sideEffects: writes.verdict(1) }),
+  });
 }
