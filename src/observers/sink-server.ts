@@ -44,6 +44,7 @@ export class SinkServer {
   readonly #held = new Set<Socket>();
   /** Applied calls beyond maxCallsPerKey, by key: counted, not kept. */
   readonly #overflow = new Map<string, number>();
+  #unattributed = 0;
   #nextId = 1;
   #url: string | undefined;
   #listening: Promise<void> | undefined;
@@ -88,6 +89,11 @@ export class SinkServer {
   }
 
   /** Applied calls for `key` beyond those `calls` keeps. */
+  /** Calls that carried neither the key nor the reference header: applied, but nobody's. */
+  unattributed(): number {
+    return this.#unattributed;
+  }
+
   overflow(key: string): number {
     return this.#overflow.get(key) ?? 0;
   }
@@ -112,6 +118,7 @@ export class SinkServer {
   #respond(req: IncomingMessage, res: ServerResponse): void {
     const dkey = headerOf(req, this.#o.key);
     const ref = headerOf(req, this.#o.reference ?? this.#o.key) ?? dkey;
+    if (ref === undefined) this.#unattributed++;
     const list = ref === undefined ? [] : this.#callsFor(ref);
     const rule = ref === undefined ? undefined : this.#rules.get(ref);
     const fault = rule !== undefined && list.length < rule.times ? rule : undefined;

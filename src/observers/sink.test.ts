@@ -129,6 +129,24 @@ describe('sink observer', () => {
     expect((await a.count('nothing', { exchanges: [] })).count).toBe(0);
   });
 
+  it('cannot count (observer error, not zero) when the target calls without the key or the reference', async () => {
+    const port = await freePort();
+    const options = sinkObserver.meta.options.parse({
+      listen: `127.0.0.1:${port}`,
+      key: 'header:Idempotency-Key',
+      reference: 'header:X-Ref',
+    });
+    const o: ObserverInstance = sinkObserver.create(options, env);
+    open.push({ close: async () => await o.close?.() });
+    await o.start?.();
+    expect((await o.count('k', { exchanges: [] })).count).toBe(0);
+    await call(`http://127.0.0.1:${port}`, {});
+    await expect(o.count('k', { exchanges: [] })).rejects.toThrow(/carried neither Idempotency-Key nor X-Ref/);
+    // Calls that can be attributed to the key are counted as before.
+    await call(`http://127.0.0.1:${port}`, { 'x-ref': 'k' });
+    expect((await o.count('k', { exchanges: [] })).count).toBe(1);
+  });
+
   it('rejects a malformed listen address', () => {
     expect(() => sinkObserver.meta.options.parse({ listen: 'nowhere' })).toThrow();
   });

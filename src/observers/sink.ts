@@ -67,6 +67,15 @@ export const sinkObserver = defineObserver({
         const applied = tally('applied');
         const lost = tally('applied-lost');
         const more = sink.overflow(key);
+        // Zero calls for this key while calls nobody can attribute arrive is "cannot count", not zero.
+        if (calls.length + more === 0 && sink.unattributed() > 0)
+          return Promise.reject(
+            new ObserverError(
+              'sink',
+              `${sink.unattributed()} downstream call(s) carried neither ${o.key.replace(/^header:/, '')} nor ${o.reference?.replace(/^header:/, '') ?? 'a reference header'}, so none can be attributed to key ${key}`,
+              'Make the target forward the client key (or a reference derived from it) on its downstream calls, and name that header in `key:` or `reference:`.',
+            ),
+          );
         return Promise.resolve({
           observer: 'sink',
           count: applied + lost + more,
