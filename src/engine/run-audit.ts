@@ -110,6 +110,7 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
     bodyCap: scenario.settings.bodyCap,
     maxRequests: o.maxRequests ?? scenario.settings.maxRequests,
     rate: scenario.settings.rate,
+    h2c: scenario.target.http2 === true,
     redactor,
     now,
     onExchange: (exchange) => emit({ type: 'exchange', exchange }),

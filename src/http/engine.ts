@@ -21,6 +21,13 @@ import { classifyTransportError } from './transport-errors.js';
 /** Header through which a target may report when each request arrived (the demo target does). */
 export const ARRIVAL_HEADER = 'x-demo-arrival-ns';
 
+/**
+ * Connector options for h2c with prior knowledge. Pool builds its own connector and drops a
+ * top-level `useH2c` (undici 7.30); connect options reach the connector, though its type does
+ * not list the field.
+ */
+const H2C_CONNECT = { useH2c: true } as unknown as NonNullable<Pool.Options['connect']>;
+
 export interface EngineOptions {
   timeoutMs: number;
   bodyCap: number;
@@ -38,6 +45,11 @@ export interface EngineOptions {
    * answer until `signal` aborts them. Without it, `signal` does both.
    */
   stopSignal?: AbortSignal;
+  /**
+   * Cleartext targets speak HTTP/2 with prior knowledge (`target.http2`): the pools open h2c
+   * connections too, so plain sends and observer queries reach an h2c-only server.
+   */
+  h2c?: boolean;
 }
 
 export interface ExchangeContext {
@@ -239,6 +251,7 @@ export class HttpEngine {
       pool = new Pool(origin, {
         connections: 64,
         pipelining: 1,
+        ...(this.#o.h2c === true && origin.startsWith('http:') ? { allowH2: true, connect: H2C_CONNECT } : {}),
         headersTimeout: this.#o.timeoutMs,
         bodyTimeout: this.#o.timeoutMs,
         connectTimeout: Math.min(this.#o.timeoutMs, 10_000),
