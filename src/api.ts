@@ -19,7 +19,7 @@ import type { ResolvedScenario } from './scenario/types.js';
 
 /** Options of {@link audit}. Every field is optional; the scenario's own settings apply otherwise. */
 export interface AuditApiOptions {
-  /** Seed for keys and generated bodies; the scenario's `settings.seed`, else random. Pass one to make a test reproducible. */
+  /** Seed for generated bodies, mutations and keys; the scenario's `settings.seed`, else random. Pass one to make a test reproducible. */
   seed?: number;
   /**
    * Salt of generated keys (default: fresh per run, so a target that remembers earlier keys still

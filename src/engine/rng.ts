@@ -1,8 +1,8 @@
 /**
  * Seeded randomness. Every key, body and mutation an attack generates comes from here, so the
- * same scenario and seed send the same requests in the same order (keys: with the same key salt). Each (endpoint, attack)
- * pair gets its own stream derived from the run seed: `--only x` then reproduces exactly what
- * `x` sent inside the full run.
+ * same scenario and seed send the same requests in the same order (the same keys too, given the
+ * same key salt). Each (endpoint, attack) pair gets its own streams derived from the run seed:
+ * `--only x` then reproduces exactly what `x` sent inside the full run.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { unsafeUniformIntDistribution, xoroshiro128plus, type RandomGenerator } from 'pure-rand';
