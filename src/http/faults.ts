@@ -10,7 +10,7 @@ import type { CaptureResult } from './capture.js';
 import type { RequestSpec } from './request-spec.js';
 import { connectRaw } from './sync/connect.js';
 import { PendingResult, transportError } from './sync/exchange-io.js';
-import { Http1ResponseReader, serializeHttp1 } from './sync/http1-raw.js';
+import { Http1ResponseReader, readHttp1Response, serializeHttp1 } from './sync/http1-raw.js';
 
 export type ClientFault =
   /** Write the complete request, then close the connection `afterMs` later unless the answer came first. */
@@ -69,7 +69,7 @@ export async function sendWithClientFault(
     return { capture: await pending.promise, fault: outcome };
   }
   const socket = conn.socket;
-  listen(socket, new Http1ResponseReader(o.bodyCap, spec.method), pending, o.now);
+  readHttp1Response(socket, new Http1ResponseReader(o.bodyCap, spec.method), pending, o.now);
   const deadline = setTimeout(() => {
     pending.fail(transportError('ETIMEDOUT', `no answer within ${timeoutMs} ms`));
     socket.destroy();
@@ -156,39 +156,4 @@ function reset(socket: net.Socket): void {
   const s = socket as net.Socket & { resetAndDestroy?: () => net.Socket };
   if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
   else socket.destroy();
-}
-
-function listen(socket: net.Socket, reader: Http1ResponseReader, p: PendingResult, now: () => number): void {
-  socket.on('data', (chunk: Buffer) => {
-    if (p.settled) return;
-    let complete: boolean;
-    try {
-      complete = reader.push(chunk);
-    } catch (err) {
-      // Whatever the bytes, a throw in a socket listener would take the process down.
-      p.fail(transportError('HPE_INVALID_CONSTANT', err instanceof Error ? err.message : String(err)));
-      socket.destroy();
-      return;
-    }
-    if (reader.headersDone) p.headersAt ??= now();
-    if (complete) {
-      const r = reader.result();
-      if (r) p.answer(r);
-      socket.destroy();
-    } else if (reader.protocolError !== undefined) {
-      p.fail(transportError('HPE_INVALID_CONSTANT', reader.protocolError));
-      socket.destroy();
-    }
-  });
-  socket.on('end', () => {
-    const r = reader.end() ? reader.result() : undefined;
-    if (r) p.answer(r);
-    else p.fail(transportError('UND_ERR_SOCKET', 'the connection closed before a complete answer'));
-  });
-  socket.on('error', (err: Error & { code?: string }) =>
-    p.fail(transportError(err.code ?? 'UND_ERR_SOCKET', err.message)),
-  );
-  socket.on('close', () => {
-    if (!p.settled) p.fail(transportError('UND_ERR_SOCKET', 'the connection closed before a complete answer'));
-  });
 }

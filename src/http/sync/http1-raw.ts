@@ -3,7 +3,9 @@
  * last), and a small incremental response reader (status, headers, Content-Length, chunked or
  * close-delimited bodies, capped at bodyCap).
  */
+import type net from 'node:net';
 import type { RequestSpec } from '../request-spec.js';
+import { transportError, type PendingResult } from './exchange-io.js';
 
 export function serializeHttp1(spec: RequestSpec): Buffer {
   const u = new URL(spec.url);
@@ -189,4 +191,54 @@ export class Http1ResponseReader {
       this.#buf = this.#buf.subarray(lineEnd + 2 + size + 2);
     }
   }
+}
+
+/**
+ * Feeds a raw connection's bytes to the reader and settles `p` exactly once: the answer, a protocol
+ * error, or a transport error (with the status and headers already read, if any). Never throws
+ * from a socket listener, whatever the target sends.
+ */
+export function readHttp1Response(
+  socket: net.Socket,
+  reader: Http1ResponseReader,
+  p: PendingResult,
+  now: () => number,
+): void {
+  const finish = (): void => {
+    const r = reader.result();
+    if (r) p.answer(r);
+    socket.destroy();
+  };
+  socket.on('data', (chunk: Buffer) => {
+    if (p.settled) return;
+    let complete: boolean;
+    try {
+      complete = reader.push(chunk);
+    } catch (err) {
+      // Whatever the bytes, a throw in a socket listener would take the process down.
+      p.fail(transportError('HPE_INVALID_CONSTANT', err instanceof Error ? err.message : String(err)));
+      socket.destroy();
+      return;
+    }
+    if (reader.headersDone) p.headersAt ??= now();
+    if (complete) return finish();
+    if (reader.protocolError !== undefined) {
+      p.fail(transportError('HPE_INVALID_CONSTANT', reader.protocolError));
+      socket.destroy();
+    }
+  });
+  socket.on('end', () => {
+    if (reader.end()) return finish();
+    const r = reader.result();
+    p.fail(
+      transportError('UND_ERR_SOCKET', 'the connection closed before a complete answer'),
+      r && { status: r.status, headers: r.headers },
+    );
+  });
+  socket.on('close', () => {
+    if (!p.settled) p.fail(transportError('UND_ERR_SOCKET', 'the connection closed before a complete answer'));
+  });
+  socket.on('error', (err: Error & { code?: string }) => {
+    p.fail(transportError(err.code ?? 'UND_ERR_SOCKET', err.message));
+  });
 }

@@ -7,8 +7,8 @@
 import type net from 'node:net';
 import type { RequestSpec } from '../request-spec.js';
 import { connectRaw, flushed } from './connect.js';
-import { abortedError, deadlineError, PendingResult, transportError } from './exchange-io.js';
-import { Http1ResponseReader, serializeHttp1 } from './http1-raw.js';
+import { abortedError, deadlineError, PendingResult } from './exchange-io.js';
+import { Http1ResponseReader, readHttp1Response, serializeHttp1 } from './http1-raw.js';
 import type { SyncBurstOutcome, SyncTransportOptions } from './types.js';
 
 export interface LastByteOptions extends SyncTransportOptions {
@@ -35,7 +35,7 @@ export async function lastByteBurst(specs: readonly RequestSpec[], o: LastByteOp
       return;
     }
     const timeoutMs = spec.timeoutMs ?? o.timeoutMs;
-    readResponse(c.socket, new Http1ResponseReader(o.bodyCap, spec.method), p, o.now);
+    readHttp1Response(c.socket, new Http1ResponseReader(o.bodyCap, spec.method), p, o.now);
     c.socket.write(wire.subarray(0, wire.length - 1));
     live.push({ i, socket: c.socket, last: wire.subarray(wire.length - 1), timeoutMs });
   });
@@ -80,44 +80,4 @@ export async function lastByteBurst(specs: readonly RequestSpec[], o: LastByteOp
     for (const t of timers.values()) clearTimeout(t);
     for (const l of live) l.socket.destroy();
   }
-}
-
-function readResponse(socket: net.Socket, reader: Http1ResponseReader, p: PendingResult, now: () => number): void {
-  const finish = (): void => {
-    const r = reader.result();
-    if (r) p.answer(r);
-    socket.destroy();
-  };
-  socket.on('data', (chunk: Buffer) => {
-    if (p.settled) return;
-    let complete: boolean;
-    try {
-      complete = reader.push(chunk);
-    } catch (err) {
-      // Whatever the bytes, a throw in a socket listener would take the process down.
-      p.fail(transportError('HPE_INVALID_CONSTANT', err instanceof Error ? err.message : String(err)));
-      socket.destroy();
-      return;
-    }
-    if (reader.headersDone) p.headersAt ??= now();
-    if (complete) return finish();
-    if (reader.protocolError !== undefined) {
-      p.fail(transportError('HPE_INVALID_CONSTANT', reader.protocolError));
-      socket.destroy();
-    }
-  });
-  socket.on('end', () => {
-    if (reader.end()) return finish();
-    const r = reader.result();
-    p.fail(
-      transportError('UND_ERR_SOCKET', 'the connection closed before a complete answer'),
-      r && { status: r.status, headers: r.headers },
-    );
-  });
-  socket.on('close', () => {
-    if (!p.settled) p.fail(transportError('UND_ERR_SOCKET', 'the connection closed before a complete answer'));
-  });
-  socket.on('error', (err: Error & { code?: string }) => {
-    p.fail(transportError(err.code ?? 'UND_ERR_SOCKET', err.message));
-  });
 }
