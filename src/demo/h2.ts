@@ -6,11 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DemoConfigError } from './flaws.js';
-import { createDemoApp, DEMO_DEFAULTS, type DemoOptions, type DemoServer } from './server.js';
+import { createDemoApp, DEMO_DEFAULTS, listenDemo, type DemoOptions, type DemoServer } from './server.js';
 
 export interface DemoH2Options extends DemoOptions {
   /** h2 over TLS with a fresh self-signed certificate (needs the openssl CLI); default h2c. */
@@ -35,17 +34,10 @@ export async function startDemoH2Server(opts: DemoH2Options): Promise<DemoH2Serv
     sessions.add(s);
     s.on('close', () => sessions.delete(s));
   });
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? DEMO_DEFAULTS.port, host, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, url } = await listenDemo(server, opts, pair ? 'https' : 'http');
   let closing: Promise<void> | undefined;
   return {
-    url: `${pair ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     port,
     cert: pair?.cert,
     close() {

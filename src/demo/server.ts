@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { DemoConfigError, FLAWS, VARIANTS, type DemoVariant, type FlawId } from './flaws.js';
 import { createCharge, DownstreamCaller } from './downstream.js';
 import { handleIdempotent, type LayerContext, type LayerRequest } from './idempotency.js';
@@ -100,11 +100,16 @@ function validateOptions(opts: DemoOptions): void {
   }
 }
 
-export async function startDemoServer(opts: DemoOptions): Promise<DemoServer> {
-  const app = createDemoApp(opts);
+/**
+ * Binds `server` to the demo's host and port (0: any free one); a listen error such as a taken
+ * port rejects. Resolves with the bound port and the origin for `scheme`.
+ */
+export async function listenDemo(
+  server: Server,
+  opts: Pick<DemoOptions, 'host' | 'port'>,
+  scheme: 'http' | 'https',
+): Promise<{ port: number; url: string }> {
   const host = opts.host ?? DEMO_DEFAULTS.host;
-  const server = createServer(app.listener);
-
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? DEMO_DEFAULTS.port, host, () => {
@@ -113,10 +118,17 @@ export async function startDemoServer(opts: DemoOptions): Promise<DemoServer> {
     });
   });
   const port = (server.address() as AddressInfo).port;
+  return { port, url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}` };
+}
+
+export async function startDemoServer(opts: DemoOptions): Promise<DemoServer> {
+  const app = createDemoApp(opts);
+  const server = createServer(app.listener);
+  const { port, url } = await listenDemo(server, opts, 'http');
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     port,
     close() {
       closing ??= new Promise<void>((resolveClose, reject) => {
