@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditYaml } from '../../test/helpers/audit-yaml.js';
-import { httpServer } from '../../test/helpers/servers.js';
+import { executeOnceTarget } from '../../test/helpers/servers.js';
 import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
 
 describe('client-timeout-retry', () => {
@@ -34,19 +34,10 @@ describe('client-timeout-retry', () => {
 
   it('reports a key left refused forever after the client gave up as stuck-key', async () => {
     // Executes once, then loses the request when the client disconnects and never completes the key.
-    const seen = new Set<string>();
-    const s = await httpServer((req, res) => {
-      if (req.method === 'GET') {
-        const k = new URL(req.url ?? '/', 'http://x').searchParams.get('key') ?? '';
-        res.end(JSON.stringify({ count: seen.has(k) ? 1 : 0 }));
-        return;
-      }
-      req.resume();
-      const key = String(req.headers['idempotency-key']);
-      if (seen.has(key)) return void res.writeHead(409).end('{"error":"in progress"}');
-      seen.add(key);
-      setTimeout(() => res.writeHead(201).end('{"id":"p1"}'), 200);
-    });
+    const s = await executeOnceTarget(
+      (res) => res.writeHead(409).end('{"error":"in progress"}'),
+      (res) => setTimeout(() => res.writeHead(201).end('{"id":"p1"}'), 200),
+    );
     try {
       const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { http: { path: "/l?key={{key}}", count: $.count } } ]\n    attacks: { client-timeout-retry: { rounds: 1, maxWaitMs: 400 } }\n`;
       const r = await auditYaml(yaml);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditYaml } from '../../test/helpers/audit-yaml.js';
-import { httpServer } from '../../test/helpers/servers.js';
+import { executeOnceTarget } from '../../test/helpers/servers.js';
 import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
 import { ttlSchedule } from './ttl-probe.js';
 
@@ -33,19 +33,7 @@ describe('ttl-probe', () => {
 
   it('takes error answers to replays for no evidence of retention', async () => {
     // Executes the first request of a key, then fails every replay without executing.
-    const seen = new Set<string>();
-    const s = await httpServer((req, res) => {
-      if (req.method === 'GET') {
-        const k = new URL(req.url ?? '/', 'http://x').searchParams.get('key') ?? '';
-        res.end(JSON.stringify({ count: seen.has(k) ? 1 : 0 }));
-        return;
-      }
-      req.resume();
-      const key = String(req.headers['idempotency-key']);
-      if (seen.has(key)) return void res.writeHead(503).end('{"error":"unavailable"}');
-      seen.add(key);
-      res.writeHead(201).end('{"id":"p1"}');
-    });
+    const s = await executeOnceTarget((res) => res.writeHead(503).end('{"error":"unavailable"}'));
     try {
       const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\ncontract: { ttl: 1s }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { http: { path: "/l?key={{key}}", count: $.count } } ]\n    attacks: { ttl-probe: {} }\n`;
       const r = await auditYaml(yaml);
