@@ -3,8 +3,6 @@
  * global bounds live (request budget, per-request deadline, body cap, rate, interruption) and
  * where every exchange is recorded, redacted, and handed to the event stream.
  */
-import net from 'node:net';
-import tls from 'node:tls';
 import { Client, Pool, type Dispatcher } from 'undici';
 import { InterruptedError, RequestBudgetError } from '../errors/errors.js';
 import { capture, type CaptureResult } from './capture.js';
@@ -12,6 +10,7 @@ import type { Exchange } from './exchange.js';
 import { sendWithClientFault, type ClientFault, type FaultOutcome } from './faults.js';
 import type { Redactor } from './redact.js';
 import type { RequestSpec } from './request-spec.js';
+import { connectRaw } from './sync/connect.js';
 import { lastByteBurst } from './sync/last-byte.js';
 import { chooseSyncMode, probeAlpnH2, type ConcreteSyncMode, type SyncMode } from './sync/mode.js';
 import { singlePacketBurst } from './sync/single-packet.js';
@@ -189,7 +188,11 @@ export class HttpEngine {
    * serialise the requests and hide the race we are looking for.
    */
   async #barrier(specs: readonly RequestSpec[], ctx: ExchangeContext, burstId: number): Promise<Exchange[]> {
-    const sockets = await Promise.all(specs.map((s) => this.#preconnect(s.url, s.timeoutMs ?? this.#o.timeoutMs)));
+    const sockets = await Promise.all(
+      specs.map((s) =>
+        connectRaw(s.url, { alpn: ['http/1.1'], noDelay: true, timeoutMs: s.timeoutMs ?? this.#o.timeoutMs }),
+      ),
+    );
     const clients: Client[] = [];
     try {
       const pending = specs.map((spec, i) => {
@@ -260,43 +263,6 @@ export class HttpEngine {
       this.#pools.set(origin, pool);
     }
     return pool;
-  }
-
-  #preconnect(
-    url: string,
-    timeoutMs: number,
-  ): Promise<
-    { socket: net.Socket; error?: undefined } | { socket?: undefined; error: ReturnType<typeof classifyTransportError> }
-  > {
-    const u = new URL(url);
-    const https = u.protocol === 'https:';
-    const port = Number(u.port || (https ? 443 : 80));
-    const host = u.hostname.replace(/^\[|\]$/g, '');
-    return new Promise((resolve) => {
-      const socket = https
-        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] })
-        : net.connect({ host, port });
-      socket.setNoDelay(true);
-      const timer = setTimeout(
-        () => {
-          socket.destroy();
-          resolve({
-            error: classifyTransportError(
-              Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
-            ),
-          });
-        },
-        Math.min(timeoutMs, 10_000),
-      );
-      socket.once(https ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
-        resolve({ socket });
-      });
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        resolve({ error: classifyTransportError(err) });
-      });
-    });
   }
 
   async #dispatch(
