@@ -96,12 +96,12 @@ async function attempt(ctx: AttackContext<Options>, round: number): Promise<'fin
     return 'unjudged';
   }
   const effects = await countWrites(ctx, key);
-  if (effects.count > 1) {
+  if (effects.writes > 1) {
     ctx.report({
       kind: 'duplicate-write',
-      message: `The client sent the complete request with key ${key} (${fault.description}) and retried; the target executed it ${effects.count} times (answers: ${outcomeHistogram(sent)}).`,
+      message: `The client sent the complete request with key ${key} (${fault.description}) and retried; the target executed it ${effects.writes} times (answers: ${outcomeHistogram(sent)}).`,
       expected: '1 side effect',
-      observed: `${effects.count} side effects`,
+      observed: `${effects.writes} side effects`,
       exchanges: sent,
       sideEffects: effects.verdict(1),
     });

@@ -72,12 +72,12 @@ export const concurrentBurst = defineAttack({
       const specs = Array.from({ length: copies }, (_, i) => ctx.request({ label: `round${round + 1}[${i}]`, key }));
       const { exchanges } = await ctx.burst(specs, { sync });
       const effects = await countWrites(ctx, key);
-      if (!exchanges.some(isSuccess) && effects.count === 0) {
+      if (!exchanges.some(isSuccess) && effects.writes === 0) {
         refusals.push(outcomeHistogram(exchanges));
         continue;
       }
       judged++;
-      const duplicated = effects.count > 1;
+      const duplicated = effects.writes > 1;
       if (duplicated) {
         duplicateRounds++;
         firstDuplicate ??= { key, exchanges, verdict: effects.verdict(1) };

@@ -89,12 +89,12 @@ async function probe(
   if (fault.kind === 'reset-mid-body') {
     await ctx.sleep(ctx.options.settleMs);
     const before = await countWrites(ctx, key);
-    if (before.count > 0) {
+    if (before.writes > 0) {
       ctx.report({
         kind: 'incomplete-executed',
-        message: `The connection was reset after ${torn.fault.bytesWritten} of ${torn.fault.totalBytes} bytes of the request with key ${key}, yet ${before.count} side effect(s) exist for it.`,
+        message: `The connection was reset after ${torn.fault.bytesWritten} of ${torn.fault.totalBytes} bytes of the request with key ${key}, yet ${before.writes} side effect(s) exist for it.`,
         expected: 'no side effect',
-        observed: `${before.count} side effect(s)`,
+        observed: `${before.writes} side effect(s)`,
         exchanges: [torn.exchange],
         sideEffects: before.verdict(0),
       });
@@ -102,7 +102,7 @@ async function probe(
     }
   } else if (!last) {
     await ctx.sleep(ctx.options.settleMs);
-    if ((await countWrites(ctx, key)).count === 0) {
+    if ((await countWrites(ctx, key)).writes === 0) {
       ctx.note(`${fault.kind}: the target dropped the torn request (no effect for key ${key}); tried again`);
       return 'dropped';
     }
@@ -115,13 +115,13 @@ async function probe(
     return 'unjudged';
   }
   const effects = await countWrites(ctx, key);
-  if (effects.count > 1) {
+  if (effects.writes > 1) {
     ctx.report({
       kind: 'duplicate-write',
       discriminator: fault.kind,
-      message: `After a ${torn.fault.description} and a retry with the same key ${key}, the target executed ${effects.count} times (answers: ${outcomeHistogram(sent)}).`,
+      message: `After a ${torn.fault.description} and a retry with the same key ${key}, the target executed ${effects.writes} times (answers: ${outcomeHistogram(sent)}).`,
       expected: '1 side effect',
-      observed: `${effects.count} side effects`,
+      observed: `${effects.writes} side effects`,
       exchanges: sent,
       sideEffects: effects.verdict(1),
     });

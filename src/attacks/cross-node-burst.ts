@@ -54,14 +54,14 @@ export const crossNodeBurst = defineAttack({
       });
       const { exchanges } = await ctx.burst(specs);
       const effects = await countWrites(ctx, key);
-      if (!exchanges.some(isSuccess) && effects.count === 0) continue;
+      if (!exchanges.some(isSuccess) && effects.writes === 0) continue;
       judged++;
-      if (effects.count > 1) {
+      if (effects.writes > 1) {
         ctx.report({
           kind: 'duplicate-write',
-          message: `${copies} identical requests with key ${key}, spread over ${nodes.length} nodes and released together, produced ${effects.count} side effects (${perNodeAnswers(exchanges, nodes)}).`,
+          message: `${copies} identical requests with key ${key}, spread over ${nodes.length} nodes and released together, produced ${effects.writes} side effects (${perNodeAnswers(exchanges, nodes)}).`,
           expected: '1 side effect per key across all nodes',
-          observed: `${effects.count} side effects`,
+          observed: `${effects.writes} side effects`,
           exchanges,
           sideEffects: effects.verdict(1),
         });

@@ -49,14 +49,14 @@ export const distinctKeys = defineAttack({
       ctx.inconclusive(`the second request failed in transport (${second.error.message})`);
       return;
     }
-    if (e2.count === 0 || secondRefused) {
+    if (e2.writes === 0 || secondRefused) {
       ctx.report({
         kind: 'over-deduplication',
         message: secondRefused
           ? `A new key ${k2} with the same body as key ${k1} was refused with ${outcomeHistogram([second])}.`
-          : `A new key ${k2} with the same body as key ${k1} was answered ${outcomeHistogram([second])} but no side effect was recorded for it (key ${k1}: ${e1.count}).`,
+          : `A new key ${k2} with the same body as key ${k1} was answered ${outcomeHistogram([second])} but no side effect was recorded for it (key ${k1}: ${e1.writes}).`,
         expected: '1 side effect for each key',
-        observed: `${e1.count} for the first key, ${e2.count} for the second`,
+        observed: `${e1.writes} for the first key, ${e2.writes} for the second`,
         exchanges: [first, second],
         sideEffects: e2.verdict(1),
       });

@@ -135,13 +135,13 @@ export const equivalentPayload = defineAttack({
       judged++;
       const effects = await countWrites(ctx, key);
       const exchanges = [original, retry];
-      if (effects.count > 1) {
+      if (effects.writes > 1) {
         ctx.report({
           kind: 'duplicate-write',
           discriminator: variant,
-          message: `A retry of key ${key} with ${change.describe} executed again (${effects.count} side effects; answers: ${outcomeHistogram(exchanges)}).`,
+          message: `A retry of key ${key} with ${change.describe} executed again (${effects.writes} side effects; answers: ${outcomeHistogram(exchanges)}).`,
           expected: '1 side effect, the stored response replayed',
-          observed: `${effects.count} side effects`,
+          observed: `${effects.writes} side effects`,
           exchanges,
           sideEffects: effects.verdict(1),
         });

@@ -82,12 +82,12 @@ export const inFlightDuplicate = defineAttack({
       const followers = mis ? [dup, mis] : [dup];
       const all = [first, ...followers];
       const writes = await countWrites(ctx, key);
-      if (writes.count > 1) {
+      if (writes.writes > 1) {
         ctx.report({
           kind: 'duplicate-write',
-          message: `Key ${key}: a duplicate${mis ? ' and a mismatching request' : ''} sent while the first was running produced ${writes.count} side effects (answers: ${outcomeHistogram(all)}).`,
+          message: `Key ${key}: a duplicate${mis ? ' and a mismatching request' : ''} sent while the first was running produced ${writes.writes} side effects (answers: ${outcomeHistogram(all)}).`,
           expected: '1 side effect',
-          observed: `${writes.count} side effects`,
+          observed: `${writes.writes} side effects`,
           exchanges: all,
           sideEffects: writes.verdict(1),
         });

@@ -233,7 +233,7 @@ async function deduplicated(
     const a = responseJson(first);
     const b = responseJson(later);
     const sameBody = a !== undefined && b !== undefined ? isDeepStrictEqual(a, b) : first.response?.body === res.body;
-    return writes.count === 0 || sameBody
+    return writes.writes === 0 || sameBody
       ? `answered ${res.status} with the first key's response, without executing`
       : undefined;
   }
@@ -253,19 +253,19 @@ async function headerCase(ctx: AttackContext<Options>): Promise<number> {
   const first = await send(`header '${name}'`, name);
   if (!isSuccess(first)) return 0;
   const again = await send(`header '${name}' again`, name);
-  if (!again.response || (await countWrites(ctx, key)).count > 1) return 0;
+  if (!again.response || (await countWrites(ctx, key)).writes > 1) return 0;
   const sent = [first, again];
   for (const spelling of [name.toLowerCase(), name.toUpperCase()].filter((s) => s !== name)) {
     const ex = await send(`header '${spelling}'`, spelling);
     if (!ex.response) continue;
     sent.push(ex);
     const effects = await countWrites(ctx, key);
-    if (effects.count > 1) {
+    if (effects.writes > 1) {
       ctx.report({
         kind: 'key-header-case',
-        message: `The key ${shown(key)} sent twice as '${name}' executed once, then as '${spelling}' executed again (${effects.count} side effects).`,
+        message: `The key ${shown(key)} sent twice as '${name}' executed once, then as '${spelling}' executed again (${effects.writes} side effects).`,
         expected: '1 side effect',
-        observed: `${effects.count} side effects`,
+        observed: `${effects.writes} side effects`,
         exchanges: sent,
         sideEffects: effects.verdict(1),
       });

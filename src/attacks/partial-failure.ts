@@ -103,13 +103,13 @@ async function probe(ctx: AttackContext<Options>, downstream: DownstreamControl,
   }
 
   const effects = await countWrites(ctx, key);
-  if (effects.count > 1) {
+  if (effects.writes > 1) {
     ctx.report({
       kind: 'duplicate-write',
       discriminator: fault,
-      message: `On its first call for key ${key}, ${DESCRIPTION[fault]}; after ${sent.length} client request(s) (answers: ${outcomeHistogram(sent)}) the operation was applied ${effects.count} times (provider calls: ${calls.map((c) => c.outcome).join(', ')}).`,
+      message: `On its first call for key ${key}, ${DESCRIPTION[fault]}; after ${sent.length} client request(s) (answers: ${outcomeHistogram(sent)}) the operation was applied ${effects.writes} times (provider calls: ${calls.map((c) => c.outcome).join(', ')}).`,
       expected: 'applied once',
-      observed: `applied ${effects.count} times`,
+      observed: `applied ${effects.writes} times`,
       exchanges: sent,
       sideEffects: effects.verdict(1),
     });

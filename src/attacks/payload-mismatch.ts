@@ -12,7 +12,6 @@ import { isSuccess } from '../http/exchange.js';
 import type { Severity } from '../findings/severity.js';
 import { classifyMismatch, judgeControl, type MismatchVerdict } from './_shared/classify.js';
 import { hasStatus, outcomeHistogram, plural } from './_shared/describe.js';
-import { writesFor } from './_shared/effects.js';
 import {
   applyMutations,
   describeMutation,
@@ -59,7 +58,7 @@ interface MismatchRunStats {
   judged: number;
   discarded: number;
   baselineFailed: number;
-  /** Discarded because an answer carried a response not written for the case's key (see _shared/effects.ts). */
+  /** Discarded because an answer carried a response not written for the case's key (see engine/side-effects.ts). */
   foreign: number;
 }
 
@@ -224,17 +223,17 @@ async function judgeCase(
       ...(changed.contentType !== undefined ? { headers: { 'content-type': changed.contentType } } : {}),
     });
   const mutated = await ctx.send(spec(`case[${n}] changed`, key));
-  const effects = writesFor(key, await ctx.sideEffects(key));
+  const effects = await ctx.sideEffects(key);
   // The answers suggest more writes than the records show: the original or the changed request was
   // answered with a response written for another key, so the key was not bound to the original.
-  if (effects.disputed !== undefined && effects.count <= 1) {
+  if (effects.disputed !== undefined && effects.writes <= 1) {
     stats.discarded++;
     stats.foreign++;
     return { kind: 'discard' };
   }
   const first: MismatchVerdict | { kind: 'needs-control' } = classifyMismatch({
     mutated,
-    effects: effects.count,
+    effects: effects.writes,
     contract: ctx.contract,
     methodChanged: mutations.some((m) => m.kind === 'method'),
     contentTypeOnly: mutations.every((m) => m.kind === 'content-type'),
@@ -292,17 +291,17 @@ async function overwriteCheck(ctx: AttackContext<Options>, base: MutableRequest)
   if (!hasStatus(mismatch, ctx.contract.onMismatch)) return;
   const again = await ctx.send(ctx.request({ label: 'overwrite check: original again', key }));
   if (!again.response) return;
-  const writes = writesFor(key, await ctx.sideEffects(key));
+  const writes = await ctx.sideEffects(key);
   const refused = hasStatus(again, ctx.contract.onMismatch);
-  if (!refused && writes.count <= 1) return;
+  if (!refused && writes.writes <= 1) return;
   const what = refused
     ? `refused the original itself with ${again.response.status}: the rejected mismatch replaced the stored request`
-    : `executed the original again (${writes.count} side effects): the rejected mismatch made the target forget the key`;
+    : `executed the original again (${writes.writes} side effects): the rejected mismatch made the target forget the key`;
   ctx.report({
     kind: 'mismatch-overwrote',
     message: `Key ${key}: after a mismatching request was rejected (${outcomeHistogram([mismatch])}), the target ${what} (answers: ${outcomeHistogram([original, mismatch, again])}).`,
     expected: 'the original answered as before (the stored response)',
-    observed: refused ? `${again.response.status} for the original` : `${writes.count} side effects`,
+    observed: refused ? `${again.response.status} for the original` : `${writes.writes} side effects`,
     exchanges: [original, mismatch, again],
     ...(refused ? {} : { sideEffects: writes.verdict(1) }),
   });

@@ -83,12 +83,12 @@ export const sequentialReplay = defineAttack({
     }
     const effects = await countWrites(ctx, key);
     const all = [first, ...replays];
-    if (effects.count > 1) {
+    if (effects.writes > 1) {
       ctx.report({
         kind: 'duplicate-write',
-        message: `The request with key ${key} was sent ${all.length} times one after another and produced ${effects.count} side effects (answers: ${outcomeHistogram(all)}).`,
+        message: `The request with key ${key} was sent ${all.length} times one after another and produced ${effects.writes} side effects (answers: ${outcomeHistogram(all)}).`,
         expected: '1 side effect',
-        observed: `${effects.count} side effects`,
+        observed: `${effects.writes} side effects`,
         exchanges: all,
         sideEffects: effects.verdict(1),
       });
@@ -107,7 +107,7 @@ export const sequentialReplay = defineAttack({
     const divergent = answered
       .filter(isSuccess)
       .flatMap((r) => compareReplay(first, r, o.ignoreFields).map((d) => ({ r, d })));
-    if (divergent.length > 0 && effects.count <= 1) {
+    if (divergent.length > 0 && effects.writes <= 1) {
       const details = [...new Set(divergent.map((x) => x.d.detail))];
       ctx.report({
         kind: 'replay-divergent',
@@ -122,7 +122,7 @@ export const sequentialReplay = defineAttack({
       const missing = answered.filter(
         (r) => isSuccess(r) && getHeader(r.response?.headers ?? {}, header) === undefined,
       );
-      if (missing.length > 0 && effects.count <= 1) {
+      if (missing.length > 0 && effects.writes <= 1) {
         ctx.report({
           kind: 'replay-header-missing',
           message: `${missing.length} of ${answered.length} replays lack the ${header} header the contract promises.`,

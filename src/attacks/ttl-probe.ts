@@ -84,10 +84,10 @@ export const ttlProbe = defineAttack({
         continue;
       }
       const effects = await countWrites(ctx, key);
-      if (effects.count > 1) {
+      if (effects.writes > 1) {
         ctx.report({
           kind: 'ttl-too-short',
-          message: `The key ${key} was deduplicated ${remembered > 0 ? `${seconds(remembered)} after the first answer` : 'at no replay'}, but a replay ${seconds(delay)} after it executed again (${effects.count} side effects), although the contract promises ${seconds(ttl)}. Measured retention: ${remembered > 0 ? `between ${seconds(remembered)} and ${seconds(delay)}` : `under ${seconds(delay)}`}.`,
+          message: `The key ${key} was deduplicated ${remembered > 0 ? `${seconds(remembered)} after the first answer` : 'at no replay'}, but a replay ${seconds(delay)} after it executed again (${effects.writes} side effects), although the contract promises ${seconds(ttl)}. Measured retention: ${remembered > 0 ? `between ${seconds(remembered)} and ${seconds(delay)}` : `under ${seconds(delay)}`}.`,
           expected: `deduplicated for ${seconds(ttl)}`,
           observed: `forgotten within ${seconds(delay)}`,
           exchanges: sent,

@@ -52,15 +52,17 @@ export interface RequestOverrides {
 }
 
 export interface SideEffects {
-  /** The highest count among observers: one witness of a second write is enough. */
+  /** The highest count among observers: any witness of a write, answers included. */
   observed: number;
   /**
-   * The lowest count: one observer that saw no write is enough to doubt an execution (an id
-   * observer, for instance, counts a replayed foreign id as if it were this key's own).
+   * Writes for the key, judged by the observers that read the target's records (by the answers
+   * only when none does); see engine/side-effects.ts. What duplicate-write claims rest on.
    */
-  least: number;
-  /** The verdict for a report; `basis` says which count the attack judged by. */
-  verdict(expected: number, basis?: 'most' | 'least'): SideEffectVerdict;
+  writes: number;
+  /** Set when the answers suggest more writes than the records show: what was overruled, for a note. */
+  disputed: string | undefined;
+  /** The verdict for a report, judged by `writes`, with every observer's count as evidence. */
+  verdict(expected: number): SideEffectVerdict;
 }
 
 export interface FindingReport {

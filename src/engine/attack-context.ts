@@ -17,6 +17,7 @@ import type { JsonValue, ResolvedEndpoint, ResolvedScenario } from '../scenario/
 import { burstTimeline } from './burst-timeline.js';
 import type { BurstStat } from './result.js';
 import type { Rng } from './rng.js';
+import { judgeWrites } from './side-effects.js';
 
 export const DEFAULT_PRINCIPAL = 'default';
 
@@ -165,12 +166,12 @@ export class AttackRun {
       this.exchanges.push(...c.evidence);
       counts.push(c);
     }
-    const observed = Math.max(...counts.map((c) => c.count));
-    const least = Math.min(...counts.map((c) => c.count));
+    const { writes, disputed } = judgeWrites(key, counts);
     return {
-      observed,
-      least,
-      verdict: (expected, basis = 'most') => ({ expected, observed: basis === 'most' ? observed : least, counts }),
+      observed: Math.max(...counts.map((c) => c.count)),
+      writes,
+      disputed,
+      verdict: (expected) => ({ expected, observed: writes, counts }),
     };
   }
 

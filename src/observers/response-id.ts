@@ -42,6 +42,7 @@ export const responseIdObserver = defineObserver({
         return Promise.resolve({
           observer: 'responseId',
           count: ids.size,
+          fromAnswers: true,
           detail: `${ids.size} distinct ${path} among ${successes.length} successful answers${ids.size > 0 ? ` (${[...ids].slice(0, 5).join(', ')})` : ''}`,
           evidence: [],
         });

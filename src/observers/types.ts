@@ -15,6 +15,11 @@ export interface EffectCount {
   detail: string;
   /** Requests the observer itself made, kept as evidence. */
   evidence: readonly Exchange[];
+  /**
+   * The count is inferred from the answers the client got, not read from the target's records;
+   * such a count yields to record-reading observers (engine/side-effects.ts).
+   */
+  fromAnswers?: true;
   /** White-box facts beyond the count (e.g. the redis observer's records, their TTL and state), for attacks that audit the store. */
   facts?: Readonly<Record<string, JsonValue>>;
 }
