@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
+import { auditYaml } from '../../test/helpers/audit-yaml.js';
 import { httpServer } from '../../test/helpers/servers.js';
-import { extensionSchemas } from '../cli/extensions.js';
-import { loadScenarioText } from '../config/index.js';
-import { runAudit } from '../engine/run-audit.js';
-import { observers } from '../observers/index.js';
-import { attacks } from './index.js';
 
 describe('cross-principal', () => {
   it("finds another principal receiving the first principal's response, naming both without secrets", async () => {
@@ -54,8 +50,7 @@ describe('cross-principal', () => {
         '    observe: [ { http: { path: "/l?key={{key}}", count: $.count } } ]',
         '    attacks: { cross-principal: {} }',
       ].join('\n');
-      const scenario = loadScenarioText(yaml, 't.yaml', extensionSchemas());
-      const r = await runAudit({ scenario, attacks, observers, seed: 3 });
+      const r = await auditYaml(yaml, { seed: 3 });
       expect(findingKeys(r)).toEqual([]);
       expect(r.attacks[0]?.status).toBe('passed');
     } finally {
