@@ -1,4 +1,5 @@
 /** An HttpEngine whose exchanges stream to an ndjson file, the way a real run records them. */
+import { HostPolicy } from '../src/http/host-policy.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { HttpEngine } from '../src/http/engine.js';
 import { createRedactor } from '../src/http/redact.js';
@@ -36,6 +37,7 @@ export function recordingEngine(file: string, maxRequests = 10_000_000): Recordi
     }
   };
   const engine = new HttpEngine({
+    hostPolicy: HostPolicy.loopbackOnly(),
     timeoutMs: 10_000,
     bodyCap: 8192,
     maxRequests,

@@ -1,24 +1,44 @@
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { audit, loadScenario } from './api.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { audit } from './api.js';
+import { HostRefusedError, UsageError } from './errors/errors.js';
 
-const DEMO = fileURLToPath(new URL('../scenarios/demo.yaml', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'idem-api-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('audit()', () => {
-  // Nothing listens on port 1: each call must fail on its options before it tries the target.
-  const env = { DEMO_URL: 'http://127.0.0.1:1', DEMO_SINK_PORT: '1' };
+function scenario(target: string): string {
+  const file = join(dir, `${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(
+    file,
+    `version: 1\nname: api\ntarget:\n  baseUrl: ${target}\nendpoints:\n  pay:\n    request: { path: /pay }\n    observe: [ { responseId: $.id } ]\n`,
+  );
+  return file;
+}
 
-  it.each([
-    [{ only: ['concurent-burst'] }, /only: unknown attack 'concurent-burst'/],
-    [{ skip: ['nope'] }, /skip: unknown attack 'nope'/],
-    [{ endpoints: ['nowhere'] }, /endpoints: the scenario has no endpoint 'nowhere'/],
-  ])('rejects %o instead of auditing nothing and passing', async (options, message) => {
-    const scenario = await loadScenario(DEMO, env);
-    const err: unknown = await audit(scenario, options).then(
-      () => undefined,
-      (e: unknown) => e,
+describe('audit() goes through the same run preparation as the CLI', () => {
+  it('refuses a host the policy does not allow, before any connection', async () => {
+    await expect(audit(scenario('http://payments.example.invalid'), { env: {} })).rejects.toBeInstanceOf(
+      HostRefusedError,
     );
-    expect(err).toMatchObject({ code: 'IDEM_USAGE' });
-    expect(String((err as Error).message)).toMatch(message);
+  });
+
+  it('takes IDEM_AUDIT_ALLOW_HOSTS from its env option, like the CLI from the environment', async () => {
+    // Allowed, so it gets as far as connecting: the .invalid host cannot resolve, which is an
+    // unreachable target (a result), not a refusal.
+    const result = await audit(scenario('http://payments.example.invalid'), {
+      env: { IDEM_AUDIT_ALLOW_HOSTS: 'payments.example.invalid' },
+    });
+    expect(result.status).toBe('incomplete');
+    expect(result.errors.map((e) => e.code)).toEqual(['IDEM_TARGET_UNREACHABLE']);
+  });
+
+  it('rejects unknown attack ids and endpoint names', async () => {
+    const file = scenario('http://127.0.0.1:1');
+    await expect(audit(file, { env: {}, only: ['concurent-burst'] })).rejects.toBeInstanceOf(UsageError);
+    await expect(audit(file, { env: {}, endpoints: ['nope'] })).rejects.toThrow(
+      "endpoints: the scenario has no endpoint 'nope'",
+    );
   });
 });

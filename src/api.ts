@@ -1,18 +1,15 @@
 /**
- * The programmatic entry points: the same loader and audit loop the CLI uses, with the built-in
- * registries, so a test suite can audit its own API and assert on the very result the reports
- * are rendered from.
+ * The programmatic entry points: the same loader, run preparation and audit loop the CLI uses,
+ * with the built-in registries, so a test suite can audit its own API and assert on the very
+ * result the reports are rendered from.
  */
 import { attacks as builtinAttacks } from './attacks/index.js';
-import { validateAttackIds } from './cli/audit-options.js';
 import { extensionSchemas } from './cli/extensions.js';
 import { packageVersion } from './cli/package-info.js';
 import { loadScenario as loadWithSchemas } from './config/index.js';
 import type { RunEvent } from './engine/events.js';
 import type { AuditResult } from './engine/result.js';
-import { randomSeed } from './engine/rng.js';
-import { UsageError } from './errors/errors.js';
-import { runAudit, type AuditOptions } from './engine/run-audit.js';
+import { runAudit } from './engine/run-audit.js';
 import type { Severity } from './findings/severity.js';
 import { observers as builtinObservers } from './observers/index.js';
 import type { ResolvedScenario } from './scenario/types.js';
@@ -36,11 +33,20 @@ export interface AuditApiOptions {
   failOn?: Severity;
   /** A hard request budget for the run; defaults to the scenario's `settings.maxRequests`. */
   maxRequests?: number;
+  /** Requests per second outside bursts (as `--rate`); defaults to the scenario's `settings.rate`. */
+  rate?: number;
+  /** Whole-run time limit in ms (as `--deadline`): the run then stops with status `incomplete`. */
+  deadlineMs?: number;
+  /** Consent to audit a target that declares `environment: production` (as `--allow-production`). */
+  allowProduction?: boolean;
   /** Aborting it ends the run early with status `interrupted` and a partial result. */
   signal?: AbortSignal;
   /** Receives every run event as it happens (the same stream as `events.ndjson`). */
   onEvent?: (event: RunEvent) => void;
-  /** Environment used for `${VAR}` interpolation when a path is given; defaults to `process.env`. */
+  /**
+   * Environment for `${VAR}` interpolation when a path is given, and for IDEM_AUDIT_ALLOW_HOSTS;
+   * defaults to `process.env`.
+   */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -59,8 +65,9 @@ export function loadScenario(file: string, env: NodeJS.ProcessEnv = process.env)
 
 /**
  * Audits the target a scenario describes and returns the result the reports are built from.
- * Findings are data in `result.findings`; the promise rejects only when the audit cannot run at
- * all (invalid scenario, unreachable target).
+ * Findings are data in `result.findings`; a target that cannot be reached is a result too
+ * (`status: 'incomplete'`, the reason in `result.errors`, exit code 3). The promise rejects only
+ * when the audit cannot start: an invalid scenario or options, or a host the policy refuses.
  *
  * @example
  * ```ts
@@ -71,39 +78,20 @@ export function loadScenario(file: string, env: NodeJS.ProcessEnv = process.env)
  * @param scenarioOrPath - A scenario file path, or a scenario already loaded with {@link loadScenario}.
  * @param options - Filters, seed, budget and event hook; see {@link AuditApiOptions}.
  * @throws ScenarioError when the file is invalid; UsageError for an unknown attack id or endpoint name in the
- *   options; TargetUnreachableError when the target does not accept connections.
+ *   options; HostRefusedError when the target is neither loopback, nor allowed, nor declared staging.
  */
 export async function audit(
   scenarioOrPath: string | ResolvedScenario,
   options: AuditApiOptions = {},
 ): Promise<AuditResult> {
-  const scenario =
-    typeof scenarioOrPath === 'string' ? await loadScenario(scenarioOrPath, options.env) : scenarioOrPath;
-  // A typo must fail loudly: an `only` that matches nothing would audit nothing and "pass".
-  const known = Object.keys(builtinAttacks);
-  validateAttackIds(options.only, known, 'only');
-  validateAttackIds(options.skip, known, 'skip');
-  for (const e of options.endpoints ?? []) {
-    if (!scenario.endpoints.some((x) => x.name === e))
-      throw new UsageError(
-        `endpoints: the scenario has no endpoint '${e}'`,
-        `endpoints: ${scenario.endpoints.map((x) => x.name).join(', ')}`,
-      );
-  }
-  const run: AuditOptions = {
+  const { env = process.env, ...rest } = options;
+  const scenario = typeof scenarioOrPath === 'string' ? await loadScenario(scenarioOrPath, env) : scenarioOrPath;
+  return runAudit({
+    ...rest,
+    env,
     scenario,
     attacks: builtinAttacks,
     observers: builtinObservers,
-    seed: options.seed ?? scenario.settings.seed ?? randomSeed(),
     toolVersion: packageVersion(),
-  };
-  if (options.keySalt !== undefined) run.keySalt = options.keySalt;
-  if (options.only) run.only = options.only;
-  if (options.skip) run.skip = options.skip;
-  if (options.endpoints) run.endpoints = options.endpoints;
-  if (options.failOn) run.failOn = options.failOn;
-  if (options.maxRequests !== undefined) run.maxRequests = options.maxRequests;
-  if (options.signal) run.signal = options.signal;
-  if (options.onEvent) run.onEvent = options.onEvent;
-  return runAudit(run);
+  });
 }

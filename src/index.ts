@@ -7,8 +7,12 @@ export { audit, loadScenario, type AuditApiOptions } from './api.js';
 export { attacks, DEFAULT_SUITE } from './attacks/index.js';
 /** The attack extension point: metadata plus `run(ctx)`. */
 export type { Attack, AttackContext, AttackMeta } from './attacks/types.js';
-/** The audit loop with explicit registries (`audit()` wraps it), the CLI's exit-code rule, and the endpoint × attack plan. */
-export { runAudit, exitCodeOf, planAudit, type AuditOptions } from './engine/run-audit.js';
+/** The audit with explicit registries (`audit()` wraps it): preparation (checks, host policy, plan) and execution. */
+export { runAudit, executePlan, type AuditOptions, type RunHooks } from './engine/run-audit.js';
+export { prepareRun, planCells, type RunPlan, type RunRequest, type Registries } from './engine/prepare-run.js';
+/** The exit-code table and the verdict rules every command and report shares. */
+export { EXIT, exitCodeOf, exitCodeForError, type ExitCode } from './verdict/exit-codes.js';
+export { failsRun, failingFindings } from './verdict/verdict.js';
 /** The result of a run: what every report is rendered from. */
 export type { AuditResult, AttackResult, AttackStatus, RunStatus } from './engine/result.js';
 /** One event of the live stream (`onEvent`, `events.ndjson`). */

@@ -159,10 +159,45 @@ describe('idem-audit run', () => {
       'down.yaml',
       `version: 1\nname: down\ntarget: { baseUrl: "http://127.0.0.1:${port}" }\nendpoints:\n  a: { request: { path: /x } }\n`,
     );
-    const r = await cli(['run', p, '--out', join(tmp, 'down')]);
+    const out = join(tmp, 'down');
+    const r = await cli(['run', p, '--out', out]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`cannot reach http://127.0.0.1:${port}`);
     expect(r.stderr).toContain('IDEM_TARGET_UNREACHABLE');
+    // CI shows why: the report folder has the verdict, not just an empty event log.
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      status: string;
+      exitCode: number;
+      errors: { code: string; message: string }[];
+      attacks: { status: string; reason: string }[];
+    };
+    expect(report.status).toBe('incomplete');
+    expect(report.exitCode).toBe(3);
+    expect(report.errors.map((e) => e.code)).toEqual(['IDEM_TARGET_UNREACHABLE']);
+    expect(report.attacks.length).toBeGreaterThan(0);
+    expect(report.attacks.every((a) => a.status === 'error' && a.reason.includes('cannot reach'))).toBe(true);
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    expect(junit).toContain('cannot reach');
+    expect(junit).toMatch(/errors="[1-9]/);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('cannot reach');
+  });
+
+  it('exits 3 and says why when every selected attack skipped: nothing audited is not green', async () => {
+    const target = await import('./helpers/servers.js').then((m) =>
+      m.httpServer((_q, res) => res.writeHead(201, { 'content-type': 'application/json' }).end('{"id":"p"}')),
+    );
+    try {
+      const p = file(
+        'optional.yaml',
+        `version: 1\nname: optional\ntarget: { baseUrl: "${target.url}" }\ncontract: { keyRequired: false }\nendpoints:\n  a:\n    request: { path: /x }\n    attacks: { missing-key: {} }\n`,
+      );
+      const r = await cli(['run', p, '--out', join(tmp, 'optional'), '--reporter', 'json']);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain('IDEM_NOTHING_AUDITED');
+      expect(r.stderr).toContain('missing-key on a: skipped (the contract makes the key optional');
+    } finally {
+      await target.close();
+    }
   });
 
   it('exits 2 for a missing scenario file', async () => {

@@ -99,7 +99,7 @@ describe('replay', () => {
     );
     expect(again.stdout).toMatch(
       new RegExp(
-        `reproduced .*: 1 group\\(s\\), ${burst.length} request\\(s\\); side effects: expected 1, observed now ${burst.length}`,
+        `reproduced .*: 1 group\\(s\\), ${burst.length} request\\(s\\); side effects per key: expected 1, now ${burst.length} `,
       ),
     );
     expect(again.code).toBe(1);

@@ -35,6 +35,8 @@ export const clientTimeoutRetry = defineAttack({
       'Sends the complete request (verified written), closes the connection before the answer, then retries with the same key immediately and after the original must have finished. Exactly one side effect; the retries get the original result.',
     options,
     timingDependent: true,
+    notReplayable:
+      'its findings depend on the client closing the connection before the answer, which resending the requests does not do',
     findings: {
       'duplicate-write': {
         severity: 'critical',

@@ -34,6 +34,8 @@ export const connectionDrop = defineAttack({
       'Resets the connection half-way through the request body, and (on another key) right after the complete body, then retries with the same key. No effect from an incomplete request; one effect in total.',
     options,
     timingDependent: true,
+    notReplayable:
+      'its findings depend on connections reset half-way through the request, which resending the requests does not do',
     findings: {
       'incomplete-executed': {
         severity: 'high',

@@ -34,6 +34,8 @@ export const inFlightDuplicate = defineAttack({
       'Sends a request and, before its answer, an identical duplicate and a mismatching request with the same key. One execution only; the followers get the in-flight or mismatch status.',
     options,
     timingDependent: true,
+    notReplayable:
+      'its findings depend on the duplicate arriving while the first request is still running, which resending one after the other does not recreate',
     findings: {
       'duplicate-write': {
         severity: 'critical',

@@ -49,6 +49,7 @@ export const latencyOverhead = defineAttack({
       'Measures first-time keyed requests, their replays and unkeyed requests (where accepted) with HDR histograms, interleaved at a bounded rate, and reports p50/p95/p99/max per class and the overhead of the key. With contract.maxOverhead, an overhead above the limit is a finding.',
     options,
     timingDependent: true,
+    notReplayable: 'its findings are statistics over many timed requests',
     findings: {
       'overhead-exceeded': {
         severity: 'low',

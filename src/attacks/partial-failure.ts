@@ -44,6 +44,7 @@ export const partialFailure = defineAttack({
       'Makes the target’s downstream (the sink observer) fail, reset or hang on its first call for a key, then retries with the same key. The provider must apply the operation once, and a failure must not be replayed when the contract says errors are released.',
     options,
     timingDependent: false,
+    notReplayable: 'its findings depend on the downstream failing on command, which only the attack programs',
     findings: {
       'duplicate-write': {
         severity: 'critical',

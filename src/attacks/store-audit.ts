@@ -64,6 +64,7 @@ export const storeAudit = defineAttack({
       'Sends one request and reads its record(s) from the store through a white-box observer (redis): more than one record for the key, a remaining TTL shorter than the contract, or a record still in progress after the answer.',
     options,
     timingDependent: false,
+    notReplayable: 'its findings are read from the key store right after the request, not from the answers',
     findings: {
       'ttl-too-short': {
         severity: 'high',

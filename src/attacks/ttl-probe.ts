@@ -43,6 +43,7 @@ export const ttlProbe = defineAttack({
       'Replays the request after growing delays up to the contract’s ttl. A retry within the TTL must be deduplicated; the report gives the measured retention window.',
     options,
     timingDependent: false,
+    notReplayable: 'its findings depend on waiting between the requests for the key to age',
     findings: {
       'ttl-too-short': {
         severity: 'high',

@@ -33,6 +33,12 @@ export interface AttackMeta<O> {
   findings: Readonly<Record<string, FindingKindMeta>>;
   /** Whether its findings depend on timing (a single replay may pass although the flaw is real). */
   timingDependent: boolean;
+  /**
+   * Why resending the recorded requests of its findings cannot recreate them (a client or
+   * downstream fault, a wait, a measurement): `idem-audit replay` then says so and points at the
+   * reproduction command instead of judging a replay that proves nothing. Absent: replayable.
+   */
+  notReplayable?: string;
 }
 
 export interface RequestOverrides {

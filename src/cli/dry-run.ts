@@ -3,21 +3,7 @@
  * without sending anything. Request counts are estimated from the options that drive them; an
  * attack whose count cannot be read off its options says so rather than guess.
  */
-import type { Attack } from '../attacks/types.js';
-import { planAudit, type AuditOptions } from '../engine/run-audit.js';
-import type { ResolvedScenario } from '../scenario/types.js';
-
-export interface DryRunInput {
-  scenario: ResolvedScenario;
-  attacks: Readonly<Record<string, Attack>>;
-  only?: readonly string[] | undefined;
-  skip?: readonly string[] | undefined;
-  endpoints?: readonly string[] | undefined;
-  shard?: AuditOptions['shard'];
-  maxRequests: number;
-  rate: number | undefined;
-  deadlineMs: number | undefined;
-}
+import type { RunPlan } from '../engine/prepare-run.js';
 
 function num(options: unknown, field: string): number | undefined {
   if (options === null || typeof options !== 'object') return undefined;
@@ -43,15 +29,10 @@ export function estimateRequests(attackId: string, options: unknown): number | u
   return fixed[attackId];
 }
 
-export function renderDryRun(d: DryRunInput): string {
-  const plan = planAudit({
-    scenario: d.scenario,
-    attacks: d.attacks,
-    ...(d.only ? { only: d.only } : {}),
-    ...(d.skip ? { skip: d.skip } : {}),
-    ...(d.endpoints ? { endpoints: d.endpoints } : {}),
-    ...(d.shard ? { shard: d.shard } : {}),
-  });
+/** The plan as prepared for the real run: same checks, same cells, same bounds. */
+export function renderDryRun(d: RunPlan): string {
+  const plan = d.cells;
+  const rate = d.scenario.settings.rate;
   const rows = plan.map((p) => {
     const n = estimateRequests(p.attack.meta.id, p.options);
     const sync = str(p.options, 'sync');
@@ -75,7 +56,7 @@ export function renderDryRun(d: DryRunInput): string {
     ...rows.map(line),
     '',
     `${plan.length} attack${plan.length === 1 ? '' : 's'}, about ${total} requests to the endpoints${unknown > 0 ? ` plus ${unknown} attack${unknown === 1 ? '' : 's'} whose count depends on the answers` : ''}; observer reads come on top.`,
-    `bounds: at most ${d.maxRequests} requests (--max-requests), ${d.rate === undefined ? 'no rate limit' : `${d.rate} requests/s outside bursts`} (--rate), ${d.deadlineMs === undefined ? 'no deadline' : `deadline ${d.deadlineMs} ms`} (--deadline), timeout ${t.timeoutMs} ms per request.`,
+    `bounds: at most ${d.maxRequests} requests (--max-requests), ${rate === undefined ? 'no rate limit' : `${rate} requests/s outside bursts`} (--rate), ${d.deadlineMs === undefined ? 'no deadline' : `deadline ${d.deadlineMs} ms`} (--deadline), timeout ${t.timeoutMs} ms per request.`,
     '',
   ].join('\n');
 }

@@ -5,16 +5,15 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { attacks } from '../attacks/index.js';
-import { runAudit, exitCodeOf } from '../engine/run-audit.js';
-import type { AuditResult } from '../engine/result.js';
-import { randomKeySalt, randomSeed } from '../engine/rng.js';
+import { prepareRun, type RunRequest } from '../engine/prepare-run.js';
+import { executePlan } from '../engine/run-audit.js';
 import { IdemAuditError } from '../errors/errors.js';
 import { observers } from '../observers/index.js';
 import { EventLog } from '../reporters/event-log.js';
 import type { ResolvedScenario } from '../scenario/types.js';
+import { exitCodeOf } from '../verdict/exit-codes.js';
 import type { AuditCliOptions } from './audit-options.js';
-import { validateAttackIds } from './audit-options.js';
-import { applyGuardRails } from './guard-rails.js';
+import { renderDryRun } from './dry-run.js';
 import { type CliIo } from './io.js';
 import { packageVersion } from './package-info.js';
 import { createProgress } from './progress.js';
@@ -24,8 +23,23 @@ function timestamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-function withShard(result: AuditResult, shard: AuditCliOptions['shard']): AuditResult {
-  return shard ? Object.assign(result, { shard: { index: shard.index, count: shard.count } }) : result;
+const CLI_LABELS = { only: '--only', skip: '--skip', endpoints: '--endpoint' } as const;
+
+/** The command line's options as run preparation takes them. */
+function runRequest(opts: AuditCliOptions, env: NodeJS.ProcessEnv): RunRequest {
+  const req: RunRequest = { env, allowProduction: opts.allowProduction === true };
+  if (opts.seed !== undefined) req.seed = opts.seed;
+  if (opts.keySalt !== undefined) req.keySalt = opts.keySalt;
+  if (opts.only) req.only = opts.only;
+  if (opts.skip) req.skip = opts.skip;
+  if (opts.endpoint) req.endpoints = opts.endpoint;
+  if (opts.shard) req.shard = opts.shard;
+  if (opts.failOn) req.failOn = opts.failOn;
+  if (opts.maxRequests !== undefined) req.maxRequests = opts.maxRequests;
+  if (opts.maxWait !== undefined) req.maxWaitMs = opts.maxWait;
+  if (opts.rate !== undefined) req.rate = opts.rate;
+  if (opts.deadline !== undefined) req.deadlineMs = opts.deadline;
+  return req;
 }
 
 export async function executeAudit(
@@ -34,26 +48,15 @@ export async function executeAudit(
   io: CliIo,
   reproPrefix: string,
 ): Promise<number> {
-  const known = Object.keys(attacks);
-  validateAttackIds(opts.only, known, '--only');
-  validateAttackIds(opts.skip, known, '--skip');
-  for (const e of opts.endpoint ?? []) {
-    if (!scenario.endpoints.some((x) => x.name === e)) {
-      throw new IdemAuditError(
-        'IDEM_USAGE',
-        `--endpoint: the scenario has no endpoint '${e}'`,
-        `endpoints: ${scenario.endpoints.map((x) => x.name).join(', ')}`,
-      );
-    }
-  }
   // Checked before --dry-run, so a dry run also catches a typo in --reporter.
   const selected = selectReporters(opts.reporter);
-  // Host policy, --rate, --deadline, and --dry-run, which ends here with nothing sent (guard-rails.ts).
-  const rails = applyGuardRails(scenario, opts, attacks, io);
-  if (rails.dryRunDone) return 0;
+  const plan = prepareRun(scenario, runRequest(opts, io.env), { attacks, observers }, (o) => CLI_LABELS[o]);
+  if (opts.dryRun === true) {
+    io.stdout(renderDryRun(plan));
+    return 0;
+  }
   const quiet = opts.quiet === true;
-  const seed = opts.seed ?? scenario.settings.seed ?? randomSeed();
-  const keySalt = opts.keySalt ?? randomKeySalt();
+  const { seed, keySalt } = plan;
   const dir = resolve(io.cwd, opts.out ?? join('reports', `${scenario.name}-${timestamp(new Date())}`));
   try {
     mkdirSync(dir, { recursive: true });
@@ -84,12 +87,7 @@ export async function executeAudit(
       io.stderr(
         `idem-audit: auditing ${scenario.target.baseUrl} (${scenario.name}), seed ${seed}, key salt ${keySalt}${only}${shard}\n`,
       );
-    const auditOpts: Parameters<typeof runAudit>[0] = {
-      scenario,
-      attacks,
-      observers,
-      seed,
-      keySalt,
+    const result = await executePlan(plan, {
       signal: controller.signal,
       onEvent: (e) => {
         events.write(e);
@@ -97,21 +95,13 @@ export async function executeAudit(
       },
       reproCommand: (attack, endpoint) => `${reproPrefix} --only ${attack} --endpoint ${endpoint}`,
       toolVersion: packageVersion(),
-    };
-    if (opts.only) auditOpts.only = opts.only;
-    if (opts.skip) auditOpts.skip = opts.skip;
-    if (opts.endpoint) auditOpts.endpoints = opts.endpoint;
-    if (opts.failOn) auditOpts.failOn = opts.failOn;
-    if (opts.maxRequests !== undefined) auditOpts.maxRequests = opts.maxRequests;
-    if (opts.maxWait !== undefined) auditOpts.maxWaitMs = opts.maxWait;
-    Object.assign(auditOpts, rails.auditOptions);
-    if (opts.shard) auditOpts.shard = opts.shard;
-    // report.json records the slice, so `merge` can tell when a shard is missing.
-    const result = withShard(await runAudit(auditOpts), opts.shard);
+    });
     progress.stop();
     const exitCode = exitCodeOf(result);
     await events.close();
     await writeReports(result, { dir, exitCode, selected, quiet, eventFiles: [join(dir, 'events.ndjson')] }, io);
+    // Also with --quiet: what kept the run from auditing is an error, and errors go to stderr.
+    for (const e of result.errors) io.stderr(`error: ${e.message} [${e.code}]${e.hint ? `\nhint: ${e.hint}` : ''}\n`);
     return exitCode;
   } finally {
     progress.stop();

@@ -1,17 +1,12 @@
 /**
- * The guard rails of `run` and `demo`: which hosts may be audited, how fast and how long a run
- * may go (--rate, --deadline; --max-requests lives with the other audit options), and
- * --dry-run, which prints the plan and sends nothing.
+ * The guard-rail flags of `run` and `demo`: how fast and how long a run may go (--rate,
+ * --deadline; --max-requests lives with the other audit options), --dry-run, and
+ * --allow-production. Only the parsing lives here: run preparation (engine/prepare-run.ts)
+ * applies them, the same way for every caller.
  */
 import type { Command } from 'commander';
-import type { Attack } from '../attacks/types.js';
 import { parseDuration } from '../config/durations.js';
-import { assertHostsAllowed } from '../engine/host-policy.js';
-import type { AuditOptions } from '../engine/run-audit.js';
 import { UsageError } from '../errors/errors.js';
-import type { ResolvedScenario } from '../scenario/types.js';
-import { renderDryRun } from './dry-run.js';
-import type { CliIo } from './io.js';
 
 export interface GuardRailOptions {
   rate?: number;
@@ -56,51 +51,4 @@ export function addGuardRailOptions(cmd: Command): Command {
     )
     .option('--dry-run', 'print the plan (attacks, estimated requests, sync modes) and send nothing')
     .option('--allow-production', 'allow a target declared target.environment: production');
-}
-
-export interface GuardRails {
-  /** Set when --dry-run printed the plan: the caller stops there. */
-  dryRunDone: boolean;
-  /** What the run must use instead of the CLI defaults. */
-  auditOptions: Partial<Pick<AuditOptions, 'scenario' | 'deadlineMs'>>;
-}
-
-/**
- * Applies the rails before anything is sent: refuses foreign hosts (UsageError, exit 2),
- * folds --rate into the scenario, and with --dry-run prints the plan instead of running.
- */
-export function applyGuardRails(
-  scenario: ResolvedScenario,
-  opts: GuardRailOptions & {
-    only?: readonly string[];
-    skip?: readonly string[];
-    endpoint?: readonly string[];
-    shard?: { index: number; count: number };
-    maxRequests?: number;
-  },
-  attacks: Readonly<Record<string, Attack>>,
-  io: CliIo,
-): GuardRails {
-  assertHostsAllowed(scenario, { allowProduction: opts.allowProduction === true, env: io.env });
-  const guarded: ResolvedScenario =
-    opts.rate === undefined ? scenario : { ...scenario, settings: { ...scenario.settings, rate: opts.rate } };
-  const auditOptions: GuardRails['auditOptions'] = { scenario: guarded };
-  if (opts.deadline !== undefined) auditOptions.deadlineMs = opts.deadline;
-  if (opts.dryRun === true) {
-    io.stdout(
-      renderDryRun({
-        scenario: guarded,
-        attacks,
-        only: opts.only,
-        skip: opts.skip,
-        endpoints: opts.endpoint,
-        shard: opts.shard,
-        maxRequests: opts.maxRequests ?? guarded.settings.maxRequests,
-        rate: guarded.settings.rate,
-        deadlineMs: opts.deadline,
-      }),
-    );
-    return { dryRunDone: true, auditOptions };
-  }
-  return { dryRunDone: false, auditOptions };
 }

@@ -13,10 +13,10 @@ import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
 import { registerServeDemo } from './commands/serve-demo.js';
 import { registerValidate } from './commands/validate.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, exitCodeForError } from '../verdict/exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 import { packageVersion } from './package-info.js';
-import { exitCodeForError, renderError } from './render-error.js';
+import { renderError } from './render-error.js';
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let exitCode: number = EXIT.clean;

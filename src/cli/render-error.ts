@@ -23,19 +23,3 @@ export function renderError(err: unknown, debug = false): string {
   const detail = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
   return `internal error: ${detail}\nThis is a bug in idem-audit; rerun with --debug and report it.`;
 }
-
-export function exitCodeForError(err: unknown): number {
-  if (err instanceof IdemAuditError) {
-    switch (err.code) {
-      case 'IDEM_USAGE':
-      case 'IDEM_SCENARIO_INVALID':
-      case 'IDEM_SCENARIO_NOT_FOUND':
-        return 2;
-      case 'IDEM_INTERRUPTED':
-        return 130;
-      default:
-        return 3;
-    }
-  }
-  return 3;
-}

@@ -11,15 +11,13 @@ import type { BurstResult, HttpEngine } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
 import { deleteHeader, getHeader, mergeHeaders } from '../http/headers.js';
 import type { RequestSpec } from '../http/request-spec.js';
-import type { EffectCount, ObserverInstance } from '../observers/types.js';
+import type { ObserverInstance } from '../observers/types.js';
 import { renderTemplate } from '../scenario/template.js';
-import type { JsonValue, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+import { DEFAULT_PRINCIPAL, type JsonValue, type ResolvedEndpoint, type ResolvedScenario } from '../scenario/types.js';
 import { burstTimeline } from './burst-timeline.js';
 import type { BurstStat } from './result.js';
 import type { Rng } from './rng.js';
-import { judgeWrites } from './side-effects.js';
-
-export const DEFAULT_PRINCIPAL = 'default';
+import { countSideEffects } from './observer-set.js';
 
 export interface AttackOutcome {
   kind: 'ran' | 'skipped' | 'inconclusive';
@@ -160,19 +158,11 @@ export class AttackRun {
       );
     }
     const exchanges = this.exchanges.filter((e) => e.key === key);
-    const counts: EffectCount[] = [];
-    for (const o of observers) {
-      const c = await untilCutoff(o.count(key, { exchanges }), this.#d.cutoff);
-      this.exchanges.push(...c.evidence);
-      counts.push(c);
-    }
-    const { writes, disputed } = judgeWrites(key, counts);
-    return {
-      observed: Math.max(...counts.map((c) => c.count)),
-      writes,
-      disputed,
-      verdict: (expected) => ({ expected, observed: writes, counts }),
-    };
+    const { counts, observed, writes, disputed } = await countSideEffects(observers, key, exchanges, (work) =>
+      untilCutoff(work, this.#d.cutoff),
+    );
+    for (const c of counts) this.exchanges.push(...c.evidence);
+    return { observed, writes, disputed, verdict: (expected) => ({ expected, observed: writes, counts }) };
   }
 
   #report(f: FindingReport): void {

@@ -5,9 +5,12 @@
  */
 import net from 'node:net';
 import { TargetUnreachableError } from '../errors/errors.js';
+import type { HostPolicy } from '../http/host-policy.js';
 import { classifyTransportError } from '../http/transport-errors.js';
 
-export async function assertReachable(urls: readonly string[], timeoutMs: number): Promise<void> {
+export async function assertReachable(urls: readonly string[], timeoutMs: number, policy: HostPolicy): Promise<void> {
+  // A TCP connection is traffic too: a refused host is not even connected to.
+  policy.assertAllowed(urls);
   for (const url of new Set(urls)) {
     const u = new URL(url);
     const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));

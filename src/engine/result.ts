@@ -54,6 +54,14 @@ export interface AttackResult {
   bursts: BurstStat[];
 }
 
+/** A problem that kept part of the run from auditing, with the code of the error class behind it. */
+export interface RunError {
+  code: string;
+  message: string;
+  /** What to do about it, when there is something to do. */
+  hint?: string;
+}
+
 export type RunStatus = 'completed' | 'interrupted' | 'incomplete';
 
 export interface AuditResult {
@@ -82,6 +90,8 @@ export interface AuditResult {
    * release and server-arrival spreads); absent when the run released no burst.
    */
   burstStats?: Record<string, SyncModeStats>;
+  /** The slice of the endpoint × attack matrix this run covered (`--shard i/n`); `merge` checks the set is whole. */
+  shard?: { index: number; count: number };
   /** Problems that stopped part of the audit (unreachable node, exhausted budget…). */
-  errors: { code: string; message: string }[];
+  errors: RunError[];
 }

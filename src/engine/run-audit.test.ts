@@ -6,7 +6,8 @@ import { defineAttack, type Attack } from '../attacks/types.js';
 import { extensionSchemas } from '../cli/extensions.js';
 import { loadScenarioText } from '../config/index.js';
 import { defineObserver, type Observer, type ObserverInstance } from '../observers/types.js';
-import { exitCodeOf, OBSERVER_CLOSE_MS, runAudit } from './run-audit.js';
+import { OBSERVER_CLOSE_MS, runAudit } from './run-audit.js';
+import { exitCodeOf } from '../verdict/exit-codes.js';
 
 let server: Server;
 let url: string;

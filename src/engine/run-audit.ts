@@ -1,239 +1,215 @@
 /**
- * The audit loop: for each endpoint × attack, build the context, run the attack, and turn
+ * The audit loop: for each planned endpoint × attack, build the context, run the attack, and turn
  * what happened into an AttackResult. A crashed attack or failing observer ends that attack
- * alone; an exhausted budget or an interruption ends the run with a partial result.
+ * alone; an exhausted budget or an interruption ends the run with a partial result; a target that
+ * cannot be reached ends it before the first request, with a result that says so. What the run
+ * concluded (statuses, summary) is decided by verdict/.
  */
 import { performance } from 'node:perf_hooks';
-import type { Attack } from '../attacks/types.js';
-import { IdemAuditError, InterruptedError, ObserverError, RequestBudgetError } from '../errors/errors.js';
+import { IdemAuditError, InterruptedError, RequestBudgetError, TargetUnreachableError } from '../errors/errors.js';
 import type { Finding } from '../findings/finding.js';
-import { SEVERITIES, atLeast, type Severity } from '../findings/severity.js';
 import { HttpEngine } from '../http/engine.js';
 import { burstStatsBySync } from '../http/sync/stats.js';
 import { createRedactor, secretHeaderValues, type Redactor } from '../http/redact.js';
-import type { Observer, ObserverInstance } from '../observers/types.js';
-import type { ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
-import { AttackRun, DEFAULT_PRINCIPAL, untilCutoff } from './attack-context.js';
+import type { ObserverInstance } from '../observers/types.js';
+import type { ResolvedScenario } from '../scenario/types.js';
+import {
+  attackStatusOf,
+  nothingAuditedReason,
+  runStatusOf,
+  summarize,
+  type AttackEnd,
+  type RunStop,
+} from '../verdict/verdict.js';
+import { AttackRun, untilCutoff } from './attack-context.js';
+import { createObservers } from './observer-set.js';
 import type { RunEvent } from './events.js';
 import { assertReachable } from './preflight.js';
-import {
-  REPORT_SCHEMA_VERSION,
-  type AttackResult,
-  type AttackStatus,
-  type AuditResult,
-  type RunStatus,
-} from './result.js';
-import { Rng, deriveSeed, randomKeySalt } from './rng.js';
+import { prepareRun, type Registries, type RunPlan, type RunRequest } from './prepare-run.js';
+import { REPORT_SCHEMA_VERSION, type AttackResult, type AuditResult, type RunError } from './result.js';
+import { Rng, deriveSeed } from './rng.js';
 import { DEFAULT_INTERRUPT_GRACE_MS, RunLimits } from './run-limits.js';
 
-export interface AuditOptions {
-  scenario: ResolvedScenario;
-  attacks: Readonly<Record<string, Attack>>;
-  observers: Readonly<Record<string, Observer>>;
-  seed: number;
-  /**
-   * Mixed into every generated key and `{{uuid}}` value (default: random per run, recorded in the
-   * result). Pass the recorded salt with the seed to resend exactly the same keys.
-   */
-  keySalt?: string;
-  failOn?: Severity;
-  maxRequests?: number;
-  /** Longest an attack may wait on the target's clock (ttl-probe); attacks pick their own default. */
-  maxWaitMs?: number;
-  /** Attack ids to run (default: each endpoint's list). */
-  only?: readonly string[];
-  skip?: readonly string[];
-  endpoints?: readonly string[];
-  /** Run only slice `index` (1-based) of `count` of the endpoint × attack matrix. */
-  shard?: { index: number; count: number };
+export {
+  planCells,
+  prepareRun,
+  type PlannedAttack,
+  type Registries,
+  type RunPlan,
+  type RunRequest,
+} from './prepare-run.js';
+
+/** Hooks of one execution: how the caller watches and stops it. */
+export interface RunHooks {
   signal?: AbortSignal;
   /** After an interruption, how long requests in flight may still answer (default 2 s). */
   interruptGraceMs?: number;
-  /** Whole-run time limit: when reached the run stops like an interruption, status `incomplete`. */
-  deadlineMs?: number;
   onEvent?: (e: RunEvent) => void;
   /** Builds the command that reproduces one attack on one endpoint (the seed is appended). */
   reproCommand?: (attack: string, endpoint: string) => string;
   toolVersion?: string;
 }
 
-export interface PlannedAttack {
-  endpoint: ResolvedEndpoint;
-  attack: Attack;
-  options: unknown;
+/** {@link runAudit}'s options: the scenario, the registries, what to run and how to watch it. */
+export interface AuditOptions extends RunRequest, RunHooks, Registries {
+  scenario: ResolvedScenario;
 }
 
-export function planAudit(
-  o: Pick<AuditOptions, 'scenario' | 'attacks' | 'only' | 'skip' | 'endpoints' | 'shard'>,
-): PlannedAttack[] {
-  const plan: PlannedAttack[] = [];
-  for (const endpoint of o.scenario.endpoints) {
-    if (o.endpoints && o.endpoints.length > 0 && !o.endpoints.includes(endpoint.name)) continue;
-    for (const spec of endpoint.attacks) {
-      if (o.only && o.only.length > 0 && !o.only.includes(spec.id)) continue;
-      if (o.skip?.includes(spec.id)) continue;
-      const attack = o.attacks[spec.id];
-      if (!attack) continue; // the loader rejects unknown ids; a programmatic caller may pass a subset
-      plan.push({ endpoint, attack, options: spec.options });
-    }
-  }
-  // Round-robin over the full plan: deterministic, balanced, and the shards partition it.
-  const shard = o.shard;
-  if (shard) return plan.filter((_, i) => i % shard.count === shard.index - 1);
-  return plan;
+/** Prepares (checks, guards) and executes a run in one call: the programmatic core of `run`. */
+export function runAudit(o: AuditOptions): Promise<AuditResult> {
+  return executePlan(prepareRun(o.scenario, o, { attacks: o.attacks, observers: o.observers }), o);
 }
 
-export async function runAudit(o: AuditOptions): Promise<AuditResult> {
-  const { scenario } = o;
+export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<AuditResult> {
+  const { scenario, seed, keySalt, cells } = plan;
   const started = new Date();
   const t0 = performance.now();
   const now = (): number => performance.now() - t0;
   const emit = o.onEvent ?? (() => undefined);
-  const controller = new AbortController();
-  const failOn = o.failOn ?? scenario.settings.failOn;
-
-  await assertReachable([scenario.target.baseUrl, ...scenario.target.nodes], scenario.target.timeoutMs);
-
-  // `signal` stops new requests; requests in flight are cut only after the grace period.
-  const limits = new RunLimits({
-    signal: o.signal ? AbortSignal.any([o.signal, controller.signal]) : controller.signal,
-    graceMs: o.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS,
-    deadlineMs: o.deadlineMs,
-  });
-  const signal = limits.stop;
-
   // Exchanges are redacted as they are recorded; free text (notes, reasons, errors) quotes the
   // target and drivers too, so it goes through the same redactor before it reaches a report.
   const redactor = redactorFor(scenario);
-  const engine = new HttpEngine({
-    timeoutMs: scenario.target.timeoutMs,
-    bodyCap: scenario.settings.bodyCap,
-    maxRequests: o.maxRequests ?? scenario.settings.maxRequests,
-    rate: scenario.settings.rate,
-    h2c: scenario.target.http2 === true,
-    redactor,
-    now,
-    onExchange: (exchange) => emit({ type: 'exchange', exchange }),
-    signal: limits.inflight,
-    stopSignal: signal,
-  });
-
-  const plan = planAudit(o);
-  const keySalt = o.keySalt ?? randomKeySalt();
-  emit({
-    type: 'run-start',
-    at: started.toISOString(),
-    scenario: scenario.name,
-    seed: o.seed,
-    keySalt,
-    attacks: plan.length,
-  });
+  emit({ type: 'run-start', at: started.toISOString(), scenario: scenario.name, seed, keySalt, attacks: cells.length });
 
   const results: AttackResult[] = [];
   const findings: Finding[] = [];
-  const errors: { code: string; message: string }[] = [];
-  let status: RunStatus = 'completed';
-  const observerCache = new Map<string, ObserverInstance[]>();
+  const errors: RunError[] = [];
+  let stop: RunStop;
+  let requests = 0;
 
   try {
-    for (const item of plan) {
-      if (signal.aborted) break;
-      const { endpoint, attack } = item;
-      emit({ type: 'attack-start', attack: attack.meta.id, endpoint: endpoint.name });
-      const before = engine.requestsSent;
-      const start = now();
-      const endpointObservers = observersFor(endpoint, observerCache, o.observers, scenario, engine);
-      const run = new AttackRun({
-        scenario,
-        endpoint,
-        attack,
-        options: item.options,
-        rng: new Rng(deriveSeed(o.seed, endpoint.name, attack.meta.id)),
-        uuidRng: new Rng(deriveSeed(o.seed, endpoint.name, attack.meta.id, 'uuid', keySalt)),
-        seed: o.seed,
-        engine,
-        observers: endpointObservers,
-        signal,
-        cutoff: limits.inflight,
-        ...(o.maxWaitMs === undefined ? {} : { maxWaitMs: o.maxWaitMs }),
-        reproCommand: `${o.reproCommand?.(attack.meta.id, endpoint.name) ?? `idem-audit run ${scenario.file} --only ${attack.meta.id} --endpoint ${endpoint.name}`} --seed ${o.seed}`,
-        onFinding: (finding) => emit({ type: 'finding', finding }),
-      });
-      let attackStatus: AttackStatus;
-      let reason: string | undefined;
-      let stopRun = false;
-      try {
-        // Observers with something to bring up (a sink the target calls) must be up before the first request.
-        for (const ob of endpointObservers) if (ob.start) await untilCutoff(ob.start(), limits.inflight);
-        await attack.run(run.ctx);
-        if (signal.aborted) throw new InterruptedError();
-        attackStatus =
-          run.findings.length > 0
-            ? 'failed'
-            : run.outcome.kind === 'ran'
-              ? 'passed'
-              : run.outcome.kind === 'skipped'
-                ? 'skipped'
-                : 'inconclusive';
-        reason = run.outcome.reason;
-      } catch (err) {
-        if (err instanceof InterruptedError || signal.aborted) {
-          status = 'interrupted';
-          attackStatus = run.findings.length > 0 ? 'failed' : 'inconclusive';
-          reason = limits.deadlineReached ? limits.deadlineMessage : 'interrupted before the attack finished';
-          stopRun = true;
-        } else if (err instanceof RequestBudgetError) {
-          status = 'incomplete';
-          attackStatus = run.findings.length > 0 ? 'failed' : 'error';
-          reason = err.message;
-          errors.push({ code: err.code, message: redactor.text(err.message) });
-          stopRun = true;
-        } else if (err instanceof ObserverError || err instanceof IdemAuditError) {
-          attackStatus = run.findings.length > 0 ? 'failed' : 'error';
-          reason = err.message;
-        } else {
-          attackStatus = run.findings.length > 0 ? 'failed' : 'error';
-          reason = `IDEM_ATTACK_CRASHED: ${err instanceof Error ? err.message : String(err)}`;
-        }
-      }
-      const result: AttackResult = {
-        attack: attack.meta.id,
-        endpoint: endpoint.name,
-        title: attack.meta.title,
-        status: attackStatus,
-        notes: run.notes.map((n) => redactor.text(n)),
-        requests: engine.requestsSent - before,
-        durationMs: Math.round(now() - start),
-        findings: run.findings.length,
-        bursts: run.bursts,
-      };
-      if (reason !== undefined) result.reason = redactor.text(reason);
-      if (Object.keys(run.metrics).length > 0) result.metrics = run.metrics;
-      results.push(result);
-      findings.push(...run.findings);
-      emit({ type: 'attack-end', result });
-      if (stopRun) break;
-    }
-  } finally {
-    limits.dispose();
-    await engine.close();
-    // Bounded: an observer whose database stopped answering must not keep the report from being written.
-    await Promise.all(
-      [...observerCache.values()]
-        .flat()
-        .map((ob) => (ob.close ? closeWithin(ob.close(), OBSERVER_CLOSE_MS) : Promise.resolve())),
+    await assertReachable(
+      [scenario.target.baseUrl, ...scenario.target.nodes],
+      scenario.target.timeoutMs,
+      plan.hostPolicy,
     );
+  } catch (err) {
+    if (!(err instanceof TargetUnreachableError)) throw err;
+    // Still a result: CI gets report.json, junit.xml and the summary saying which URL and why.
+    stop = 'cut-short';
+    errors.push({ code: err.code, message: redactor.text(err.message), ...(err.hint ? { hint: err.hint } : {}) });
+    for (const { endpoint, attack } of cells)
+      results.push(notRun(endpoint.name, attack.meta.id, attack.meta.title, redactor.text(`not run: ${err.message}`)));
   }
 
-  if (status === 'completed' && results.some((r) => r.status === 'error' || r.status === 'inconclusive'))
-    status = 'incomplete';
-  if (o.signal?.aborted) status = 'interrupted';
-  else if (limits.deadlineReached) {
-    status = 'incomplete';
-    errors.push({ code: 'IDEM_DEADLINE_REACHED', message: limits.deadlineMessage });
+  if (stop === undefined) {
+    const limits = new RunLimits({
+      signal: o.signal,
+      graceMs: o.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS,
+      deadlineMs: plan.deadlineMs,
+    });
+    // `stop` ends sending at once; requests in flight are cut only after the grace period.
+    const signal = limits.stop;
+    const engine = new HttpEngine({
+      hostPolicy: plan.hostPolicy,
+      timeoutMs: scenario.target.timeoutMs,
+      bodyCap: scenario.settings.bodyCap,
+      maxRequests: plan.maxRequests,
+      rate: scenario.settings.rate,
+      h2c: scenario.target.http2 === true,
+      redactor,
+      now,
+      onExchange: (exchange) => emit({ type: 'exchange', exchange }),
+      signal: limits.inflight,
+      stopSignal: signal,
+    });
+    const observerCache = new Map<string, ObserverInstance[]>();
+    try {
+      for (const { endpoint, attack, options } of cells) {
+        if (signal.aborted) break;
+        emit({ type: 'attack-start', attack: attack.meta.id, endpoint: endpoint.name });
+        const before = engine.requestsSent;
+        const start = now();
+        let endpointObservers = observerCache.get(endpoint.name);
+        if (!endpointObservers) {
+          endpointObservers = createObservers(endpoint, plan.registries.observers, scenario, engine);
+          observerCache.set(endpoint.name, endpointObservers);
+        }
+        const run = new AttackRun({
+          scenario,
+          endpoint,
+          attack,
+          options,
+          rng: new Rng(deriveSeed(seed, endpoint.name, attack.meta.id)),
+          uuidRng: new Rng(deriveSeed(seed, endpoint.name, attack.meta.id, 'uuid', keySalt)),
+          seed,
+          engine,
+          observers: endpointObservers,
+          signal,
+          cutoff: limits.inflight,
+          ...(plan.maxWaitMs === undefined ? {} : { maxWaitMs: plan.maxWaitMs }),
+          reproCommand: `${o.reproCommand?.(attack.meta.id, endpoint.name) ?? `idem-audit run ${scenario.file} --only ${attack.meta.id} --endpoint ${endpoint.name}`} --seed ${seed}`,
+          onFinding: (finding) => emit({ type: 'finding', finding }),
+        });
+        let end: AttackEnd;
+        let reason: string | undefined;
+        try {
+          // Observers with something to bring up (a sink the target calls) must be up before the first request.
+          for (const ob of endpointObservers) if (ob.start) await untilCutoff(ob.start(), limits.inflight);
+          await attack.run(run.ctx);
+          if (signal.aborted) throw new InterruptedError();
+          end = run.outcome.kind;
+          reason = run.outcome.reason;
+        } catch (err) {
+          if (err instanceof InterruptedError || signal.aborted) {
+            end = 'interrupted';
+            stop = limits.deadlineReached ? 'cut-short' : 'interrupt';
+            reason = limits.deadlineReached ? limits.deadlineMessage : 'interrupted before the attack finished';
+          } else if (err instanceof RequestBudgetError) {
+            end = 'error';
+            stop = 'cut-short';
+            reason = err.message;
+            errors.push({ code: err.code, message: redactor.text(err.message) });
+          } else if (err instanceof IdemAuditError) {
+            end = 'error';
+            reason = err.message;
+          } else {
+            end = 'error';
+            reason = `IDEM_ATTACK_CRASHED: ${err instanceof Error ? err.message : String(err)}`;
+          }
+        }
+        const result: AttackResult = {
+          attack: attack.meta.id,
+          endpoint: endpoint.name,
+          title: attack.meta.title,
+          status: attackStatusOf(end, run.findings.length),
+          notes: run.notes.map((n) => redactor.text(n)),
+          requests: engine.requestsSent - before,
+          durationMs: Math.round(now() - start),
+          findings: run.findings.length,
+          bursts: run.bursts,
+        };
+        if (reason !== undefined) result.reason = redactor.text(reason);
+        if (Object.keys(run.metrics).length > 0) result.metrics = run.metrics;
+        results.push(result);
+        findings.push(...run.findings);
+        emit({ type: 'attack-end', result });
+        if (stop !== undefined) break;
+      }
+    } finally {
+      limits.dispose();
+      requests = engine.requestsSent;
+      await engine.close();
+      // Bounded: an observer whose database stopped answering must not keep the report from being written.
+      await Promise.all(
+        [...observerCache.values()]
+          .flat()
+          .map((ob) => (ob.close ? closeWithin(ob.close(), OBSERVER_CLOSE_MS) : Promise.resolve())),
+      );
+    }
+    // The user's stop wins over a deadline that happened to pass during the grace period.
+    if (o.signal?.aborted) stop = 'interrupt';
+    else if (limits.deadlineReached) {
+      stop = 'cut-short';
+      errors.push({ code: 'IDEM_DEADLINE_REACHED', message: limits.deadlineMessage });
+    }
   }
 
-  const finished = new Date();
+  const status = runStatusOf(results, stop);
+  // A run that judged nothing proves nothing; say so instead of looking green.
+  const nothing = stop === undefined ? nothingAuditedReason(results) : undefined;
+  if (nothing !== undefined) errors.push({ code: 'IDEM_NOTHING_AUDITED', message: redactor.text(nothing) });
+
   const result: AuditResult = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'idem-audit', version: o.toolVersion ?? '0.0.0' },
@@ -241,39 +217,44 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
     target: { baseUrl: scenario.target.baseUrl, nodes: scenario.target.nodes },
     contract: scenario.contract,
     status,
-    seed: o.seed,
+    seed,
     keySalt,
-    failOn,
+    failOn: plan.failOn,
     startedAt: started.toISOString(),
-    finishedAt: finished.toISOString(),
+    finishedAt: new Date().toISOString(),
     durationMs: Math.round(now()),
-    requests: engine.requestsSent,
-    summary: {
-      findings: Object.fromEntries(
-        SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s).length]),
-      ) as Record<Severity, number>,
-      attacks: {
-        passed: count(results, 'passed'),
-        failed: count(results, 'failed'),
-        skipped: count(results, 'skipped'),
-        inconclusive: count(results, 'inconclusive'),
-        error: count(results, 'error'),
-      },
-    },
+    requests,
+    summary: summarize(results, findings),
     attacks: results,
     findings,
     errors,
   };
+  if (plan.shard) result.shard = { ...plan.shard };
   const allBursts = results.flatMap((r) => r.bursts);
   if (allBursts.length > 0) result.burstStats = burstStatsBySync(allBursts);
-  emit({ type: 'run-end', status, findings: findings.length, requests: engine.requestsSent });
+  emit({ type: 'run-end', status, findings: findings.length, requests });
   return result;
+}
+
+function notRun(endpoint: string, attack: string, title: string, reason: string): AttackResult {
+  return {
+    attack,
+    endpoint,
+    title,
+    status: 'error',
+    reason,
+    notes: [],
+    requests: 0,
+    durationMs: 0,
+    findings: 0,
+    bursts: [],
+  };
 }
 
 /** How long closing an observer (a pool, a connection, a sink) may take at the end of a run. */
 export const OBSERVER_CLOSE_MS = 3_000;
 
-function closeWithin(closing: Promise<void>, ms: number): Promise<void> {
+export function closeWithin(closing: Promise<void>, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
     timer.unref();
@@ -302,59 +283,4 @@ export function redactorFor(scenario: ResolvedScenario): Redactor {
     ...rules,
     secretValues: [...scenario.secretValues, ...secretHeaderValues(sent, (name) => byHeader.isSecretHeader(name))],
   });
-}
-
-function count(results: readonly AttackResult[], s: AttackStatus): number {
-  return results.filter((r) => r.status === s).length;
-}
-
-function observersFor(
-  endpoint: ResolvedEndpoint,
-  cache: Map<string, ObserverInstance[]>,
-  registry: Readonly<Record<string, Observer>>,
-  scenario: ResolvedScenario,
-  engine: HttpEngine,
-): ObserverInstance[] {
-  const cached = cache.get(endpoint.name);
-  if (cached) return cached;
-  const list = endpoint.observe.map((spec) => {
-    const observer = registry[spec.id];
-    if (!observer) throw new ObserverError(spec.id, `unknown observer at ${spec.path}`);
-    return createOrFailing(() =>
-      observer.create(spec.options, {
-        scenario,
-        endpoint,
-        url: (path) => `${scenario.target.baseUrl}${path}`,
-        send: (req) =>
-          engine.send(
-            { ...req, headers: { ...scenario.target.headers, ...req.headers }, principal: DEFAULT_PRINCIPAL },
-            { attack: `observe:${spec.id}`, endpoint: endpoint.name },
-          ),
-      }),
-    );
-  });
-  cache.set(endpoint.name, list);
-  return list;
-}
-
-/**
- * An observer that cannot be set up (bad listen address, invalid query) must fail the attacks
- * that need its count, reported "not audited" with the reason, rather than end the whole run
- * without a report. Attacks that judge answers alone still run.
- */
-function createOrFailing(create: () => ObserverInstance): ObserverInstance {
-  try {
-    return create();
-  } catch (err) {
-    if (!(err instanceof ObserverError)) throw err;
-    return { count: () => Promise.reject(err) };
-  }
-}
-
-/** Exit code of a finished audit: 1 findings at or above failOn, 130 interrupted, 3 not fully audited, 0 clean. */
-export function exitCodeOf(result: AuditResult): number {
-  if (result.status === 'interrupted') return 130;
-  if (result.findings.some((f) => atLeast(f.severity, result.failOn))) return 1;
-  if (result.status === 'incomplete') return 3;
-  return 0;
 }

@@ -7,11 +7,14 @@ export type ErrorCode =
   | 'IDEM_USAGE'
   | 'IDEM_SCENARIO_NOT_FOUND'
   | 'IDEM_SCENARIO_INVALID'
+  | 'IDEM_HOST_REFUSED'
   | 'IDEM_TARGET_UNREACHABLE'
   | 'IDEM_OBSERVER_FAILED'
   | 'IDEM_REQUEST_BUDGET_EXHAUSTED'
   | 'IDEM_ATTACK_CRASHED'
   | 'IDEM_REPORT_WRITE_FAILED'
+  | 'IDEM_NOTHING_AUDITED'
+  | 'IDEM_DEADLINE_REACHED'
   | 'IDEM_INTERRUPTED';
 
 export class IdemAuditError extends Error {
@@ -29,6 +32,15 @@ export class IdemAuditError extends Error {
 export class UsageError extends IdemAuditError {
   constructor(message: string, hint?: string) {
     super('IDEM_USAGE', message, hint);
+  }
+}
+
+/** A host the run may not send to (host policy: not loopback, not allowed, or production without consent). */
+export class HostRefusedError extends IdemAuditError {
+  readonly hosts: readonly string[];
+  constructor(hosts: readonly string[], message: string, hint: string) {
+    super('IDEM_HOST_REFUSED', message, hint);
+    this.hosts = hosts;
   }
 }
 

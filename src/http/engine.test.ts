@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpServer, tcpServer, type TestServer } from '../../test/helpers/servers.js';
-import { RequestBudgetError } from '../errors/errors.js';
+import { HostRefusedError, RequestBudgetError } from '../errors/errors.js';
 import { HttpEngine } from './engine.js';
 import type { Exchange } from './exchange.js';
+import { HostPolicy } from './host-policy.js';
 import { createRedactor } from './redact.js';
 import type { RequestSpec } from './request-spec.js';
 
@@ -17,6 +18,7 @@ function engine(over: Partial<ConstructorParameters<typeof HttpEngine>[0]> = {})
 } {
   const recorded: Exchange[] = [];
   const e = new HttpEngine({
+    hostPolicy: HostPolicy.loopbackOnly(),
     timeoutMs: 2000,
     bodyCap: 1024,
     maxRequests: 100,
@@ -132,6 +134,20 @@ describe('HttpEngine.send', () => {
     await expect(e.burst([spec(s.url)], ctx)).rejects.toBeInstanceOf(RequestBudgetError);
     await e.close();
     expect(recorded).toHaveLength(2);
+  });
+
+  it('refuses a host its policy does not allow on every path, before any connection or count', async () => {
+    const { e, recorded } = engine();
+    // .invalid never resolves: were the engine to try, the error would be a DNS failure instead.
+    const foreign = spec('http://payments.example.invalid/pay');
+    await expect(e.send(foreign, ctx)).rejects.toBeInstanceOf(HostRefusedError);
+    await expect(e.burst([foreign, foreign], ctx)).rejects.toBeInstanceOf(HostRefusedError);
+    await expect(e.sendWithFault(foreign, ctx, { kind: 'abort-after-send', afterMs: 0 })).rejects.toBeInstanceOf(
+      HostRefusedError,
+    );
+    expect(e.requestsSent).toBe(0);
+    expect(recorded).toHaveLength(0);
+    await e.close();
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { Client, Pool, type Dispatcher } from 'undici';
 import { InterruptedError, RequestBudgetError } from '../errors/errors.js';
+import type { HostPolicy } from './host-policy.js';
 import { capture, type CaptureResult } from './capture.js';
 import type { Exchange } from './exchange.js';
 import { sendWithClientFault, type ClientFault, type FaultOutcome } from './faults.js';
@@ -28,6 +29,8 @@ export const ARRIVAL_HEADER = 'x-demo-arrival-ns';
 const H2C_CONNECT = { useH2c: true } as unknown as NonNullable<Pool.Options['connect']>;
 
 export interface EngineOptions {
+  /** Which hosts traffic may go to; asked before every request, so no path can go around it. */
+  hostPolicy: HostPolicy;
   timeoutMs: number;
   bodyCap: number;
   maxRequests: number;
@@ -95,7 +98,7 @@ export class HttpEngine {
   }
 
   async send(spec: RequestSpec, ctx: ExchangeContext): Promise<Exchange> {
-    this.#reserve(1);
+    this.#reserve(1, [spec]);
     await this.#throttle();
     const u = new URL(spec.url);
     return this.#dispatch(this.#pool(u.origin), spec, ctx, undefined, u);
@@ -111,7 +114,7 @@ export class HttpEngine {
     ctx: ExchangeContext,
     fault: ClientFault,
   ): Promise<{ exchange: Exchange; fault: FaultOutcome }> {
-    this.#reserve(1);
+    this.#reserve(1, [spec]);
     await this.#throttle();
     const queued = this.#o.now();
     const r = await sendWithClientFault(spec, fault, {
@@ -128,7 +131,7 @@ export class HttpEngine {
    * exchange with `timings.sent` = the moment its final byte was written.
    */
   async burst(specs: readonly RequestSpec[], ctx: ExchangeContext, options: BurstOptions = {}): Promise<BurstResult> {
-    this.#reserve(specs.length);
+    this.#reserve(specs.length, specs);
     const burstId = this.#nextBurst++;
     const first = specs[0];
     const sync = first
@@ -232,8 +235,10 @@ export class HttpEngine {
     return (this.#o.stopSignal?.aborted ?? false) || (this.#o.signal?.aborted ?? false);
   }
 
-  #reserve(n: number): void {
+  #reserve(n: number, specs: readonly RequestSpec[]): void {
     if (this.#stopped()) throw new InterruptedError();
+    const policy = this.#o.hostPolicy;
+    if (!specs.every((s) => policy.allows(s.url))) policy.assertAllowed(specs.map((s) => s.url));
     if (this.#sent + n > this.#o.maxRequests) throw new RequestBudgetError(this.#o.maxRequests);
     this.#sent += n;
   }

@@ -1,3 +1,4 @@
+import { HostPolicy } from './host-policy.js';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -141,6 +142,7 @@ describe('HttpEngine.sendWithFault', () => {
     const { url } = await recorder();
     const recorded: Exchange[] = [];
     const e = new HttpEngine({
+      hostPolicy: HostPolicy.loopbackOnly(),
       timeoutMs: 2000,
       bodyCap: 1024,
       maxRequests: 1,

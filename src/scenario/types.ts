@@ -78,6 +78,9 @@ export interface ResolvedEndpoint {
 
 export type EndpointContract = Partial<Pick<Contract, 'ttlMs' | 'errorsReplayed'>>;
 
+/** The principal whose credentials are the target's own headers; `target.principals` adds others. */
+export const DEFAULT_PRINCIPAL = 'default';
+
 export interface Principal {
   name: string;
   headers: Readonly<Record<string, string>>;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { extensionSchemas } from '../../src/cli/extensions.js';
 import { loadScenarioText } from '../../src/config/load.js';
-import { isLoopback } from '../../src/engine/host-policy.js';
+import { isLoopback } from '../../src/http/host-policy.js';
 import { cli } from '../helpers/cli.js';
 import { httpServer, type TestServer } from '../helpers/servers.js';
 import { auditHostile } from './harness.js';
@@ -211,7 +211,7 @@ describe('allowed hosts', () => {
     const r = await dry(scenario(''));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      'error: refusing to audit payments.example.invalid: it is not a loopback address, not in target.allowHosts or IDEM_AUDIT_ALLOW_HOSTS, and the scenario declares no target.environment [IDEM_USAGE]',
+      'error: refusing to audit payments.example.invalid: it is not a loopback address, not in target.allowHosts or IDEM_AUDIT_ALLOW_HOSTS, and the scenario declares no target.environment [IDEM_HOST_REFUSED]',
     );
     expect(r.stderr).toContain('target.environment: staging');
     expect(r.stdout).toBe('');

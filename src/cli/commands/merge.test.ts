@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../../../test/helpers/cli.js';
 import type { AttackResult, AuditResult } from '../../engine/result.js';
-import { exitCodeOf } from '../../engine/run-audit.js';
+import { exitCodeOf } from '../../verdict/exit-codes.js';
 import type { Finding } from '../../findings/finding.js';
 import { hostileResult } from '../../reporters/__fixtures__/hostile-result.js';
 import { mergeResults } from './merge.js';

@@ -6,18 +6,17 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { AttackResult, AttackStatus, AuditResult, RunStatus } from '../../engine/result.js';
-import { exitCodeOf } from '../../engine/run-audit.js';
+import type { AttackResult, AuditResult, RunError } from '../../engine/result.js';
 import { IdemAuditError, UsageError } from '../../errors/errors.js';
 import type { Finding } from '../../findings/finding.js';
-import { SEVERITIES, severityRank, type Severity } from '../../findings/severity.js';
+import { severityRank, type Severity } from '../../findings/severity.js';
+import { exitCodeOf } from '../../verdict/exit-codes.js';
+import { nothingAuditedReason, runStatusOf, summarize, type RunStop } from '../../verdict/verdict.js';
 import { burstStatsBySync } from '../../http/sync/stats.js';
 import { list } from '../audit-options.js';
 import type { CliIo } from '../io.js';
 import { readReport } from '../read-report.js';
 import { selectReporters, writeReports } from '../reporting.js';
-
-const STATUS_RANK: Record<RunStatus, number> = { completed: 0, incomplete: 1, interrupted: 2 };
 
 /** The slice a report covers, as `run --shard` records it in report.json. */
 export interface ShardInfo {
@@ -26,7 +25,7 @@ export interface ShardInfo {
 }
 
 export function shardOf(result: AuditResult): ShardInfo | undefined {
-  const s = (result as AuditResult & { shard?: unknown }).shard;
+  const s: unknown = result.shard;
   if (typeof s !== 'object' || s === null) return undefined;
   const { index, count } = s as Record<string, unknown>;
   return typeof index === 'number' && typeof count === 'number' ? { index, count } : undefined;
@@ -109,15 +108,24 @@ export function mergeResults(shards: readonly AuditResult[]): AuditResult {
   const failOn = shards
     .map((s) => s.failOn)
     .reduce((a: Severity, b) => (severityRank(b) < severityRank(a) ? b : a), first.failOn);
-  const status = shards.map((s) => s.status).reduce((a, b) => (STATUS_RANK[b] > STATUS_RANK[a] ? b : a));
+  // Judged again over the whole: a shard that audited nothing of its own is no gap in the merge,
+  // but anything that stopped a shard early (interrupt, deadline, budget, unreachable) is.
+  const errors: RunError[] = shards.flatMap((s) => s.errors).filter((e) => e.code !== 'IDEM_NOTHING_AUDITED');
+  const stop: RunStop = shards.some((s) => s.status === 'interrupted')
+    ? 'interrupt'
+    : errors.length > 0
+      ? 'cut-short'
+      : undefined;
+  const status = runStatusOf(attacks, stop);
+  const nothing = stop === undefined ? nothingAuditedReason(attacks) : undefined;
+  if (nothing !== undefined) errors.push({ code: 'IDEM_NOTHING_AUDITED', message: nothing });
   const startedAt = shards.map((s) => s.startedAt).sort()[0] ?? first.startedAt;
   const finishedAt =
     shards
       .map((s) => s.finishedAt)
       .sort()
       .at(-1) ?? first.finishedAt;
-  const countStatus = (st: AttackStatus): number => attacks.filter((a) => a.status === st).length;
-  const { shard: _shard, burstStats: _stats, keySalt: _salt, ...rest } = first as AuditResult & { shard?: unknown };
+  const { shard: _shard, burstStats: _stats, keySalt: _salt, ...rest } = first;
   const bursts = attacks.flatMap((a) => a.bursts);
   // Shards run in parallel draw their own salts; one salt stands for the merge only if they agree.
   const salts = new Set(shards.map((s) => s.keySalt));
@@ -132,21 +140,10 @@ export function mergeResults(shards: readonly AuditResult[]): AuditResult {
     finishedAt,
     durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(startedAt)),
     requests: shards.reduce((n, s) => n + s.requests, 0),
-    summary: {
-      findings: Object.fromEntries(
-        SEVERITIES.map((sev) => [sev, findings.filter((f) => f.severity === sev).length]),
-      ) as Record<Severity, number>,
-      attacks: {
-        passed: countStatus('passed'),
-        failed: countStatus('failed'),
-        skipped: countStatus('skipped'),
-        inconclusive: countStatus('inconclusive'),
-        error: countStatus('error'),
-      },
-    },
+    summary: summarize(attacks, findings),
     attacks,
     findings,
-    errors: shards.flatMap((s) => s.errors),
+    errors,
   };
 }
 

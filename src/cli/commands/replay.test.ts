@@ -43,7 +43,53 @@ describe('idem-audit replay (usage)', () => {
       cwd: work,
     });
     expect(r.stderr).not.toContain('IDEM_SCENARIO_NOT_FOUND');
-    expect(r.stdout).toMatch(/^\? 0123456789abcdef duplicate-write .*no request was answered/);
+    expect(r.stdout).toMatch(/^\? inconclusive 0123456789abcdef duplicate-write .*2 of 2 request\(s\) got no answer/);
+    expect(r.code).toBe(3);
+  });
+});
+
+describe('idem-audit replay (guard and judgement)', () => {
+  const creds = (baseUrl: string, extra = ''): string => {
+    const file = join(work, `s-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(
+      file,
+      `version: 1\nname: creds\ntarget:\n  baseUrl: ${baseUrl}\n  headers: { Authorization: "Bearer t0ken-t0ken" }\n${extra}endpoints:\n  pay:\n    request: { method: POST, path: /payments }\n`,
+    );
+    return file;
+  };
+
+  it('applies the host policy of run to --target: a foreign host is refused (exit 2) before anything is sent', async () => {
+    const r = await cli([
+      'replay',
+      report,
+      '--finding',
+      '0123456789abcdef',
+      '--scenario',
+      creds('http://127.0.0.1:1'),
+      '--target',
+      'http://payments.example.invalid',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('refusing to audit payments.example.invalid');
+    expect(r.stderr).toContain('[IDEM_HOST_REFUSED]');
+    expect(r.stdout).toBe('');
+  });
+
+  it('refuses a production target without --allow-production, like run', async () => {
+    const file = creds('http://payments.example.invalid', '  environment: production\n');
+    const r = await cli(['replay', report, '--finding', '0123456789abcdef', '--scenario', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('target.environment: production');
+  });
+
+  it('does not pretend to replay a finding whose conditions resending cannot recreate (a downstream fault)', async () => {
+    const base = hostileResult();
+    const partial = { ...base, findings: base.findings.map((f) => ({ ...f, attack: 'partial-failure' })) };
+    const file = join(work, 'partial.json');
+    writeFileSync(file, JSON.stringify(partial));
+    const r = await cli(['replay', file, '--finding', '0123456789abcdef', '--scenario', creds('http://127.0.0.1:1')]);
+    expect(r.stdout).toMatch(/^\? 0123456789abcdef duplicate-write .*not replayable as plain requests: .*downstream/);
+    expect(r.stdout).toContain('rerun it with:');
     expect(r.code).toBe(3);
   });
 });

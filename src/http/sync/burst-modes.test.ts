@@ -1,3 +1,4 @@
+import { HostPolicy } from '../host-policy.js';
 import { execFileSync } from 'node:child_process';
 import http2 from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,7 @@ afterAll(async () => {
 function engine(): { e: HttpEngine; recorded: Exchange[] } {
   const recorded: Exchange[] = [];
   const e = new HttpEngine({
+    hostPolicy: HostPolicy.loopbackOnly(),
     timeoutMs: 5000,
     bodyCap: 4096,
     maxRequests: 10_000,

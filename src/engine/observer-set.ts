@@ -1,0 +1,73 @@
+/**
+ * The observers of one endpoint, created from its `observe` list, and the one way side effects
+ * are counted with them. The audit loop and replay share both, so a replayed finding is judged
+ * by the same witnesses and the same records-versus-answers rule as the attack that found it.
+ */
+import { ObserverError } from '../errors/errors.js';
+import type { HttpEngine } from '../http/engine.js';
+import type { Exchange } from '../http/exchange.js';
+import type { EffectCount, Observer, ObserverInstance } from '../observers/types.js';
+import { DEFAULT_PRINCIPAL, type ResolvedEndpoint, type ResolvedScenario } from '../scenario/types.js';
+import { judgeWrites } from './side-effects.js';
+
+export function createObservers(
+  endpoint: ResolvedEndpoint,
+  registry: Readonly<Record<string, Observer>>,
+  scenario: ResolvedScenario,
+  engine: HttpEngine,
+  /** Where the observers' own requests go (replay --target); default the scenario's base URL. */
+  baseUrl: string = scenario.target.baseUrl,
+): ObserverInstance[] {
+  return endpoint.observe.map((spec) => {
+    const observer = registry[spec.id];
+    if (!observer) throw new ObserverError(spec.id, `unknown observer at ${spec.path}`);
+    return createOrFailing(() =>
+      observer.create(spec.options, {
+        scenario,
+        endpoint,
+        url: (path) => `${baseUrl}${path}`,
+        send: (req) =>
+          engine.send(
+            { ...req, headers: { ...scenario.target.headers, ...req.headers }, principal: DEFAULT_PRINCIPAL },
+            { attack: `observe:${spec.id}`, endpoint: endpoint.name },
+          ),
+      }),
+    );
+  });
+}
+
+/**
+ * An observer that cannot be set up (bad listen address, invalid query) must fail the attacks
+ * that need its count, reported "not audited" with the reason, rather than end the whole run
+ * without a report. Attacks that judge answers alone still run.
+ */
+function createOrFailing(create: () => ObserverInstance): ObserverInstance {
+  try {
+    return create();
+  } catch (err) {
+    if (!(err instanceof ObserverError)) throw err;
+    return { count: () => Promise.reject(err) };
+  }
+}
+
+export interface CountedEffects {
+  counts: EffectCount[];
+  /** The highest count among observers: any witness of a write, answers included. */
+  observed: number;
+  /** What duplicate-write claims rest on (side-effects.ts). */
+  writes: number;
+  disputed: string | undefined;
+}
+
+/** Asks every observer about `key` and judges the writes; `guard` bounds each wait (interruption). */
+export async function countSideEffects(
+  observers: readonly ObserverInstance[],
+  key: string,
+  exchanges: readonly Exchange[],
+  guard: <T>(work: Promise<T>) => Promise<T> = (w) => w,
+): Promise<CountedEffects> {
+  const counts: EffectCount[] = [];
+  for (const o of observers) counts.push(await guard(o.count(key, { exchanges })));
+  const { writes, disputed } = judgeWrites(key, counts);
+  return { counts, observed: Math.max(...counts.map((c) => c.count)), writes, disputed };
+}

@@ -1,0 +1,154 @@
+/**
+ * Run preparation: a scenario and the caller's options become a checked, guarded plan, or an
+ * error before anything is sent. The CLI (run, demo), the programmatic API and replay all come
+ * through here, so a typo in an attack id, an endpoint name that does not exist, or a host the
+ * policy refuses fails the same way whichever door the run came in by.
+ */
+import type { Attack } from '../attacks/types.js';
+import { UsageError } from '../errors/errors.js';
+import type { Severity } from '../findings/severity.js';
+import { HostPolicy, allowHostsFromEnv } from '../http/host-policy.js';
+import type { Observer } from '../observers/types.js';
+import type { ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+import { randomKeySalt, randomSeed } from './rng.js';
+
+/** The registries a run draws from: the built-ins, or a caller's own (tests, extensions). */
+export interface Registries {
+  attacks: Readonly<Record<string, Attack>>;
+  observers: Readonly<Record<string, Observer>>;
+}
+
+/** What a caller may ask of a run; every field is optional and falls back to the scenario. */
+export interface RunRequest {
+  /** Seed for bodies, mutations and shrinking; default `settings.seed`, else random. */
+  seed?: number;
+  /** Salt of generated keys; default fresh per run (see README "Seeds and keys"). */
+  keySalt?: string;
+  /** Attack ids to run (default: each endpoint's list). */
+  only?: readonly string[];
+  skip?: readonly string[];
+  endpoints?: readonly string[];
+  /** Run only slice `index` (1-based) of `count` of the endpoint × attack matrix. */
+  shard?: { index: number; count: number };
+  failOn?: Severity;
+  maxRequests?: number;
+  /** Longest an attack may wait on the target's clock (ttl-probe, retries); attacks pick their own default. */
+  maxWaitMs?: number;
+  /** Requests per second outside bursts (overrides settings.rate). */
+  rate?: number;
+  /** Whole-run time limit: reached, the run stops like an interruption, status `incomplete`. */
+  deadlineMs?: number;
+  /** Consent to audit a target declared `environment: production`. */
+  allowProduction?: boolean;
+  /** Environment read for IDEM_AUDIT_ALLOW_HOSTS; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** How the options are called where the caller wrote them, for error messages (`--only` vs `only`). */
+export type OptionLabel = (option: 'only' | 'skip' | 'endpoints') => string;
+
+export const API_LABELS: OptionLabel = (o) => o;
+
+export interface PlannedAttack {
+  endpoint: ResolvedEndpoint;
+  attack: Attack;
+  options: unknown;
+}
+
+/** Everything the audit loop needs, checked. */
+export interface RunPlan {
+  /** The scenario with the run's overrides folded in (rate). */
+  scenario: ResolvedScenario;
+  /** The endpoint × attack cells to run, in order. */
+  cells: readonly PlannedAttack[];
+  registries: Registries;
+  seed: number;
+  keySalt: string;
+  failOn: Severity;
+  maxRequests: number;
+  maxWaitMs: number | undefined;
+  deadlineMs: number | undefined;
+  hostPolicy: HostPolicy;
+  shard: { index: number; count: number } | undefined;
+}
+
+/** The host policy a scenario implies under the caller's consent and environment. */
+export function hostPolicyFor(
+  scenario: ResolvedScenario,
+  o: Pick<RunRequest, 'allowProduction' | 'env'> = {},
+): HostPolicy {
+  return new HostPolicy({
+    allowHosts: [...(scenario.target.allowHosts ?? []), ...allowHostsFromEnv(o.env ?? process.env)],
+    environment: scenario.target.environment,
+    allowProduction: o.allowProduction === true,
+  });
+}
+
+/**
+ * Throws UsageError for unknown attack ids or endpoint names (a typo must fail loudly: an
+ * `only` that matches nothing would audit nothing), and HostRefusedError for a refused host.
+ */
+export function prepareRun(
+  scenario: ResolvedScenario,
+  req: RunRequest,
+  registries: Registries,
+  label: OptionLabel = API_LABELS,
+): RunPlan {
+  const known = Object.keys(registries.attacks);
+  checkAttackIds(req.only, known, label('only'));
+  checkAttackIds(req.skip, known, label('skip'));
+  for (const e of req.endpoints ?? []) {
+    if (!scenario.endpoints.some((x) => x.name === e))
+      throw new UsageError(
+        `${label('endpoints')}: the scenario has no endpoint '${e}'`,
+        `endpoints: ${scenario.endpoints.map((x) => x.name).join(', ')}`,
+      );
+  }
+  const hostPolicy = hostPolicyFor(scenario, req);
+  hostPolicy.assertAllowed([scenario.target.baseUrl, ...scenario.target.nodes]);
+  const guarded: ResolvedScenario =
+    req.rate === undefined ? scenario : { ...scenario, settings: { ...scenario.settings, rate: req.rate } };
+  return {
+    scenario: guarded,
+    cells: planCells(guarded, registries.attacks, req),
+    registries,
+    seed: req.seed ?? scenario.settings.seed ?? randomSeed(),
+    keySalt: req.keySalt ?? randomKeySalt(),
+    failOn: req.failOn ?? scenario.settings.failOn,
+    maxRequests: req.maxRequests ?? scenario.settings.maxRequests,
+    maxWaitMs: req.maxWaitMs,
+    deadlineMs: req.deadlineMs,
+    hostPolicy,
+    shard: req.shard,
+  };
+}
+
+export function checkAttackIds(ids: readonly string[] | undefined, known: readonly string[], option: string): void {
+  for (const id of ids ?? []) {
+    if (!known.includes(id))
+      throw new UsageError(`${option}: unknown attack '${id}'`, `known attacks: ${known.join(', ')}`);
+  }
+}
+
+/** The endpoint × attack matrix after the filters; `--shard i/n` takes every n-th cell from i. */
+export function planCells(
+  scenario: ResolvedScenario,
+  attacks: Readonly<Record<string, Attack>>,
+  f: Pick<RunRequest, 'only' | 'skip' | 'endpoints' | 'shard'>,
+): PlannedAttack[] {
+  const plan: PlannedAttack[] = [];
+  for (const endpoint of scenario.endpoints) {
+    if (f.endpoints && f.endpoints.length > 0 && !f.endpoints.includes(endpoint.name)) continue;
+    for (const spec of endpoint.attacks) {
+      if (f.only && f.only.length > 0 && !f.only.includes(spec.id)) continue;
+      if (f.skip?.includes(spec.id)) continue;
+      const attack = attacks[spec.id];
+      if (!attack) continue; // the loader rejects unknown ids; a programmatic caller may pass a subset
+      plan.push({ endpoint, attack, options: spec.options });
+    }
+  }
+  // Round-robin over the full plan: deterministic, balanced, and the shards partition it.
+  const shard = f.shard;
+  if (shard) return plan.filter((_, i) => i % shard.count === shard.index - 1);
+  return plan;
+}
