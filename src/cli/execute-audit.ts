@@ -1,6 +1,6 @@
 /**
- * Runs an audit for the CLI: seed choice, Ctrl-C handling, the event log, the reports, and the
- * exit code. Shared by `run` and `demo` so both behave identically.
+ * Runs an audit for the CLI: seed choice, Ctrl-C handling, the reporters, and the exit code.
+ * Shared by `run` and `demo` so both behave identically.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,15 +10,14 @@ import type { AuditResult } from '../engine/result.js';
 import { randomKeySalt, randomSeed } from '../engine/rng.js';
 import { IdemAuditError } from '../errors/errors.js';
 import { observers } from '../observers/index.js';
-import { EventLog } from '../reporters/event-log.js';
+import { selectReporters } from '../reporters/select-reporters.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import type { AuditCliOptions } from './audit-options.js';
 import { validateAttackIds } from './audit-options.js';
 import { applyGuardRails } from './guard-rails.js';
 import { type CliIo } from './io.js';
 import { packageVersion } from './package-info.js';
-import { createProgress } from './progress.js';
-import { selectReporters, writeReports } from './reporting.js';
+import { reporterEnvironment, startReporting } from './reporting.js';
 
 function timestamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -47,7 +46,7 @@ export async function executeAudit(
     }
   }
   // Checked before --dry-run, so a dry run also catches a typo in --reporter.
-  const selected = selectReporters(opts.reporter);
+  const selected = selectReporters(opts.reporter, reporterEnvironment(io, { quiet: opts.quiet === true, live: true }));
   // Host policy, --rate, --deadline, and --dry-run, which ends here with nothing sent (guard-rails.ts).
   const rails = applyGuardRails(scenario, opts, attacks, io);
   if (rails.dryRunDone) return 0;
@@ -63,8 +62,7 @@ export async function executeAudit(
       `cannot create the report folder ${dir}: ${(err as Error).message}`,
     );
   }
-  const events = new EventLog(join(dir, 'events.ndjson'));
-  const progress = createProgress(io, quiet);
+  const reports = startReporting(selected, dir, io);
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -91,10 +89,7 @@ export async function executeAudit(
       seed,
       keySalt,
       signal: controller.signal,
-      onEvent: (e) => {
-        events.write(e);
-        progress.onEvent(e);
-      },
+      onEvent: (e) => reports.emit(e),
       reproCommand: (attack, endpoint) => `${reproPrefix} --only ${attack} --endpoint ${endpoint}`,
       toolVersion: packageVersion(),
     };
@@ -108,15 +103,12 @@ export async function executeAudit(
     if (opts.shard) auditOpts.shard = opts.shard;
     // report.json records the slice, so `merge` can tell when a shard is missing.
     const result = withShard(await runAudit(auditOpts), opts.shard);
-    progress.stop();
     const exitCode = exitCodeOf(result);
-    await events.close();
-    await writeReports(result, { dir, exitCode, selected, quiet, eventFiles: [join(dir, 'events.ndjson')] }, io);
+    await reports.end(result, exitCode);
     return exitCode;
   } finally {
-    progress.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await events.close().catch(() => undefined);
+    await reports.close();
   }
 }
