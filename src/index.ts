@@ -29,7 +29,7 @@ export type { Exchange } from './http/exchange.js';
 export { observers } from './observers/index.js';
 /** The observer extension point. */
 export type { Observer } from './observers/types.js';
-/** The built-in reporters by id: `render(result, ctx)` to text. */
+/** The built-in reporters by id: `meta` and `create(ctx)` lifecycle hooks; result-shaped formats also `render(result, ctx)` to text. */
 export { reporters } from './reporters/index.js';
 /** A loaded scenario: profile applied, environment interpolated, defaults filled. */
 export type { ResolvedScenario } from './scenario/types.js';

@@ -1,14 +1,16 @@
 /**
  * Choosing outputs (--reporter, --quiet), GitHub Actions integration (step summary, ::error
- * annotations), the HAR built from the event log, and the progress display staying silent
+ * annotations), the HAR of every exchange, and the progress display staying silent
  * wherever output is not an interactive terminal.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createProgress, progressEnabled } from '../src/cli/progress.js';
-import { githubAnnotations, selectReporters } from '../src/cli/reporting.js';
+import { reporterEnvironment } from '../src/cli/reporting.js';
+import { githubAnnotations } from '../src/reporters/github.js';
+import { progressEnabled } from '../src/reporters/progress.js';
+import { selectReporters } from '../src/reporters/select-reporters.js';
 import { parseFlaws, startDemoServer } from '../src/demo/index.js';
 import type { AuditResult } from '../src/engine/result.js';
 import { DEMO_SCENARIO } from './helpers/audit-demo.js';
@@ -97,7 +99,16 @@ describe('report outputs', () => {
     const bad = await cli(['run', DEMO_SCENARIO, '--reporter', 'pdf']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("unknown reporter 'pdf'");
-    expect([...selectReporters(undefined)].sort()).toEqual(['har', 'html', 'json', 'junit', 'markdown', 'terminal']);
+    const env = reporterEnvironment(cliIo({}, false), { quiet: false, live: true });
+    expect(selectReporters(undefined, env).map((s) => s.meta.id)).toEqual([
+      'events',
+      'har',
+      'html',
+      'json',
+      'junit',
+      'markdown',
+      'terminal',
+    ]);
   }, 120_000);
 
   it('escapes annotation properties so a colon or comma cannot end them', () => {
@@ -126,57 +137,17 @@ describe('report outputs', () => {
 });
 
 describe('progress', () => {
-  const io = (env: NodeJS.ProcessEnv, isTTY: boolean): Parameters<typeof progressEnabled>[0] => ({
-    stdout: () => undefined,
-    stderr: () => undefined,
-    isTTY,
-    env,
-    cwd: '/',
-  });
-
   it('is shown only on an interactive terminal outside CI and without --quiet', () => {
-    const tty = { isTTY: true };
-    expect(progressEnabled(io({}, true), false, tty)).toBe(true);
-    expect(progressEnabled(io({}, false), false, tty)).toBe(false);
-    expect(progressEnabled(io({}, true), false, { isTTY: false })).toBe(false);
-    expect(progressEnabled(io({ CI: 'true' }, true), false, tty)).toBe(false);
-    expect(progressEnabled(io({}, true), true, tty)).toBe(false);
-  });
-
-  it('draws attack, requests and findings on a TTY and writes nothing elsewhere', () => {
-    let written = '';
-    const stream = {
-      isTTY: true,
-      columns: 160,
-      write: (s: string) => {
-        written += s;
-        return true;
-      },
-      cursorTo: () => true,
-      clearLine: () => true,
-      moveCursor: () => true,
-      on: () => stream,
-      removeListener: () => stream,
-    } as unknown as NodeJS.WriteStream;
-    const p = createProgress(io({}, true), false, stream);
-    p.onEvent({ type: 'run-start', at: new Date().toISOString(), scenario: 's', seed: 1, keySalt: 'x', attacks: 2 });
-    p.onEvent({ type: 'attack-start', attack: 'concurrent-burst', endpoint: 'race' });
-    p.onEvent({ type: 'finding', finding: {} as never });
-    p.onEvent({ type: 'attack-end', result: {} as never });
-    p.stop();
-    expect(written).toContain('concurrent-burst @ race');
-    expect(written).toContain('1 findings');
-
-    let silent = '';
-    const off = createProgress(io({ CI: 'true' }, true), false, {
-      ...stream,
-      write: (s: string) => {
-        silent += s;
-        return true;
-      },
-    } as unknown as NodeJS.WriteStream);
-    off.onEvent({ type: 'run-start', at: new Date().toISOString(), scenario: 's', seed: 1, keySalt: 'x', attacks: 2 });
-    off.stop();
-    expect(silent).toBe('');
+    const shown = (env: NodeJS.ProcessEnv, stdoutTty: boolean, stderrTty: boolean, quiet = false): boolean =>
+      progressEnabled(reporterEnvironment(cliIo(env, stdoutTty), { quiet, live: true }, { isTTY: stderrTty }));
+    expect(shown({}, true, true)).toBe(true);
+    expect(shown({}, false, true)).toBe(false);
+    expect(shown({}, true, false)).toBe(false);
+    expect(shown({ CI: 'true' }, true, true)).toBe(false);
+    expect(shown({}, true, true, true)).toBe(false);
   });
 });
+
+function cliIo(env: NodeJS.ProcessEnv, isTTY: boolean): Parameters<typeof reporterEnvironment>[0] {
+  return { stdout: () => undefined, stderr: () => undefined, isTTY, env, cwd: '/' };
+}

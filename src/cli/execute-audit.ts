@@ -1,6 +1,6 @@
 /**
- * Runs an audit for the CLI: seed choice, Ctrl-C handling, the event log, the reports, and the
- * exit code. Shared by `run` and `demo` so both behave identically.
+ * Runs an audit for the CLI: seed choice, Ctrl-C handling, the reporters, and the exit code.
+ * Shared by `run` and `demo` so both behave identically.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,15 +9,14 @@ import { prepareRun, type RunRequest } from '../engine/prepare-run.js';
 import { executePlan } from '../engine/run-audit.js';
 import { IdemAuditError } from '../errors/errors.js';
 import { observers } from '../observers/index.js';
-import { EventLog } from '../reporters/event-log.js';
+import { selectReporters } from '../reporters/select-reporters.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { exitCodeOf } from '../verdict/exit-codes.js';
 import type { AuditCliOptions } from './audit-options.js';
 import { renderDryRun } from './dry-run.js';
 import { type CliIo } from './io.js';
 import { packageVersion } from './package-info.js';
-import { createProgress } from './progress.js';
-import { selectReporters, writeReports } from './reporting.js';
+import { reporterEnvironment, startReporting } from './reporting.js';
 
 function timestamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -49,7 +48,7 @@ export async function executeAudit(
   reproPrefix: string,
 ): Promise<number> {
   // Checked before --dry-run, so a dry run also catches a typo in --reporter.
-  const selected = selectReporters(opts.reporter);
+  const selected = selectReporters(opts.reporter, reporterEnvironment(io, { quiet: opts.quiet === true, live: true }));
   const plan = prepareRun(scenario, runRequest(opts, io.env), { attacks, observers }, (o) => CLI_LABELS[o]);
   if (opts.dryRun === true) {
     io.stdout(renderDryRun(plan));
@@ -66,8 +65,7 @@ export async function executeAudit(
       `cannot create the report folder ${dir}: ${(err as Error).message}`,
     );
   }
-  const events = new EventLog(join(dir, 'events.ndjson'));
-  const progress = createProgress(io, quiet);
+  const reports = startReporting(selected, dir, io);
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -89,24 +87,18 @@ export async function executeAudit(
       );
     const result = await executePlan(plan, {
       signal: controller.signal,
-      onEvent: (e) => {
-        events.write(e);
-        progress.onEvent(e);
-      },
+      onEvent: (e) => reports.emit(e),
       reproCommand: (attack, endpoint) => `${reproPrefix} --only ${attack} --endpoint ${endpoint}`,
       toolVersion: packageVersion(),
     });
-    progress.stop();
     const exitCode = exitCodeOf(result);
-    await events.close();
-    await writeReports(result, { dir, exitCode, selected, quiet, eventFiles: [join(dir, 'events.ndjson')] }, io);
+    await reports.end(result, exitCode);
     // Also with --quiet: what kept the run from auditing is an error, and errors go to stderr.
     for (const e of result.errors) io.stderr(`error: ${e.message} [${e.code}]${e.hint ? `\nhint: ${e.hint}` : ''}\n`);
     return exitCode;
   } finally {
-    progress.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await events.close().catch(() => undefined);
+    await reports.close();
   }
 }

@@ -1,34 +1,39 @@
 /**
- * events.ndjson: every event of the run, one JSON object a line, streamed to disk as it
- * happens. Streaming keeps memory flat however many exchanges a campaign records, and leaves
- * a usable trail when the process dies half-way.
+ * events.ndjson: every event of the run, one JSON object a line, written as it happens.
+ * Streaming keeps memory flat however many exchanges a campaign records, and leaves a usable
+ * trail when the process dies half-way. `merge` reads these logs back for the merged HAR.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
 import type { RunEvent } from '../engine/events.js';
+import type { ReporterDefinition } from './types.js';
 
-export class EventLog {
-  readonly #out: WriteStream;
-  #error: Error | undefined;
+export const EVENT_LOG_FILE = 'events.ndjson';
 
-  constructor(file: string) {
-    this.#out = createWriteStream(file, { flags: 'w' });
-    this.#out.on('error', (err) => {
-      this.#error = err;
-    });
-  }
-
-  write(event: RunEvent): void {
-    if (this.#error) return;
-    this.#out.write(`${JSON.stringify(event)}\n`);
-  }
-
-  #closing: Promise<void> | undefined;
-
-  /** Flushes and closes; safe to call more than once. */
-  close(): Promise<void> {
-    this.#closing ??= new Promise((resolve, reject) => {
-      this.#out.end(() => (this.#error ? reject(this.#error) : resolve()));
-    });
-    return this.#closing;
-  }
-}
+export const eventLogReporter: ReporterDefinition = {
+  meta: {
+    id: 'events',
+    description:
+      'Every run event (exchange, finding, attack start and end) as one JSON line, as it happens; always written.',
+    destination: EVENT_LOG_FILE,
+    selectable: false,
+    byDefault: true,
+  },
+  // A merge replays logged exchanges; it has no run of its own to log.
+  enabled: (env) => env.live,
+  create(ctx) {
+    // Opened at once: a run that fails before its first event still leaves its (empty) log.
+    const out = ctx.out.openStream(EVENT_LOG_FILE);
+    const log = (event: RunEvent): void => out.write(`${JSON.stringify(event)}\n`);
+    return {
+      onRunStart: log,
+      onAttackStart: log,
+      onExchange: (exchange) => log({ type: 'exchange', exchange }),
+      onFinding: (finding) => log({ type: 'finding', finding }),
+      onAttackEnd: (result) => log({ type: 'attack-end', result }),
+      async onRunEnd(result) {
+        log({ type: 'run-end', status: result.status, findings: result.findings.length, requests: result.requests });
+        await out.close();
+      },
+      onRunFailed: () => out.close(),
+    };
+  },
+};

@@ -1,13 +1,11 @@
 /**
  * traffic.har: every exchange of the run as HAR 1.2, loadable in browser dev tools. The result
- * object keeps only evidence exchanges, so the HAR is built from events.ndjson, read back line by
- * line and written entry by entry: memory stays flat whatever the campaign's size. The exchanges
- * in the event log were redacted when recorded, so the HAR carries no secret either.
+ * object keeps only evidence exchanges, so the HAR is written entry by entry as exchanges arrive
+ * (live, or replayed from the shards' event logs by `merge`): memory stays flat whatever the
+ * campaign's size. Exchanges are redacted when recorded, so the HAR carries no secret either.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import type { RunEvent } from '../engine/events.js';
 import type { Exchange } from '../http/exchange.js';
+import type { OutputStream, ReporterDefinition } from './types.js';
 
 interface HarHeader {
   name: string;
@@ -108,52 +106,48 @@ export function harEntry(ex: Exchange, runStartMs: number): Record<string, unkno
   };
 }
 
-/** Streams the exchanges of `eventFiles` (one or more event logs, e.g. shards) into one HAR file. */
-export async function writeHar(eventFiles: readonly string[], harFile: string, version: string): Promise<number> {
-  const out = createWriteStream(harFile, { flags: 'w' });
-  let failed: Error | undefined;
-  out.on('error', (err) => {
-    failed = err;
-  });
-  const write = async (text: string): Promise<void> => {
-    if (failed) throw failed;
-    if (out.write(text)) return;
-    await new Promise<void>((resolve) => {
-      const settle = (): void => {
-        out.off('drain', settle);
-        out.off('error', settle);
-        resolve();
-      };
-      out.on('drain', settle);
-      out.on('error', settle);
-    });
-  };
-  let count = 0;
-  try {
-    await write(
-      `{"log":{"version":"1.2","creator":{"name":"idem-audit","version":${JSON.stringify(version)}},"pages":[],"entries":[`,
-    );
-    for (const file of eventFiles) {
-      let runStart = Date.now();
-      const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-      for await (const line of lines) {
-        if (line.trim() === '') continue;
-        let event: RunEvent;
-        try {
-          event = JSON.parse(line) as RunEvent;
-        } catch {
-          continue; // a run killed mid-write leaves a torn last line
-        }
-        if (event.type === 'run-start') runStart = Date.parse(event.at);
-        if (event.type !== 'exchange') continue;
-        await write(`${count > 0 ? ',' : ''}\n${JSON.stringify(harEntry(event.exchange, runStart))}`);
-        count++;
-      }
-    }
-    await write('\n]}}\n');
-  } finally {
-    await new Promise<void>((resolve) => out.end(resolve));
-  }
-  if (failed) throw failed;
-  return count;
-}
+export const HAR_FILE = 'traffic.har';
+
+export const harReporter: ReporterDefinition = {
+  meta: {
+    id: 'har',
+    description: 'Every exchange of the run as HAR 1.2, for browser dev tools.',
+    destination: HAR_FILE,
+    selectable: true,
+    byDefault: true,
+  },
+  create(ctx) {
+    let out: OutputStream | undefined;
+    let entries = 0;
+    // Exchange timings count from the run's start; a log without its run-start line falls back to now.
+    let runStart = Date.now();
+    // Opened with the run, not before: a run that never starts (target unreachable) leaves no HAR.
+    const open = (): OutputStream => {
+      if (out) return out;
+      out = ctx.out.openStream(HAR_FILE);
+      out.write(
+        `{"log":{"version":"1.2","creator":{"name":"idem-audit","version":${JSON.stringify(ctx.toolVersion)}},"pages":[],"entries":[`,
+      );
+      return out;
+    };
+    const finish = async (): Promise<void> => {
+      const stream = open();
+      stream.write('\n]}}\n');
+      await stream.close();
+    };
+    return {
+      onRunStart(event) {
+        open();
+        const at = Date.parse(event.at);
+        if (!Number.isNaN(at)) runStart = at;
+      },
+      onExchange(exchange) {
+        open().write(`${entries > 0 ? ',' : ''}\n${JSON.stringify(harEntry(exchange, runStart))}`);
+        entries++;
+      },
+      onRunEnd: finish,
+      // A run that failed half-way keeps a well-formed HAR of what it sent.
+      onRunFailed: () => (out ? finish() : undefined),
+    };
+  },
+};

@@ -13,7 +13,7 @@ import { esc, token } from './html/escape.js';
 import { SCRIPT } from './html/script.js';
 import { STYLE } from './html/style.js';
 import { TIMELINE_LEGEND, timelineSvg } from './html/timeline.js';
-import type { Reporter } from './types.js';
+import { resultReporter } from './result-reporter.js';
 import { latencySection } from './html/latency-chart.js';
 
 function sha256(text: string): string {
@@ -249,13 +249,13 @@ ${contractSection(result)}
 `;
 }
 
-export const htmlReporter: Reporter = {
-  meta: {
+export const htmlReporter = resultReporter(
+  {
     id: 'html',
     description: 'A self-contained HTML page: verdict, findings with evidence, burst timelines.',
     destination: 'report.html',
+    selectable: true,
+    byDefault: true,
   },
-  render(result, ctx) {
-    return renderHtml(result, ctx.exitCode);
-  },
-};
+  (result, ctx) => renderHtml(result, ctx.exitCode),
+);

@@ -2,11 +2,20 @@
  * report.json: the machine-readable result. Its top-level shape (schemaVersion, status,
  * findings[] with attack, endpoint, severity, kind, fingerprint) is a promise to CI scripts.
  */
-import type { Reporter } from './types.js';
+import type { AuditResult } from '../engine/result.js';
+import { resultReporter } from './result-reporter.js';
 
-export const jsonReporter: Reporter = {
-  meta: { id: 'json', description: 'The full result as JSON (versioned schema).', destination: 'report.json' },
-  render(result, ctx) {
-    return `${JSON.stringify({ ...result, exitCode: ctx.exitCode }, null, 2)}\n`;
+export function renderJson(result: AuditResult, exitCode: number): string {
+  return `${JSON.stringify({ ...result, exitCode }, null, 2)}\n`;
+}
+
+export const jsonReporter = resultReporter(
+  {
+    id: 'json',
+    description: 'The full result as JSON (versioned schema).',
+    destination: 'report.json',
+    selectable: true,
+    byDefault: true,
   },
-};
+  (result, ctx) => renderJson(result, ctx.exitCode),
+);

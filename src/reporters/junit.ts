@@ -7,7 +7,7 @@ import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import type { AttackResult, AuditResult, BurstStat } from '../engine/result.js';
 import type { Finding } from '../findings/finding.js';
-import type { Reporter } from './types.js';
+import { resultReporter } from './result-reporter.js';
 
 /** XML 1.0 cannot carry most control characters, even escaped; a target may send them. */
 function clean(text: string): string {
@@ -97,13 +97,13 @@ export function renderJunit(result: AuditResult): string {
   return `${root.end({ prettyPrint: true })}\n`;
 }
 
-export const junitReporter: Reporter = {
-  meta: {
+export const junitReporter = resultReporter(
+  {
     id: 'junit',
     description: 'JUnit XML: a suite per endpoint, a failure per finding.',
     destination: 'junit.xml',
+    selectable: true,
+    byDefault: true,
   },
-  render(result) {
-    return renderJunit(result);
-  },
-};
+  (result) => renderJunit(result),
+);

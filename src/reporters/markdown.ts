@@ -4,7 +4,7 @@
  */
 import type { AuditResult } from '../engine/result.js';
 import { SEVERITIES, atLeast } from '../findings/severity.js';
-import type { Reporter } from './types.js';
+import { resultReporter } from './result-reporter.js';
 
 /** Target text must not break the table or inject markdown links/HTML into the summary page. */
 function flat(text: string): string {
@@ -95,9 +95,13 @@ export function renderMarkdown(result: AuditResult, exitCode: number): string {
   return out.join('\n');
 }
 
-export const markdownReporter: Reporter = {
-  meta: { id: 'markdown', description: 'Markdown summary (GitHub step summary).', destination: 'summary.md' },
-  render(result, ctx) {
-    return renderMarkdown(result, ctx.exitCode);
+export const markdownReporter = resultReporter(
+  {
+    id: 'markdown',
+    description: 'Markdown summary (the same text goes to the GitHub step summary).',
+    destination: 'summary.md',
+    selectable: true,
+    byDefault: true,
   },
-};
+  (result, ctx) => renderMarkdown(result, ctx.exitCode),
+);

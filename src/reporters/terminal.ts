@@ -7,7 +7,7 @@ import Table from 'cli-table3';
 import type { AttackStatus, AuditResult } from '../engine/result.js';
 import type { Finding } from '../findings/finding.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
-import type { Reporter } from './types.js';
+import { resultReporter } from './result-reporter.js';
 import { latencyTable } from './latency-table.js';
 
 /**
@@ -142,13 +142,14 @@ function exitLine(c: ChalkInstance, result: AuditResult, code: number): string {
   }
 }
 
-export const terminalReporter: Reporter = {
-  meta: {
+export const terminalReporter = resultReporter(
+  {
     id: 'terminal',
-    description: 'Tables per endpoint and every finding with its reproduction.',
+    description: 'Tables per endpoint and every finding with its reproduction (not with --quiet).',
     destination: 'stdout',
+    selectable: true,
+    byDefault: true,
   },
-  render(result, ctx) {
-    return renderTerminal(result, ctx.color, ctx.reportDir, ctx.exitCode);
-  },
-};
+  (result, ctx) => renderTerminal(result, ctx.color, ctx.reportDir, ctx.exitCode),
+  (env) => !env.quiet,
+);

@@ -8,7 +8,6 @@ import { UsageError } from '../../errors/errors.js';
 import { observers } from '../../observers/index.js';
 import { reporters } from '../../reporters/index.js';
 import type { CliIo } from '../io.js';
-import { HAR_FILE } from '../reporting.js';
 
 export const LIST_KINDS = ['attacks', 'observers', 'reporters'] as const;
 export type ListKind = (typeof LIST_KINDS)[number];
@@ -28,11 +27,10 @@ export function listRows(kind: ListKind): Row[] {
     case 'observers':
       return Object.entries(observers).map(([id, o]) => ({ id, text: o.meta.description }));
     case 'reporters':
-      // Every id --reporter accepts, the HAR (streamed from the event log, not a registry entry) included.
-      return [
-        ...Object.entries(reporters).map(([id, r]) => ({ id, text: `${r.meta.description} → ${r.meta.destination}` })),
-        { id: 'har', text: `Every exchange of the run as HAR 1.2, for browser dev tools. → ${HAR_FILE}` },
-      ].sort((a, b) => a.id.localeCompare(b.id));
+      return Object.entries(reporters).map(([id, r]) => ({
+        id,
+        text: `${r.meta.description} → ${r.meta.destination}${r.meta.selectable ? '' : ' (automatic)'}`,
+      }));
   }
 }
 

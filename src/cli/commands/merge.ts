@@ -1,10 +1,11 @@
 /**
  * `idem-audit merge`: joins the report.json of several shards into one report folder, with the
  * exit code the unsharded run would have had. Each shard's events.ndjson, when it sits next to
- * its report.json, feeds the merged traffic.har.
+ * its report.json, is replayed through the reporters, which is how the merged traffic.har gets
+ * every exchange.
  */
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { AttackResult, AuditResult, RunError } from '../../engine/result.js';
 import { IdemAuditError, UsageError } from '../../errors/errors.js';
@@ -13,10 +14,13 @@ import { severityRank, type Severity } from '../../findings/severity.js';
 import { exitCodeOf } from '../../verdict/exit-codes.js';
 import { nothingAuditedReason, runStatusOf, summarize, type RunStop } from '../../verdict/verdict.js';
 import { burstStatsBySync } from '../../http/sync/stats.js';
+import { EVENT_LOG_FILE } from '../../reporters/event-log.js';
+import { selectReporters } from '../../reporters/select-reporters.js';
 import { list } from '../audit-options.js';
+import { replayEventLogs } from '../event-log-replay.js';
 import type { CliIo } from '../io.js';
 import { readReport } from '../read-report.js';
-import { selectReporters, writeReports } from '../reporting.js';
+import { reporterEnvironment, startReporting } from '../reporting.js';
 
 /** The slice a report covers, as `run --shard` records it in report.json. */
 export interface ShardInfo {
@@ -162,7 +166,10 @@ export function registerMerge(program: Command, io: CliIo, setExit: (code: numbe
     .option('--reporter <list>', 'outputs to write (default: all)', list)
     .option('--quiet', 'print nothing but errors on the terminal')
     .action(async (files: string[], opts: MergeOptions) => {
-      const selected = selectReporters(opts.reporter);
+      const selected = selectReporters(
+        opts.reporter,
+        reporterEnvironment(io, { quiet: opts.quiet === true, live: false }),
+      );
       const shards = files.map((f) => readReport(f, io.cwd));
       const merged = mergeResults(shards);
       const dir = resolve(io.cwd, opts.out);
@@ -172,8 +179,18 @@ export function registerMerge(program: Command, io: CliIo, setExit: (code: numbe
         throw new IdemAuditError('IDEM_REPORT_WRITE_FAILED', `cannot create ${dir}: ${(err as Error).message}`);
       }
       const exitCode = exitCodeOf(merged);
-      const eventFiles = files.map((f) => join(dirname(resolve(io.cwd, f)), 'events.ndjson'));
-      await writeReports(merged, { dir, exitCode, selected, quiet: opts.quiet === true, eventFiles }, io);
+      const eventFiles = files
+        .map((f) => join(dirname(resolve(io.cwd, f)), EVENT_LOG_FILE))
+        .filter((f) => existsSync(f));
+      const reports = startReporting(selected, dir, io);
+      try {
+        // A log that cannot be read still lets every report be written before the merge fails.
+        const unread = reports.wantsExchanges ? await replayEventLogs(eventFiles, reports) : undefined;
+        await reports.end(merged, exitCode);
+        if (unread) throw unread;
+      } finally {
+        await reports.close();
+      }
       setExit(exitCode);
     });
 }

@@ -4,6 +4,7 @@
  * table pipes), and attacks in every status. Independent of any run, so a reporter test fails
  * only when the reporter does.
  */
+import type { RunEvent } from '../../engine/events.js';
 import type { AuditResult } from '../../engine/result.js';
 import type { Exchange } from '../../http/exchange.js';
 
@@ -150,4 +151,28 @@ export function hostileResult(): AuditResult {
     ],
     errors: [],
   };
+}
+
+/** The events a run producing `result` would have emitted, in order: what live reporters see. */
+export function hostileRunEvents(result: AuditResult = hostileResult()): RunEvent[] {
+  const events: RunEvent[] = [
+    {
+      type: 'run-start',
+      at: result.startedAt,
+      scenario: result.scenario.name,
+      seed: result.seed,
+      keySalt: 'salt-7',
+      attacks: result.attacks.length,
+    },
+  ];
+  for (const a of result.attacks) {
+    events.push({ type: 'attack-start', attack: a.attack, endpoint: a.endpoint });
+    const findings = result.findings.filter((f) => f.attack === a.attack && f.endpoint === a.endpoint);
+    const exchanges = new Map(findings.flatMap((f) => f.exchanges).map((x) => [x.id, x]));
+    for (const exchange of exchanges.values()) events.push({ type: 'exchange', exchange });
+    for (const finding of findings) events.push({ type: 'finding', finding });
+    events.push({ type: 'attack-end', result: a });
+  }
+  events.push({ type: 'run-end', status: result.status, findings: result.findings.length, requests: result.requests });
+  return events;
 }
