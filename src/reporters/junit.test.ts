@@ -6,6 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditDemo } from '../../test/helpers/audit-demo.js';
 import type { AuditResult } from '../engine/result.js';
+import fc from 'fast-check';
+import { SEVERITIES } from '../findings/severity.js';
+import { exitCodeOf } from '../verdict/exit-codes.js';
+import { failsRun, nothingAuditedReason, runStatusOf, summarize, type RunStop } from '../verdict/verdict.js';
 import { renderJunit } from './junit.js';
 
 const XSD = fileURLToPath(new URL('../../test/fixtures/junit.xsd', import.meta.url));
@@ -39,7 +43,10 @@ describe('junit.xml', () => {
     const endpoints = new Set(result.attacks.map((a) => a.endpoint));
     expect(xml.match(/<testsuite /g)?.length).toBe(endpoints.size);
     expect(xml.match(/<testcase /g)?.length).toBe(result.attacks.length);
-    expect(xml.match(/<failure /g)?.length).toBe(result.findings.length);
+    const failingCells = new Set(
+      result.findings.filter((f) => failsRun(f, result.failOn)).map((f) => `${f.endpoint}/${f.attack}`),
+    );
+    expect(xml.match(/<failure /g)?.length ?? 0).toBe(failingCells.size);
     for (const f of result.findings) expect(xml).toContain(`fingerprint: ${f.fingerprint}`);
     expect(xml).toContain('<skipped message=');
     expect(xml).toMatch(/burst \d+: 10 requests( \([a-z0-9-]+\))?, release spread/);
@@ -113,4 +120,140 @@ describe('junit.xml', () => {
   it('is rejected by the schema when a required attribute is missing (the check can fail)', () => {
     expect(validate('<testsuites><testsuite tests="1"><testcase/></testsuite></testsuites>').ok).toBe(false);
   });
+
+  it('is red exactly when the exit code is: failing cases, errored cases, or a run-level problem', () => {
+    const statusArb = fc.constantFrom('passed', 'failed', 'skipped', 'inconclusive', 'error');
+    const cellArb = fc.record({
+      status: statusArb,
+      findings: fc.array(fc.constantFrom(...SEVERITIES), { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(cellArb, { maxLength: 6 }),
+        fc.constantFrom<RunStop>(undefined, 'interrupt', 'cut-short'),
+        fc.constantFrom(...SEVERITIES),
+        (cells, stop, failOn) => {
+          const attacks = cells.map((c, i) => ({
+            attack: `a${i}`,
+            endpoint: i % 2 === 0 ? 'even' : 'odd',
+            title: 't',
+            status:
+              c.findings.length > 0 ? ('failed' as const) : c.status === 'failed' ? ('passed' as const) : c.status,
+            notes: [],
+            requests: 1,
+            durationMs: 1,
+            findings: c.findings.length,
+            bursts: [],
+          }));
+          const findings = cells.flatMap((c, i) =>
+            c.findings.map((severity, j) => ({
+              ...sampleFinding,
+              attack: `a${i}`,
+              endpoint: i % 2 === 0 ? 'even' : 'odd',
+              severity,
+              fingerprint: `f${i}-${j}`,
+            })),
+          );
+          const nothing = stop === undefined ? nothingAuditedReason(attacks) : undefined;
+          const result: AuditResult = {
+            ...emptyResult,
+            failOn,
+            status: runStatusOf(attacks, stop),
+            attacks,
+            findings,
+            summary: summarize(attacks, findings),
+            errors: [
+              ...(stop === 'cut-short' ? [{ code: 'IDEM_DEADLINE_REACHED', message: 'deadline' }] : []),
+              ...(nothing ? [{ code: 'IDEM_NOTHING_AUDITED', message: nothing }] : []),
+            ],
+          };
+          const xml = renderJunit(result);
+          const head = /<testsuites [^>]*failures="(\d+)" errors="(\d+)"/.exec(xml);
+          const red = Number(head?.[1]) + Number(head?.[2]) > 0;
+          expect(red).toBe(exitCodeOf(result) !== 0);
+          expect(Number(head?.[1])).toBe(
+            new Set(findings.filter((f) => failsRun(f, failOn)).map((f) => f.attack)).size,
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('lists findings below fail-on in the case output without failing it', () => {
+    const low = { ...sampleFinding, severity: 'low' as const };
+    const attacks = [
+      {
+        attack: 'missing-key',
+        endpoint: 'e',
+        title: 't',
+        status: 'failed' as const,
+        notes: [],
+        requests: 1,
+        durationMs: 1,
+        findings: 1,
+        bursts: [],
+      },
+    ];
+    const result: AuditResult = {
+      ...emptyResult,
+      status: 'completed',
+      attacks,
+      findings: [low],
+      summary: summarize(attacks, [low]),
+    };
+    const xml = renderJunit(result);
+    expect(exitCodeOf(result)).toBe(0);
+    expect(xml).toMatch(/<testsuites [^>]*failures="0" errors="0"/);
+    expect(xml).not.toContain('<failure');
+    expect(xml).toContain('below fail-on (high), not failing: ');
+    expect(validate(xml).ok).toBe(true);
+  });
 });
+
+const emptyResult: AuditResult = {
+  schemaVersion: 1,
+  tool: { name: 'idem-audit', version: '0.0.0' },
+  scenario: { name: 's', file: 's.yaml' },
+  target: { baseUrl: 'http://127.0.0.1:1', nodes: [] },
+  contract: {
+    profile: 'ietf',
+    keyHeader: 'Idempotency-Key',
+    keyRequired: true,
+    ttlMs: 1000,
+    onMissingKey: [400],
+    onMismatch: [422],
+    onInFlight: [409],
+    inFlightMayWait: false,
+    errorsReplayed: false,
+    replayHeader: undefined,
+  },
+  status: 'completed',
+  seed: 1,
+  failOn: 'high',
+  startedAt: '2026-01-01T00:00:00.000Z',
+  finishedAt: '2026-01-01T00:00:01.000Z',
+  durationMs: 1000,
+  requests: 0,
+  summary: summarize([], []),
+  attacks: [],
+  findings: [],
+  errors: [],
+};
+
+const sampleFinding = {
+  attack: 'missing-key',
+  endpoint: 'e',
+  kind: 'missing-key-status',
+  severity: 'low' as const,
+  title: 'Undocumented status',
+  message: 'm',
+  fingerprint: 'f',
+  expected: 'x',
+  observed: 'y',
+  sideEffects: undefined,
+  exchanges: [],
+  remediation: 'r',
+  references: [],
+  reproduce: { seed: 1, command: 'c', curl: [], timingDependent: false },
+};
