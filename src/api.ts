@@ -10,7 +10,7 @@ import { loadScenario as loadWithSchemas } from './config/index.js';
 import type { RunEvent } from './engine/events.js';
 import type { AuditResult } from './engine/result.js';
 import { runAudit } from './engine/run-audit.js';
-import type { Severity } from './findings/severity.js';
+import type { Severity } from './scenario/severity.js';
 import { observers as builtinObservers } from './observers/index.js';
 import type { ResolvedScenario } from './scenario/types.js';
 

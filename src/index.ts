@@ -22,7 +22,7 @@ export * from './errors/errors.js';
 /** One broken promise, with its evidence and reproduction. */
 export type { Finding } from './findings/finding.js';
 /** `info` … `critical`. */
-export type { Severity } from './findings/severity.js';
+export type { Severity } from './scenario/severity.js';
 /** One recorded (and redacted) request with its response or transport error. */
 export type { Exchange } from './http/exchange.js';
 /** The built-in side-effect observers by id. */

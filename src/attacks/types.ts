@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { SideEffectVerdict } from '../findings/finding.js';
-import type { Severity } from '../findings/severity.js';
+import type { Severity } from '../scenario/severity.js';
 import type { BurstOptions, BurstResult } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
 import type { ClientFault, FaultOutcome } from '../http/faults.js';

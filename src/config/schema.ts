@@ -4,7 +4,7 @@
  * Every object is strict: an unknown key is far more often a typo than an extension.
  */
 import { z } from 'zod';
-import { SEVERITIES } from '../findings/severity.js';
+import { SEVERITIES } from '../scenario/severity.js';
 import { DURATION_EXAMPLES, DURATION_PATTERN, parseDuration } from './durations.js';
 import { PROFILE_NAMES } from './profiles.js';
 import { didYouMean } from './suggest.js';

@@ -6,7 +6,7 @@
  */
 import type { Attack } from '../attacks/types.js';
 import { UsageError } from '../errors/errors.js';
-import type { Severity } from '../findings/severity.js';
+import type { Severity } from '../scenario/severity.js';
 import { HostPolicy, allowHostsFromEnv } from '../http/host-policy.js';
 import type { Observer } from '../observers/types.js';
 import type { ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditResult, BurstStat } from '../engine/result.js';
 import type { Finding } from '../findings/finding.js';
-import { SEVERITIES, type Severity } from '../findings/severity.js';
+import { SEVERITIES, type Severity } from '../scenario/severity.js';
 import type { Exchange } from '../http/exchange.js';
 import { esc, token } from './html/escape.js';
 import { SCRIPT } from './html/script.js';

@@ -3,7 +3,7 @@
  * the verdict, a table per endpoint × attack and each finding with its reproduction.
  */
 import type { AuditResult } from '../engine/result.js';
-import { SEVERITIES, atLeast } from '../findings/severity.js';
+import { SEVERITIES, atLeast } from '../scenario/severity.js';
 import type { Reporter } from './types.js';
 
 /** Target text must not break the table or inject markdown links/HTML into the summary page. */

@@ -2,7 +2,7 @@
  * The resolved scenario: what `config/` produces and everything else consumes. Durations are
  * milliseconds, profiles are applied, environment variables are interpolated, defaults filled.
  */
-import type { Severity } from '../findings/severity.js';
+import type { Severity } from './severity.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 

@@ -5,7 +5,7 @@
 import { IdemAuditError, type ErrorCode } from '../errors/errors.js';
 import type { AuditResult } from '../engine/result.js';
 import type { Finding } from '../findings/finding.js';
-import type { Severity } from '../findings/severity.js';
+import type { Severity } from '../scenario/severity.js';
 import { failingFindings } from './verdict.js';
 
 export const EXIT = {

@@ -5,7 +5,7 @@
  */
 import type { AttackResult, AttackStatus, AuditResult, RunStatus } from '../engine/result.js';
 import type { Finding } from '../findings/finding.js';
-import { SEVERITIES, atLeast, type Severity } from '../findings/severity.js';
+import { SEVERITIES, atLeast, type Severity } from '../scenario/severity.js';
 
 export const ATTACK_STATUSES: readonly AttackStatus[] = ['passed', 'failed', 'skipped', 'inconclusive', 'error'];
 
