@@ -11,7 +11,7 @@ import type { Exchange } from '../http/exchange.js';
 import type { ClientFault, FaultOutcome } from '../http/faults.js';
 import type { DownstreamControl } from '../observers/types.js';
 import type { RequestSpec } from '../http/request-spec.js';
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../random/rng.js';
 import type { Contract, JsonValue, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
 
 export interface FindingKindMeta {

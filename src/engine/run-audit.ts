@@ -27,7 +27,7 @@ import type { RunEvent } from './events.js';
 import { assertReachable } from './preflight.js';
 import { prepareRun, type Registries, type RunPlan, type RunRequest } from './prepare-run.js';
 import { REPORT_SCHEMA_VERSION, type AttackResult, type AuditResult, type RunError } from './result.js';
-import { Rng, deriveSeed } from './rng.js';
+import { Rng, deriveSeed } from '../random/rng.js';
 import { DEFAULT_INTERRUPT_GRACE_MS, RunLimits } from './run-limits.js';
 
 export {
