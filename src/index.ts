@@ -14,9 +14,9 @@ export { prepareRun, planCells, type RunPlan, type RunRequest, type Registries }
 export { EXIT, exitCodeOf, exitCodeForError, type ExitCode } from './verdict/exit-codes.js';
 export { failsRun, failingFindings } from './verdict/verdict.js';
 /** The result of a run: what every report is rendered from. */
-export type { AuditResult, AttackResult, AttackStatus, RunStatus } from './engine/result.js';
+export type { AuditResult, AttackResult, AttackStatus, RunStatus } from './result/result.js';
 /** One event of the live stream (`onEvent`, `events.ndjson`). */
-export type { RunEvent } from './engine/events.js';
+export type { RunEvent } from './result/events.js';
 /** Error classes with stable codes (`IDEM_SCENARIO_INVALID`, `IDEM_TARGET_UNREACHABLE`, …). */
 export * from './errors/errors.js';
 /** One broken promise, with its evidence and reproduction. */

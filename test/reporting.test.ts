@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createProgress, progressEnabled } from '../src/cli/progress.js';
 import { githubAnnotations, selectReporters } from '../src/cli/reporting.js';
 import { parseFlaws, startDemoServer } from '../src/demo/index.js';
-import type { AuditResult } from '../src/engine/result.js';
+import type { AuditResult } from '../src/result/result.js';
 import { DEMO_SCENARIO } from './helpers/audit-demo.js';
 import { cli } from './helpers/cli.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../engine/events.js';
+import type { RunEvent } from '../result/events.js';
 import { auditDemo, DEMO_SCENARIO, findingKeys } from '../../test/helpers/audit-demo.js';
 import { extensionSchemas } from '../cli/extensions.js';
 import { loadScenario } from '../config/index.js';

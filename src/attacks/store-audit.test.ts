@@ -7,7 +7,7 @@ import { extensionSchemas } from '../cli/extensions.js';
 import { loadScenarioText } from '../config/index.js';
 import { parseFlaws, startDemoServer } from '../demo/index.js';
 import { RedisKeyStore, type RedisStoreMode } from '../demo/redis-store.js';
-import type { AuditResult } from '../engine/result.js';
+import type { AuditResult } from '../result/result.js';
 import { runAudit } from '../engine/run-audit.js';
 import { observers } from '../observers/index.js';
 import { auditDemo } from '../../test/helpers/audit-demo.js';

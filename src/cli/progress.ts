@@ -3,7 +3,7 @@
  * Silent when stderr is not a TTY, in CI, or with --quiet, so logs never fill with redraws.
  */
 import cliProgress from 'cli-progress';
-import type { RunEvent } from '../engine/events.js';
+import type { RunEvent } from '../result/events.js';
 import type { CliIo } from './io.js';
 
 export interface Progress {

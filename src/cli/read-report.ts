@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { REPORT_SCHEMA_VERSION, type AuditResult } from '../engine/result.js';
+import { REPORT_SCHEMA_VERSION, type AuditResult } from '../result/result.js';
 import { UsageError } from '../errors/errors.js';
 import { SEVERITIES } from '../scenario/severity.js';
 

@@ -5,7 +5,7 @@
  */
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { AuditResult } from '../engine/result.js';
+import type { AuditResult } from '../result/result.js';
 import { UsageError, IdemAuditError } from '../errors/errors.js';
 import { atLeast } from '../scenario/severity.js';
 import { writeHar } from '../reporters/har.js';

@@ -4,7 +4,7 @@
  * a usable trail when the process dies half-way.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { RunEvent } from '../engine/events.js';
+import type { RunEvent } from '../result/events.js';
 
 export class EventLog {
   readonly #out: WriteStream;

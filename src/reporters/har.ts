@@ -6,7 +6,7 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { RunEvent } from '../engine/events.js';
+import type { RunEvent } from '../result/events.js';
 import type { Exchange } from '../http/exchange.js';
 
 interface HarHeader {

@@ -5,7 +5,7 @@
  * payload that slipped past escaping could neither run nor phone home.
  */
 import { createHash } from 'node:crypto';
-import type { AuditResult, BurstStat } from '../engine/result.js';
+import type { AuditResult, BurstStat } from '../result/result.js';
 import type { Finding } from '../findings/finding.js';
 import { SEVERITIES, type Severity } from '../scenario/severity.js';
 import type { Exchange } from '../http/exchange.js';

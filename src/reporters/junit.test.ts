@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditDemo } from '../../test/helpers/audit-demo.js';
-import type { AuditResult } from '../engine/result.js';
+import type { AuditResult } from '../result/result.js';
 import { renderJunit } from './junit.js';
 
 const XSD = fileURLToPath(new URL('../../test/fixtures/junit.xsd', import.meta.url));

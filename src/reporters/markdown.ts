@@ -2,7 +2,7 @@
  * A GitHub-flavoured markdown summary for $GITHUB_STEP_SUMMARY or a merge-request comment:
  * the verdict, a table per endpoint × attack and each finding with its reproduction.
  */
-import type { AuditResult } from '../engine/result.js';
+import type { AuditResult } from '../result/result.js';
 import { SEVERITIES, atLeast } from '../scenario/severity.js';
 import type { Reporter } from './types.js';
 

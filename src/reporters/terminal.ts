@@ -4,7 +4,7 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import type { AttackStatus, AuditResult } from '../engine/result.js';
+import type { AttackStatus, AuditResult } from '../result/result.js';
 import type { Finding } from '../findings/finding.js';
 import { SEVERITIES, type Severity } from '../scenario/severity.js';
 import type { Reporter } from './types.js';

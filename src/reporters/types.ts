@@ -2,7 +2,7 @@
  * The reporter extension point: a pure function from the result to text. The CLI decides where
  * the text goes (stdout or a file), so every reporter can be tested without a file system.
  */
-import type { AuditResult } from '../engine/result.js';
+import type { AuditResult } from '../result/result.js';
 
 export interface RenderContext {
   color: boolean;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attacks } from '../../src/attacks/index.js';
 import { extensionSchemas } from '../../src/cli/extensions.js';
 import { loadScenario } from '../../src/config/index.js';
-import type { AuditResult } from '../../src/engine/result.js';
+import type { AuditResult } from '../../src/result/result.js';
 import { runAudit } from '../../src/engine/run-audit.js';
 import { exitCodeOf } from '../../src/verdict/exit-codes.js';
 import { observers } from '../../src/observers/index.js';

@@ -5,7 +5,7 @@
 import { attacks } from '../../src/attacks/index.js';
 import { extensionSchemas } from '../../src/cli/extensions.js';
 import { loadScenarioText } from '../../src/config/index.js';
-import type { AuditResult } from '../../src/engine/result.js';
+import type { AuditResult } from '../../src/result/result.js';
 import { runAudit, type AuditOptions } from '../../src/engine/run-audit.js';
 import { observers } from '../../src/observers/index.js';
 

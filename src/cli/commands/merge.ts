@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { AttackResult, AuditResult, RunError } from '../../engine/result.js';
+import type { AttackResult, AuditResult, RunError } from '../../result/result.js';
 import { IdemAuditError, UsageError } from '../../errors/errors.js';
 import type { Finding } from '../../findings/finding.js';
 import { severityRank, type Severity } from '../../scenario/severity.js';

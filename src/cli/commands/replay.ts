@@ -16,7 +16,7 @@ import { attacks } from '../../attacks/index.js';
 import { loadScenario } from '../../config/index.js';
 import { countSideEffects, createObservers } from '../../engine/observer-set.js';
 import { hostPolicyFor } from '../../engine/prepare-run.js';
-import type { AuditResult } from '../../engine/result.js';
+import type { AuditResult } from '../../result/result.js';
 import { closeWithin, OBSERVER_CLOSE_MS, redactorFor } from '../../engine/run-audit.js';
 import { IdemAuditError, UsageError } from '../../errors/errors.js';
 import type { Finding } from '../../findings/finding.js';

@@ -4,7 +4,7 @@
  * table pipes), and attacks in every status. Independent of any run, so a reporter test fails
  * only when the reporter does.
  */
-import type { AuditResult } from '../../engine/result.js';
+import type { AuditResult } from '../../result/result.js';
 import type { Exchange } from '../../http/exchange.js';
 
 export const HOSTILE = {
