@@ -4,7 +4,7 @@
  * send and judge rate). Import-only; bench/run.ts calls it.
  */
 import { attacks } from '../src/attacks/index.js';
-import { extensionSchemas } from '../src/cli/extensions.js';
+import { extensionSchemas } from '../src/engine/extension-schemas.js';
 import { loadScenarioText } from '../src/config/index.js';
 import { startDemoServer } from '../src/demo/index.js';
 import type { RunEvent } from '../src/result/events.js';

@@ -4,7 +4,7 @@
  * result the reports are rendered from.
  */
 import { attacks as builtinAttacks } from './attacks/index.js';
-import { extensionSchemas } from './cli/extensions.js';
+import { extensionSchemas } from './engine/extension-schemas.js';
 import { packageVersion } from './cli/package-info.js';
 import { loadScenario as loadWithSchemas } from './config/index.js';
 import type { RunEvent } from './result/events.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attacks } from './index.js';
-import { extensionSchemas } from '../cli/extensions.js';
+import { extensionSchemas } from '../engine/extension-schemas.js';
 import { loadScenarioText } from '../config/index.js';
 import { parseFlaws, startDemoServer } from '../demo/index.js';
 import type { AuditResult } from '../result/result.js';

@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '../../test/helpers/redis-server.js';
 import { httpServer } from '../../test/helpers/servers.js';
-import { extensionSchemas } from '../cli/extensions.js';
+import { extensionSchemas } from '../engine/extension-schemas.js';
 import { loadScenarioText } from '../config/index.js';
 import { parseFlaws, startDemoServer } from '../demo/index.js';
 import { RedisKeyStore, type RedisStoreMode } from '../demo/redis-store.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attacks } from '../../src/attacks/index.js';
-import { extensionSchemas } from '../../src/cli/extensions.js';
+import { extensionSchemas } from '../../src/engine/extension-schemas.js';
 import { loadScenario } from '../../src/config/index.js';
 import type { AuditResult } from '../../src/result/result.js';
 import { runAudit } from '../../src/engine/run-audit.js';

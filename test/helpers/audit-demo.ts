@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attacks } from '../../src/attacks/index.js';
-import { extensionSchemas } from '../../src/cli/extensions.js';
+import { extensionSchemas } from '../../src/engine/extension-schemas.js';
 import { loadScenario } from '../../src/config/index.js';
 import { startDemoCluster, type DemoStorage } from '../../src/demo/cluster.js';
 import { freePort } from '../../src/demo/free-port.js';

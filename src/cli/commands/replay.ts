@@ -27,7 +27,7 @@ import type { ObserverInstance } from '../../observers/types.js';
 import { EXIT } from '../../verdict/exit-codes.js';
 import { judgeReplayedAnswers, judgeReplayedEffects, type ReplayVerdict } from '../../verdict/replay.js';
 import { failingFindings } from '../../verdict/verdict.js';
-import { extensionSchemas } from '../extensions.js';
+import { extensionSchemas } from '../../engine/extension-schemas.js';
 import type { CliIo } from '../io.js';
 import { readReport } from '../read-report.js';
 import { planReplay, type ReplayPlan } from '../replay-requests.js';
