@@ -5,7 +5,7 @@
  */
 import { attacks as builtinAttacks } from './attacks/index.js';
 import { extensionSchemas } from './engine/extension-schemas.js';
-import { packageVersion } from './cli/package-info.js';
+import { packageVersion } from './package-info.js';
 import { loadScenario as loadWithSchemas } from './config/index.js';
 import type { RunEvent } from './result/events.js';
 import type { AuditResult } from './result/result.js';

@@ -15,7 +15,7 @@ import { exitCodeOf } from '../verdict/exit-codes.js';
 import type { AuditCliOptions } from './audit-options.js';
 import { renderDryRun } from './dry-run.js';
 import { type CliIo } from './io.js';
-import { packageVersion } from './package-info.js';
+import { packageVersion } from '../package-info.js';
 import { createProgress } from './progress.js';
 import { selectReporters, writeReports } from './reporting.js';
 

@@ -13,7 +13,7 @@ import { reporters } from '../reporters/index.js';
 import { renderMarkdown } from '../reporters/markdown.js';
 import type { RenderContext } from '../reporters/types.js';
 import { useColor, type CliIo } from './io.js';
-import { packageVersion } from './package-info.js';
+import { packageVersion } from '../package-info.js';
 
 /** The HAR is streamed from the event log rather than rendered from the result, so it lives here. */
 export const HAR_FILE = 'traffic.har';

@@ -8,7 +8,7 @@ import { addAuditOptions, type AuditCliOptions } from '../audit-options.js';
 import { executeAudit } from '../execute-audit.js';
 import { extensionSchemas } from '../../engine/extension-schemas.js';
 import type { CliIo } from '../io.js';
-import { packageRoot } from '../package-info.js';
+import { packageRoot } from '../../package-info.js';
 import { toFlaws } from './serve-demo.js';
 
 export function registerDemo(program: Command, io: CliIo, setExit: (code: number) => void): void {
