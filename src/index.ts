@@ -1,5 +1,6 @@
 /**
- * The programmatic API. Everything else in the package is internal.
+ * The programmatic API. Everything else in the package is internal; the demo target, a stand-in
+ * API for trying idem-audit, has its own entry (`idem-audit/demo`) and is no part of this API.
  */
 /** Load a scenario and audit it with the built-in registries. */
 export { audit, loadScenario, type AuditApiOptions } from './api.js';
@@ -33,5 +34,3 @@ export type { Observer } from './observers/types.js';
 export { reporters } from './reporters/index.js';
 /** A loaded scenario: profile applied, environment interpolated, defaults filled. */
 export type { ResolvedScenario } from './scenario/types.js';
-/** The demo payments API with switchable idempotency flaws, for trying idem-audit and for tests. */
-export { startDemoServer, parseFlaws, FLAWS } from './demo/index.js';
