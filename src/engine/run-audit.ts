@@ -107,6 +107,7 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
       maxRequests: plan.maxRequests,
       rate: scenario.settings.rate,
       h2c: scenario.target.http2 === true,
+      ...(scenario.target.arrivalHeader ? { arrivalHeader: scenario.target.arrivalHeader } : {}),
       redactor,
       now,
       onExchange: (exchange) => emit({ type: 'exchange', exchange }),

@@ -95,6 +95,11 @@ export interface ResolvedTarget {
   timeoutMs: number;
   /** A cleartext target that speaks HTTP/2 with prior knowledge (h2c); https targets are probed by ALPN. */
   http2?: boolean;
+  /**
+   * Response header in which the target reports when each request arrived (integer nanoseconds on
+   * its own clock), for the server arrival spread of bursts; absent: no arrival times.
+   */
+  arrivalHeader?: string;
   /** Hosts besides loopback the scenario may audit without declaring an environment. */
   allowHosts?: readonly string[];
   /** Declared environment of the target; required for hosts that are neither loopback nor allowed. */

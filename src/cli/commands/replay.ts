@@ -166,6 +166,7 @@ export function registerReplay(program: Command, io: CliIo, setExit: (code: numb
         bodyCap: scenario.settings.bodyCap,
         maxRequests: scenario.settings.maxRequests,
         rate: undefined,
+        ...(scenario.target.arrivalHeader ? { arrivalHeader: scenario.target.arrivalHeader } : {}),
         redactor: redactorFor(scenario),
         now: () => performance.now() - t0,
         onExchange: () => undefined,
