@@ -1,6 +1,7 @@
 /** An HttpEngine whose exchanges stream to an ndjson file, the way a real run records them. */
 import { HostPolicy } from '../src/http/host-policy.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { ARRIVAL_HEADER } from '../src/demo/server.js';
 import { HttpEngine } from '../src/http/engine.js';
 import { createRedactor } from '../src/http/redact.js';
 
@@ -44,6 +45,8 @@ export function recordingEngine(file: string, maxRequests = 10_000_000): Recordi
     rate: undefined,
     redactor: createRedactor({ secretHeaders: ['authorization'], keyHeader: 'Idempotency-Key', secretValues: [] }),
     now: () => performance.now(),
+    // The benchmarks audit the demo target, which reports arrival times (B2).
+    arrivalHeader: ARRIVAL_HEADER,
     onExchange: (ex) => {
       count++;
       const line = JSON.stringify({ type: 'exchange', exchange: ex });

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
-import { extensionSchemas } from '../cli/extensions.js';
+import { extensionSchemas } from '../engine/extension-schemas.js';
 import { loadScenarioText } from '../config/index.js';
 import { runAudit } from '../engine/run-audit.js';
 import { observers } from '../observers/index.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { attacks } from './index.js';
-import { extensionSchemas } from '../cli/extensions.js';
+import { extensionSchemas } from '../engine/extension-schemas.js';
 import { loadScenarioText } from '../config/index.js';
 import { parseFlaws, startDemoServer } from '../demo/index.js';
-import type { AuditResult } from '../engine/result.js';
+import type { AuditResult } from '../result/result.js';
 import { runAudit } from '../engine/run-audit.js';
 import { observers } from '../observers/index.js';
 import { auditDemo } from '../../test/helpers/audit-demo.js';

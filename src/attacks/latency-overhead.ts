@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { SEVERITIES } from '../findings/severity.js';
+import { SEVERITIES } from '../scenario/severity.js';
 import { isSuccess, type Exchange } from '../http/exchange.js';
 import { OVERHEAD_PERCENTILES, type JsonValue } from '../scenario/types.js';
 import { LatencyRecorder, overheadOf, type LatencySummary } from './_shared/latency.js';

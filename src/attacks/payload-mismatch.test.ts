@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../engine/events.js';
+import type { RunEvent } from '../result/events.js';
 import { auditDemo, DEMO_SCENARIO, findingKeys } from '../../test/helpers/audit-demo.js';
-import { extensionSchemas } from '../cli/extensions.js';
+import { extensionSchemas } from '../engine/extension-schemas.js';
 import { loadScenario } from '../config/index.js';
 import { parseFlaws, startDemoServer } from '../demo/index.js';
 import { runAudit } from '../engine/run-audit.js';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { RequestBudgetError } from '../errors/errors.js';
 import type { Exchange } from '../http/exchange.js';
 import { isSuccess } from '../http/exchange.js';
-import type { Severity } from '../findings/severity.js';
+import type { Severity } from '../scenario/severity.js';
 import { classifyMismatch, judgeControl, type MismatchVerdict } from './_shared/classify.js';
 import { hasStatus, outcomeHistogram, plural } from './_shared/describe.js';
 import {

@@ -6,7 +6,7 @@
  * progress after the answer was sent is a key the next retry will find locked.
  */
 import { z } from 'zod';
-import { SEVERITIES } from '../findings/severity.js';
+import { SEVERITIES } from '../scenario/severity.js';
 import { isSuccess } from '../http/exchange.js';
 import type { JsonValue } from '../scenario/types.js';
 import { outcomeHistogram } from './_shared/describe.js';

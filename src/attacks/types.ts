@@ -5,13 +5,13 @@
  */
 import type { z } from 'zod';
 import type { SideEffectVerdict } from '../findings/finding.js';
-import type { Severity } from '../findings/severity.js';
+import type { Severity } from '../scenario/severity.js';
 import type { BurstOptions, BurstResult } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
 import type { ClientFault, FaultOutcome } from '../http/faults.js';
 import type { DownstreamControl } from '../observers/types.js';
 import type { RequestSpec } from '../http/request-spec.js';
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../random/rng.js';
 import type { Contract, JsonValue, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
 
 export interface FindingKindMeta {

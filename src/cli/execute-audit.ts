@@ -15,7 +15,7 @@ import { exitCodeOf } from '../verdict/exit-codes.js';
 import type { AuditCliOptions } from './audit-options.js';
 import { renderDryRun } from './dry-run.js';
 import { type CliIo } from './io.js';
-import { packageVersion } from './package-info.js';
+import { packageVersion } from '../package-info.js';
 import { reporterEnvironment, startReporting } from './reporting.js';
 
 function timestamp(d: Date): string {

@@ -206,6 +206,14 @@ describe('loadScenarioText: valid files', () => {
     expect(s.contract).toMatchObject({ replayHeader: undefined, onInFlight: [], inFlightMayWait: true });
   });
 
+  it('takes the header a target reports arrival times in, and refuses one that is no header name', () => {
+    const text = MINIMAL.replace('target:\n', 'target:\n  arrivalHeader: X-Arrived-Ns\n');
+    expect(loadScenarioText(text, FILE, fakeExt, {}).target.arrivalHeader).toBe('X-Arrived-Ns');
+    expect(issuesOf(text.replace('X-Arrived-Ns', "'x arrived'")).map(brief)).toEqual([
+      `4:18 target.arrivalHeader 'x arrived' is not a valid HTTP header name`,
+    ]);
+  });
+
   it('follows aliases', () => {
     const text = `version: 1
 name: a

@@ -67,6 +67,7 @@ export function resolveScenario(
       timeoutMs: input.target.timeout ?? DEFAULT_TIMEOUT_MS,
       // Absent unless declared, so resolved targets of existing scenarios stay as they were.
       ...(input.target.http2 === true ? { http2: true } : {}),
+      ...(input.target.arrivalHeader ? { arrivalHeader: input.target.arrivalHeader } : {}),
       ...(input.target.allowHosts ? { allowHosts: input.target.allowHosts } : {}),
       ...(input.target.environment ? { environment: input.target.environment } : {}),
     },

@@ -4,7 +4,7 @@
  * Every object is strict: an unknown key is far more often a typo than an extension.
  */
 import { z } from 'zod';
-import { SEVERITIES } from '../findings/severity.js';
+import { SEVERITIES } from '../scenario/severity.js';
 import { DURATION_EXAMPLES, DURATION_PATTERN, parseDuration } from './durations.js';
 import { PROFILE_NAMES } from './profiles.js';
 import { didYouMean } from './suggest.js';
@@ -204,6 +204,8 @@ export function buildScenarioSchema(ext: ExtensionSchemas, nullableOptions: Null
     timeout: duration({ max: MAX_TIMEOUT_MS, maxText: '10m' }).optional(),
     /** The cleartext target speaks HTTP/2 (h2c); bursts then use the single-packet attack. */
     http2: z.boolean().optional(),
+    /** Response header carrying the target's arrival time per request (integer nanoseconds), for burst arrival spreads. */
+    arrivalHeader: headerName.optional(),
     /** Hosts besides loopback that may be audited without declaring an environment (see engine/host-policy.ts). */
     allowHosts: z.array(z.string().min(1)).optional(),
     /** Where the target runs: any other host must be declared `staging` (or `production` plus --allow-production). */

@@ -15,8 +15,8 @@ import type { ObserverInstance } from '../observers/types.js';
 import { renderTemplate } from '../scenario/template.js';
 import { DEFAULT_PRINCIPAL, type JsonValue, type ResolvedEndpoint, type ResolvedScenario } from '../scenario/types.js';
 import { burstTimeline } from './burst-timeline.js';
-import type { BurstStat } from './result.js';
-import type { Rng } from './rng.js';
+import type { BurstStat } from '../result/result.js';
+import type { Rng } from '../random/rng.js';
 import { countSideEffects } from './observer-set.js';
 
 export interface AttackOutcome {

@@ -23,11 +23,11 @@ import {
 } from '../verdict/verdict.js';
 import { AttackRun, untilCutoff } from './attack-context.js';
 import { createObservers } from './observer-set.js';
-import type { RunEvent } from './events.js';
+import type { RunEvent } from '../result/events.js';
 import { assertReachable } from './preflight.js';
 import { prepareRun, type Registries, type RunPlan, type RunRequest } from './prepare-run.js';
-import { REPORT_SCHEMA_VERSION, type AttackResult, type AuditResult, type RunError } from './result.js';
-import { Rng, deriveSeed } from './rng.js';
+import { REPORT_SCHEMA_VERSION, type AttackResult, type AuditResult, type RunError } from '../result/result.js';
+import { Rng, deriveSeed } from '../random/rng.js';
 import { DEFAULT_INTERRUPT_GRACE_MS, RunLimits } from './run-limits.js';
 
 export {
@@ -107,6 +107,7 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
       maxRequests: plan.maxRequests,
       rate: scenario.settings.rate,
       h2c: scenario.target.http2 === true,
+      ...(scenario.target.arrivalHeader ? { arrivalHeader: scenario.target.arrivalHeader } : {}),
       redactor,
       now,
       onExchange: (exchange) => emit({ type: 'exchange', exchange }),

@@ -18,9 +18,6 @@ import { singlePacketBurst } from './sync/single-packet.js';
 import type { SyncBurstOutcome } from './sync/types.js';
 import { classifyTransportError } from './transport-errors.js';
 
-/** Header through which a target may report when each request arrived (the demo target does). */
-export const ARRIVAL_HEADER = 'x-demo-arrival-ns';
-
 /**
  * Connector options for h2c with prior knowledge. Pool builds its own connector and drops a
  * top-level `useH2c` (undici 7.30); connect options reach the connector, though its type does
@@ -52,6 +49,11 @@ export interface EngineOptions {
    * connections too, so plain sends and observer queries reach an h2c-only server.
    */
   h2c?: boolean;
+  /**
+   * Response header in which the target reports when each request arrived, as integer
+   * nanoseconds on its own clock (`target.arrivalHeader`); only spreads within a burst are used.
+   */
+  arrivalHeader?: string;
 }
 
 export interface ExchangeContext {
@@ -81,6 +83,8 @@ export interface BurstResult {
 
 export class HttpEngine {
   readonly #o: EngineOptions;
+  /** Lower-cased: captured response headers are keyed in lower case. */
+  readonly #arrivalHeader: string | undefined;
   readonly #pools = new Map<string, Pool>();
   #nextId = 1;
   #nextBurst = 1;
@@ -90,6 +94,7 @@ export class HttpEngine {
 
   constructor(opts: EngineOptions) {
     this.#o = opts;
+    this.#arrivalHeader = opts.arrivalHeader?.toLowerCase();
   }
 
   /** Requests sent so far (counted when they are dispatched). */
@@ -362,7 +367,7 @@ export class HttpEngine {
         bytes: r.bytes,
         truncated: r.truncated,
       };
-      const arrival = r.headers[ARRIVAL_HEADER];
+      const arrival = this.#arrivalHeader === undefined ? undefined : r.headers[this.#arrivalHeader];
       if (arrival !== undefined && /^\d{1,20}$/.test(arrival)) ex.serverArrivalNs = arrival;
     }
     if (error) ex.error = error;

@@ -4,8 +4,8 @@
  * summary. Runs whenever GITHUB_ACTIONS=true, whatever --reporter chose.
  */
 import { relative, resolve } from 'node:path';
-import type { AuditResult } from '../engine/result.js';
-import { atLeast } from '../findings/severity.js';
+import type { AuditResult } from '../result/result.js';
+import { atLeast } from '../scenario/severity.js';
 import { renderMarkdown } from './markdown.js';
 import type { ReporterDefinition } from './types.js';
 

@@ -2,8 +2,8 @@
  * A GitHub-flavoured markdown summary for $GITHUB_STEP_SUMMARY or a merge-request comment:
  * the verdict, a table per endpoint × attack and each finding with its reproduction.
  */
-import type { AuditResult } from '../engine/result.js';
-import { SEVERITIES, atLeast } from '../findings/severity.js';
+import type { AuditResult } from '../result/result.js';
+import { SEVERITIES, atLeast } from '../scenario/severity.js';
 import { resultReporter } from './result-reporter.js';
 
 /** Target text must not break the table or inject markdown links/HTML into the summary page. */

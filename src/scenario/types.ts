@@ -2,7 +2,7 @@
  * The resolved scenario: what `config/` produces and everything else consumes. Durations are
  * milliseconds, profiles are applied, environment variables are interpolated, defaults filled.
  */
-import type { Severity } from '../findings/severity.js';
+import type { Severity } from './severity.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -95,6 +95,11 @@ export interface ResolvedTarget {
   timeoutMs: number;
   /** A cleartext target that speaks HTTP/2 with prior knowledge (h2c); https targets are probed by ALPN. */
   http2?: boolean;
+  /**
+   * Response header in which the target reports when each request arrived (integer nanoseconds on
+   * its own clock), for the server arrival spread of bursts; absent: no arrival times.
+   */
+  arrivalHeader?: string;
   /** Hosts besides loopback the scenario may audit without declaring an environment. */
   allowHosts?: readonly string[];
   /** Declared environment of the target; required for hosts that are neither loopback nor allowed. */

@@ -11,7 +11,7 @@ import { scenarioFromOpenApi, slugify } from '../../init/openapi.js';
 import { askStarter, checkBaseUrl, checkMethod, checkPath, parseBody, type StarterAnswers } from '../../init/prompt.js';
 import { STARTER_DEFAULTS, starterScenario } from '../../init/starter.js';
 import { SCHEMA_FILE, writeInitFiles } from '../../init/write.js';
-import { extensionSchemas } from '../extensions.js';
+import { extensionSchemas } from '../../engine/extension-schemas.js';
 import type { CliIo } from '../io.js';
 
 interface InitCliOptions {
