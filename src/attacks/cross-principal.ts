@@ -5,7 +5,7 @@
  * Findings name the principals, never their credentials (those are redacted at record time).
  */
 import { z } from 'zod';
-import { DEFAULT_PRINCIPAL } from '../engine/attack-context.js';
+import { DEFAULT_PRINCIPAL } from '../engine/request-builder.js';
 import { isSuccess } from '../http/exchange.js';
 import { outcomeHistogram } from './_shared/describe.js';
 import { defineAttack } from './types.js';
