@@ -53,10 +53,6 @@ export const clientTimeoutRetry = defineAttack({
     },
   },
   async run(ctx) {
-    if (!ctx.sendWithFault) {
-      ctx.skip('this context cannot open raw connections to abort a request');
-      return;
-    }
     let judged = 0;
     for (let round = 1; round <= ctx.options.rounds; round++) {
       if (ctx.signal.aborted) return;
@@ -70,10 +66,8 @@ export const clientTimeoutRetry = defineAttack({
 
 async function attempt(ctx: AttackContext<Options>, round: number): Promise<'finding' | 'judged' | 'unjudged'> {
   const o = ctx.options;
-  const sendWithFault = ctx.sendWithFault;
-  if (!sendWithFault) return 'unjudged';
   const key = ctx.newKey();
-  const { exchange: first, fault } = await sendWithFault(ctx.request({ label: `first (aborted)`, key }), {
+  const { exchange: first, fault } = await ctx.sendWithFault(ctx.request({ label: `first (aborted)`, key }), {
     kind: 'abort-after-send',
     afterMs: o.abortAfterMs,
   });

@@ -52,10 +52,6 @@ export const connectionDrop = defineAttack({
     },
   },
   async run(ctx) {
-    if (!ctx.sendWithFault) {
-      ctx.skip('this context cannot open raw connections to reset a request');
-      return;
-    }
     let judged = 0;
     if (ctx.endpoint.request.body === undefined) ctx.note('the endpoint sends no body, so there is no middle to cut');
     else if ((await probe(ctx, { kind: 'reset-mid-body' })) === 'judged') judged++;
@@ -78,10 +74,8 @@ async function probe(
   fault: ClientFault,
   last = true,
 ): Promise<'judged' | 'unjudged' | 'dropped'> {
-  const sendWithFault = ctx.sendWithFault;
-  if (!sendWithFault) return 'unjudged';
   const key = ctx.newKey();
-  const torn = await sendWithFault(ctx.request({ label: `torn (${fault.kind})`, key }), fault);
+  const torn = await ctx.sendWithFault(ctx.request({ label: `torn (${fault.kind})`, key }), fault);
   if (!torn.fault.applied) {
     ctx.note(`${fault.kind}: not applied (${torn.fault.description})`);
     return 'unjudged';

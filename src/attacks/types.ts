@@ -96,12 +96,9 @@ export interface AttackContext<O> {
   sideEffects(key: string): Promise<SideEffects>;
   /**
    * Sends with a client-side fault (abort after the complete request, reset mid-body or after the
-   * body); recorded and budgeted like `send`. Absent in contexts that cannot open raw connections.
+   * body); recorded and budgeted like `send`.
    */
-  readonly sendWithFault?: (
-    spec: RequestSpec,
-    fault: ClientFault,
-  ) => Promise<{ exchange: Exchange; fault: FaultOutcome }>;
+  sendWithFault(spec: RequestSpec, fault: ClientFault): Promise<{ exchange: Exchange; fault: FaultOutcome }>;
   /** Longest the run lets an attack wait on the target's clock (`--max-wait`); unset: the attack's default. */
   readonly maxWaitMs?: number;
   /** The target's downstream stand-in, when the endpoint declares a sink observer. */
