@@ -4,9 +4,7 @@
  * removed fields, nested values, query string, method, content type); each case runs on a fresh
  * key, and the first failure is shrunk to the smallest change the target still gets wrong.
  */
-import fc from 'fast-check';
 import { z } from 'zod';
-import { RequestBudgetError } from '../errors/errors.js';
 import type { Exchange } from '../http/exchange.js';
 import { isSuccess } from '../http/exchange.js';
 import type { Severity } from '../findings/severity.js';
@@ -21,6 +19,7 @@ import {
   type MutableRequest,
   type Mutation,
 } from './_shared/mutations.js';
+import { runProperty } from './_shared/property-runner.js';
 import type { AttackContext } from './types.js';
 import { defineAttack } from './types.js';
 
@@ -111,72 +110,37 @@ async function runPayloadMismatch(ctx: AttackContext<Options>): Promise<void> {
     body: ctx.endpoint.request.body,
   };
   const stats: MismatchRunStats = { cases: 0, judged: 0, discarded: 0, baselineFailed: 0, foreign: 0 };
-  let target: FailureKind | undefined;
-  let best: Failure | undefined;
-  let shrinks = 0;
-  let budget: RequestBudgetError | undefined;
-  // fast-check would shrink a thrown bug like a failure; keep it aside and rethrow it afterwards.
-  let crash: Error | undefined;
-
-  const runCase = async (mutations: Mutation[]): Promise<boolean> => {
-    if (budget || crash !== undefined || ctx.signal.aborted) return true;
-    if (target !== undefined && shrinks++ >= o.maxShrinks) return true;
-    const changed = applyMutations(base, mutations);
-    if (isUnchanged(base, changed)) return true;
-    try {
+  const run = await runProperty(ctx, {
+    arbitrary: mutationCaseArb(base, ctx.endpoint.vary, o.maxMutations),
+    runs: o.runs,
+    maxShrinks: o.maxShrinks,
+    async check(mutations: Mutation[]): Promise<Failure | undefined> {
+      if (isUnchanged(base, applyMutations(base, mutations))) return undefined;
       const verdict = await judgeCase(ctx, base, mutations, stats);
-      if (verdict === undefined) return true;
-      if (verdict.kind === 'pass' || verdict.kind === 'discard') return true;
-      // Shrinking keeps the kind of the first failure, so a critical case never shrinks into a low one.
-      const { failure } = verdict;
-      if (target !== undefined && SEVERITY_RANK[failure.kind] < SEVERITY_RANK[target]) return true;
-      target ??= failure.kind;
-      best = failure;
-      return false;
-    } catch (err) {
-      if (err instanceof RequestBudgetError) {
-        budget = err;
-      } else {
-        crash = err instanceof Error ? err : new Error(`non-error thrown: ${typeof err}`);
-      }
-      return true;
-    }
-  };
-
-  const seed = ctx.rng.nextSeed();
-  const result = await fc.check(fc.asyncProperty(mutationCaseArb(base, ctx.endpoint.vary, o.maxMutations), runCase), {
-    seed,
-    numRuns: o.runs,
+      return verdict?.kind === 'fail' ? verdict.failure : undefined;
+    },
+    // Shrinking keeps the kind of the first failure, so a critical case never shrinks into a low one.
+    keeps: (failure, first) => SEVERITY_RANK[failure.kind] >= SEVERITY_RANK[first.kind],
+    // fast-check shrinks an array by dropping items from its front; dropping any single mutation finds a smaller case it misses.
+    smaller: (mutations) => (mutations.length > 1 ? mutations.map((_, i) => mutations.filter((_, j) => j !== i)) : []),
   });
-  // fast-check shrinks an array by dropping items from its front; dropping any single mutation finds a smaller case it misses.
-  let dropped = 0;
-  let smaller = true;
-  while (smaller && best && best.mutations.length > 1 && !budget && crash === undefined) {
-    smaller = false;
-    const current: readonly Mutation[] = best.mutations;
-    for (let i = 0; i < current.length && !smaller; i++) {
-      smaller = !(await runCase(current.filter((_, j) => j !== i)));
-      if (smaller) dropped++;
-    }
-  }
-  if (crash !== undefined) throw crash;
-  const judgedLine = `${plural(stats.cases, 'case')} sent (${stats.judged} judged, ${stats.discarded} not judgeable, ${stats.baselineFailed} without an accepted original${stats.foreign > 0 ? `, ${stats.foreign} whose answers carried responses the key's records do not show, e.g. another key's stored response` : ''}); fast-check seed ${seed}`;
+  const judgedLine = `${plural(stats.cases, 'case')} sent (${stats.judged} judged, ${stats.discarded} not judgeable, ${stats.baselineFailed} without an accepted original${stats.foreign > 0 ? `, ${stats.foreign} whose answers carried responses the key's records do not show, e.g. another key's stored response` : ''}); fast-check seed ${run.seed}`;
   ctx.note(judgedLine);
 
-  const failure: Failure | undefined = best;
+  const failure = run.counterexample?.failure;
   if (failure) {
     const minimal = failure.mutations.map((m) => describeMutation(base, m)).join('; ');
-    const path = result.counterexamplePath ?? '(shrinking stopped early)';
+    const path = run.path ?? '(shrinking stopped early)';
     ctx.report({
       kind: failure.kind,
       severity: severityFor(failure.kind),
-      message: `Key ${failure.key} was reused with a changed request and the target ${failure.detail}. Smallest change found: ${minimal}. fast-check seed ${seed}, path ${path}, after ${plural(result.numShrinks, 'shrink')}${dropped > 0 ? ` and ${plural(dropped, 'mutation')} dropped one by one` : ''}.`,
+      message: `Key ${failure.key} was reused with a changed request and the target ${failure.detail}. Smallest change found: ${minimal}. fast-check seed ${run.seed}, path ${path}, after ${plural(run.shrinks, 'shrink')}${run.extraShrinks > 0 ? ` and ${plural(run.extraShrinks, 'mutation')} dropped one by one` : ''}.`,
       expected: `rejected with ${ctx.contract.onMismatch.join('/')}, no new side effect`,
       observed: failure.detail,
       exchanges: failure.exchanges,
     });
   }
-  if (budget) throw budget;
+  if (run.stopped) throw run.stopped;
   if (o.overwriteCheck && !failure) await overwriteCheck(ctx, base);
   if (!failure && stats.judged === 0 && stats.foreign > 0 && stats.foreign === stats.discarded) {
     ctx.skip(
