@@ -33,6 +33,9 @@ export const clientTimeoutRetry = defineAttack({
     title: 'The client gives up before the answer, then retries',
     description:
       'Sends the complete request (verified written), closes the connection before the answer, then retries with the same key immediately and after the original must have finished. Exactly one side effect; the retries get the original result.',
+    sends:
+      'the complete request (last byte verified written), the connection closed before the answer, then retries with the key at once and after the original finished',
+    finds: '`duplicate-write` (critical), `stuck-key` (high)',
     options,
     timingDependent: true,
     findings: {

@@ -32,6 +32,8 @@ export const connectionDrop = defineAttack({
     title: 'The connection drops mid-body or right after the body, then the client retries',
     description:
       'Resets the connection half-way through the request body, and (on another key) right after the complete body, then retries with the same key. No effect from an incomplete request; one effect in total.',
+    sends: 'the connection reset half-way through the body and (another key) right after it, then a retry',
+    finds: '`incomplete-executed` (high), `duplicate-write` (critical)',
     options,
     timingDependent: true,
     findings: {

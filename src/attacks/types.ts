@@ -28,6 +28,13 @@ export interface AttackMeta<O> {
   id: string;
   title: string;
   description: string;
+  /**
+   * What it sends, in a line (markdown): the README's `sends` column and `idem-audit explain`.
+   * Optional for attacks passed to runAudit from outside; every registered attack has it.
+   */
+  sends?: string;
+  /** What it finds, in a line (markdown, every finding kind in backticks): the README's `finds` column. */
+  finds?: string;
   options: z.ZodType<O>;
   /** Every finding kind this attack can report. */
   findings: Readonly<Record<string, FindingKindMeta>>;
