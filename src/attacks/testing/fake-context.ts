@@ -12,7 +12,7 @@
  * before an earlier answer was received arrive before it, so "a duplicate while the original runs"
  * can be scripted. Attacks that read the wall clock themselves see no time pass.
  */
-import { DEFAULT_SECRET_HEADERS } from '../../config/index.js';
+import { DEFAULT_SECRET_HEADERS } from '../../config/resolve.js';
 import { resolveContract, type ContractOverrides } from '../../config/profiles.js';
 import type { AttackOutcome } from '../../engine/attack-context.js';
 import { buildFinding } from '../../engine/finding-builder.js';
@@ -255,7 +255,7 @@ export class FakeAttackRun {
 
   /** Asks the target (synchronously up to its first await, so arrival order is call order). */
   async #answer(req: FakeRequest): Promise<FakeAnswer> {
-    const answer = await this.#target(req, { downstream: this.downstream });
+    const answer = await this.#target(req, { downstream: this.downstream, run: this });
     const writes = answer.writes ?? 0;
     if (writes !== 0) this.#writes.set(req.key, this.writes(req.key) + writes);
     return answer;

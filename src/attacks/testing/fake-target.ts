@@ -73,6 +73,8 @@ export type FakeAnswer = FakeResponse | FakeTransportFailure;
 export interface FakeTargetEnv {
   /** The downstream stand-in, when the fake declares the `sink` observer. */
   readonly downstream: FakeDownstream | undefined;
+  /** The same object for every request of one run: lets a stateful target refuse to serve two runs. */
+  readonly run: object;
 }
 
 /** The target: called once per request, in the order the requests arrive. */

@@ -7,7 +7,8 @@
  * `modelTarget({ scopeByPrincipal: false })` for "keys are not scoped to the caller".
  *
  * Everything is judged on the fake's virtual clock: an execution takes `processingMs`, and a
- * request arriving before it ends finds the key in flight.
+ * request arriving before it ends finds the key in flight. The model keeps its records in the
+ * closure: create one per run, since every run's clock starts at 0 again.
  */
 import { canonicalJson } from '../../demo/idempotency.js';
 import type { JsonValue } from '../../scenario/types.js';
@@ -116,7 +117,8 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
   const records = new Map<string, KeyRecord>();
   const byBody = new Map<string, KeyRecord>();
   let executions = 0;
-  const latencyMs = p.processingMs;
+  // Answers that execute nothing (refusals, conflicts, replays) come back at once; executions take processingMs.
+  const latencyMs = 1;
 
   const execute = (env: FakeTargetEnv, key: string | undefined): FakeResponse => {
     if (p.downstream !== 'none') {
@@ -126,7 +128,7 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
       let call = sink.call(reference, key);
       if (!call.answered) call = sink.call(reference, p.downstream === 'keyed' ? key : undefined);
       if (!call.answered || call.status >= 500)
-        return { status: 502, body: { error: 'provider_failed' }, latencyMs, writes: 0 };
+        return { status: 502, body: { error: 'provider_failed' }, latencyMs: p.processingMs, writes: 0 };
     }
     const id = `pay_${++executions}`;
     return {
@@ -134,7 +136,7 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
       body: { id, status: 'succeeded' },
       headers: { location: `/payments/${id}` },
       writes: 1,
-      latencyMs,
+      latencyMs: p.processingMs,
     };
   };
 
@@ -148,7 +150,11 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
     return { ...stored, headers, writes: 0, latencyMs };
   };
 
+  let servedRun: object | undefined;
   return (req, env) => {
+    servedRun ??= env.run;
+    // Every run's clock starts at 0: records from another run would look in flight forever.
+    if (env.run !== servedRun) throw new Error('a modelTarget serves one run: create a new one for each run');
     // A torn request is never answered (the connection is gone); 'execute' starts work before reading the body.
     if (req.torn)
       return p.tornRequests === 'execute' ? execute(env, req.header(p.keyHeader)) : { error: 'reset', latencyMs };
@@ -208,7 +214,7 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
     if (p.onDisconnect === 'abandon' && req.hangUpAfterMs !== undefined && p.processingMs > req.hangUpAfterMs) {
       // The execution is cancelled with the request, and nothing releases the reservation.
       record.doneAt = Number.POSITIVE_INFINITY;
-      return { error: 'aborted', latencyMs };
+      return { error: 'aborted', latencyMs: p.processingMs };
     }
     const response = execute(env, key);
     if (response.status >= 500 && !p.storeFailures) records.delete(scope);
