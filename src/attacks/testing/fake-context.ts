@@ -7,10 +7,10 @@
  * one. What is modelled: the target, the `ledger` and `sink` witnesses, the downstream provider,
  * client faults, and time. The fake does not redact secrets (the engine does, at record time).
  *
- * Time: `ctx.sleep(ms)` advances the virtual clock at once; an answer arrives `latencyMs` after
- * its request (default 1), and the clock moves on to it when the attack receives it. Requests sent
- * before an earlier answer was received arrive before it, so "a duplicate while the original runs"
- * can be scripted. Attacks that read the wall clock themselves see no time pass.
+ * Time: `ctx.sleep(ms)` advances the virtual clock at once; an answer comes `latencyMs` after its
+ * request (default 1), and the clock moves on to it when the attack receives it. A request sent
+ * while an earlier one is still unanswered arrives while that one runs, so "a duplicate while the
+ * original runs" can be scripted. Attacks that read the wall clock themselves see no time pass.
  */
 import { DEFAULT_SECRET_HEADERS } from '../../config/resolve.js';
 import { resolveContract, type ContractOverrides } from '../../config/profiles.js';
