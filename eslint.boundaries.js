@@ -27,6 +27,20 @@ export const LAYERS = {
   engine: ['attacks', 'config', 'errors', 'findings', 'http', 'observers', 'random', 'result', 'scenario', 'verdict'],
   reporters: ['errors', 'findings', 'http', 'result', 'scenario', 'verdict'],
   init: ['errors', 'scenario'],
+  // The attack-authoring kit: a fake AttackContext over the engine's own request and finding builders.
+  testing: [
+    'attacks',
+    'config',
+    'engine',
+    'errors',
+    'findings',
+    'http',
+    'observers',
+    'random',
+    'result',
+    'scenario',
+    'verdict',
+  ],
   // Everything but the CLI and the demo target (its own entry, no part of the API).
   entry: [
     'attacks',

@@ -32,6 +32,8 @@ export const connectionDrop = defineAttack({
     title: 'The connection drops mid-body or right after the body, then the client retries',
     description:
       'Resets the connection half-way through the request body, and (on another key) right after the complete body, then retries with the same key. No effect from an incomplete request; one effect in total.',
+    sends: 'the connection reset half-way through the body and (another key) right after it, then a retry',
+    finds: '`incomplete-executed` (high), `duplicate-write` (critical)',
     options,
     timingDependent: true,
     notReplayable:
@@ -54,10 +56,6 @@ export const connectionDrop = defineAttack({
     },
   },
   async run(ctx) {
-    if (!ctx.sendWithFault) {
-      ctx.skip('this context cannot open raw connections to reset a request');
-      return;
-    }
     let judged = 0;
     if (ctx.endpoint.request.body === undefined) ctx.note('the endpoint sends no body, so there is no middle to cut');
     else if ((await probe(ctx, { kind: 'reset-mid-body' })) === 'judged') judged++;
@@ -80,10 +78,8 @@ async function probe(
   fault: ClientFault,
   last = true,
 ): Promise<'judged' | 'unjudged' | 'dropped'> {
-  const sendWithFault = ctx.sendWithFault;
-  if (!sendWithFault) return 'unjudged';
   const key = ctx.newKey();
-  const torn = await sendWithFault(ctx.request({ label: `torn (${fault.kind})`, key }), fault);
+  const torn = await ctx.sendWithFault(ctx.request({ label: `torn (${fault.kind})`, key }), fault);
   if (!torn.fault.applied) {
     ctx.note(`${fault.kind}: not applied (${torn.fault.description})`);
     return 'unjudged';

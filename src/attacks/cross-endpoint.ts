@@ -44,6 +44,8 @@ export const crossEndpoint = defineAttack({
     title: 'The same key on another endpoint',
     description:
       "Sends this endpoint's request with a key, then another endpoint's request with the same key. A correct target scopes keys by route: the second request executes or is rejected, never answered with the first one's response.",
+    sends: 'the same key on another endpoint (`endpoints`, default: those sharing the first path segment)',
+    finds: '`cross-endpoint-replay` (high)',
     options,
     timingDependent: false,
     findings: {

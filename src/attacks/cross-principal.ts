@@ -24,6 +24,8 @@ export const crossPrincipal = defineAttack({
     title: 'The same key from another principal',
     description:
       'Sends a request as the default principal, then the same request with the same key as another principal. A correct target scopes keys per caller and executes the second request for its own caller.',
+    sends: 'the same key and request from another principal of `target.principals`',
+    finds: '`cross-principal-leak` (critical), `scope-collision` (medium)',
     options,
     timingDependent: false,
     findings: {

@@ -32,6 +32,9 @@ export const inFlightDuplicate = defineAttack({
     title: 'A duplicate while the original is still running',
     description:
       'Sends a request and, before its answer, an identical duplicate and a mismatching request with the same key. One execution only; the followers get the in-flight or mismatch status.',
+    sends:
+      'an identical duplicate and a mismatching request while the first is still running (`firstRequestHeaders` can slow it)',
+    finds: '`duplicate-write`, `in-flight-status` (low)',
     options,
     timingDependent: true,
     notReplayable:

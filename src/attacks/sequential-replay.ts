@@ -27,6 +27,9 @@ export const sequentialReplay = defineAttack({
     title: 'The same request again after the first completed',
     description:
       'Sends the request, waits for the answer, then sends it again with the same key. A correct target executes once and replays the original answer byte for byte.',
+    sends: 'the request, then the same request again after the answer',
+    finds:
+      '`duplicate-write`, `replay-divergent` (status, body or Location/ETag differ), `replay-refused`, `replay-header-missing`',
     options,
     timingDependent: false,
     findings: {

@@ -10,6 +10,7 @@
  * ones let three executions through: the check-then-act race). Record-level facts (each record's
  * type, remaining PTTL and state) travel in `facts` for the store-audit attack.
  */
+import { canonicalJson } from '../scenario/canonical-json.js';
 import { createClient } from 'redis';
 import { z } from 'zod';
 import { ObserverError } from '../errors/errors.js';
@@ -255,16 +256,5 @@ export function canonicalBody(body: unknown): string | undefined {
   }
   // No response stored yet (an in-progress record): nothing to match answers against.
   if (value === undefined || value === null) return undefined;
-  return stableJson(value);
-}
-
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const entries = Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
+  return canonicalJson(value);
 }
