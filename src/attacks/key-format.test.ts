@@ -132,11 +132,12 @@ describe('key-format', () => {
         'endpoints:',
         '  pay:',
         '    request: { method: POST, path: /payments, body: { amount: 1 } }',
-        "    key: '--'",
         '    observe: [ { responseId: $.id } ]',
         '    attacks: { key-format: { runs: 0, prefixLengths: [20] } }',
       ].join('\n');
-      const scenario = loadScenarioText(yaml, '/tmp/dashes.yaml', extensionSchemas(), { URL: target.url });
+      const loaded = loadScenarioText(yaml, '/tmp/dashes.yaml', extensionSchemas(), { URL: target.url });
+      // The loader refuses a key template without {{uuid}}; a programmatic caller can still pass one.
+      const scenario = { ...loaded, endpoints: loaded.endpoints.map((e) => ({ ...e, key: '--' })) };
       const r = await runAudit({ scenario, attacks, observers, seed: 3 });
       expect(r.attacks[0]?.status).not.toBe('error');
     } finally {
