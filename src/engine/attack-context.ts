@@ -180,17 +180,27 @@ export class AttackRun {
     const kindMeta = attack.meta.findings[f.kind];
     if (!kindMeta) throw new Error(`attack ${attack.meta.id} reported undeclared finding kind '${f.kind}'`);
     const evidence = [...f.exchanges, ...(f.sideEffects?.counts.flatMap((c) => c.evidence) ?? [])];
+    // Exchanges were redacted when recorded; what attacks and observers wrote about them (a path
+    // with its query, a ledger URL, a stored record) is redacted here.
+    const red = this.#d.engine.redactor;
     const finding: Finding = {
       attack: attack.meta.id,
       endpoint: endpoint.name,
       kind: f.kind,
       severity: f.severity ?? kindMeta.severity,
       title: kindMeta.title,
-      message: f.message,
+      message: red.text(f.message),
       fingerprint: fingerprintOf(scenario.name, endpoint.name, attack.meta.id, f.kind, f.discriminator),
-      expected: f.expected,
-      observed: f.observed,
-      sideEffects: f.sideEffects,
+      expected: red.text(f.expected),
+      observed: red.text(f.observed),
+      sideEffects: f.sideEffects && {
+        ...f.sideEffects,
+        counts: f.sideEffects.counts.map((c) => ({
+          ...c,
+          detail: red.text(c.detail),
+          ...(c.facts ? { facts: redactStrings(c.facts, (t) => red.text(t)) } : {}),
+        })),
+      },
       exchanges: evidence,
       remediation: kindMeta.remediation,
       references: kindMeta.references,
@@ -204,6 +214,13 @@ export class AttackRun {
     this.findings.push(finding);
     this.#d.onFinding(finding);
   }
+}
+
+function redactStrings<T>(value: T, text: (s: string) => string): T {
+  if (typeof value === 'string') return text(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactStrings(v, text)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, text)])) as T;
 }
 
 function jsonText(body: unknown): string | undefined {
