@@ -13,7 +13,8 @@
  * Quoted scalars always stay strings (`"${PORT}"`), just as `"5000"` would, and so do header
  * values and observer connection strings.
  *
- * Secrets: every substituted value is one, except in the places `isConfigPath` names.
+ * Secrets: every value taken from the environment (not a default) is one, except in the places
+ * `isConfigPath` names.
  */
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import type { ScenarioIssue } from '../errors/errors.js';

@@ -14,6 +14,7 @@ import {
   strayBraces,
   templateFields,
   templateVariables,
+  unknownVariables,
   type TemplateFieldMeta,
 } from '../scenario/template.js';
 import type { PathSegment } from './locate.js';
@@ -139,10 +140,8 @@ function templateProblems(
   const problem = (message: string, hint: string | undefined): void => {
     problems.push({ path, message, hint, anchor: 'value' });
   };
-  const used = templateVariables(template);
-  for (const name of new Set(used)) {
-    if (here.includes(name)) continue;
-    const available = here.length > 0 ? `available here: ${braces(here)}` : 'no variables are rendered here';
+  const available = here.length > 0 ? `available here: ${braces(here)}` : 'no variables are rendered here';
+  for (const name of new Set(unknownVariables(template, here))) {
     if (ALL_VARIABLES.includes(name)) {
       problem(`{{${name}}} is not rendered in ${what}`, available);
       continue;
@@ -157,11 +156,16 @@ function templateProblems(
   if (stray !== undefined)
     problem(
       `'${stray}' in ${what} is not a complete {{name}} placeholder; it would be sent literally`,
-      `write placeholders as {{name}}; ${here.length > 0 ? `available here: ${braces(here)}` : 'no variables are rendered here'}`,
+      `write placeholders as {{name}}; ${available}`,
     );
   const required = meta.requireOneOf;
   // A misspelt variable is the likelier cause of a missing one: its own problem says enough.
-  if (problems.length === 0 && required && required.length > 0 && !used.some((n) => required.includes(n))) {
+  if (
+    problems.length === 0 &&
+    required &&
+    required.length > 0 &&
+    !templateVariables(template).some((n) => required.includes(n))
+  ) {
     problem(
       `${what} '${template}' has no ${braces(required)}, so every operation would reuse the same key`,
       `add a fresh value per operation, e.g. '{{${required[0] ?? 'uuid'}}}' or 'order-{{${required[0] ?? 'uuid'}}}'`,

@@ -89,7 +89,6 @@ export class HttpEngine {
     this.#o = opts;
   }
 
-  /** Requests sent so far (counted when they are dispatched). */
   /** The run's redactor, for text about exchanges that is not itself an exchange (findings). */
   get redactor(): Redactor {
     return this.#o.redactor;
@@ -101,6 +100,7 @@ export class HttpEngine {
     return body.length > cap ? this.#o.redactor.text(body.slice(0, cap), true) : this.#o.redactor.body(body);
   }
 
+  /** Requests sent so far (counted when they are dispatched). */
   get requestsSent(): number {
     return this.#sent;
   }
