@@ -18,7 +18,7 @@ export const LAYERS = {
   random: [],
   demo: [],
   config: ['errors', 'scenario'],
-  http: ['errors'],
+  http: ['errors', 'scenario'],
   observers: ['errors', 'http', 'scenario'],
   findings: ['http', 'observers', 'scenario'],
   attacks: ['errors', 'findings', 'http', 'observers', 'random', 'scenario'],

@@ -4,6 +4,14 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { ARRIVAL_HEADER } from '../src/demo/server.js';
 import { HttpEngine } from '../src/http/engine.js';
 import { createRedactor } from '../src/http/redact.js';
+import { DEFAULT_SECRET_HEADERS } from '../src/scenario/credentials.js';
+
+/** Redaction as a real run configures it: the default header rules and a few secret values. */
+const REDACTOR = {
+  secretHeaders: DEFAULT_SECRET_HEADERS,
+  keyHeader: 'Idempotency-Key',
+  secretValues: ['tok-7f3a9c1e5b2d4f60a8e1', 'Bearer tok-7f3a9c1e5b2d4f60a8e1', 'acme-tenant-0042', 'pw "q" é/+'],
+};
 
 export interface RecordingEngine {
   engine: HttpEngine;
@@ -43,7 +51,7 @@ export function recordingEngine(file: string, maxRequests = 10_000_000): Recordi
     bodyCap: 8192,
     maxRequests,
     rate: undefined,
-    redactor: createRedactor({ secretHeaders: ['authorization'], keyHeader: 'Idempotency-Key', secretValues: [] }),
+    redactor: createRedactor(REDACTOR),
     now: () => performance.now(),
     // The benchmarks audit the demo target, which reports arrival times (B2).
     arrivalHeader: ARRIVAL_HEADER,

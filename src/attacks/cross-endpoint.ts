@@ -10,13 +10,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { isSuccess, responseJson, type Exchange } from '../http/exchange.js';
+import { endpointName } from '../scenario/references.js';
 import type { ResolvedEndpoint } from '../scenario/types.js';
 import { outcomeHistogram } from './_shared/describe.js';
 import { defineAttack } from './types.js';
 
 const options = z.strictObject({
   /** Names of the endpoints to reuse the key on; default: siblings sharing the first path segment. */
-  endpoints: z.array(z.string().min(1)).min(1).optional(),
+  endpoints: z.array(endpointName()).min(1).optional(),
 });
 
 function firstSegment(path: string): string {

@@ -129,8 +129,18 @@ export class AttackRun {
 
   #report(f: FindingReport): void {
     const { attack, endpoint, scenario, seed, reproCommand } = this.#d;
+    // Exchanges were redacted when recorded; what attacks and observers wrote about them (a path
+    // with its query, a ledger URL, a stored record) is redacted here.
+    const red = this.#d.engine.redactor;
     const finding = buildFinding(
-      { attack: attack.meta, scenario: scenario.name, endpoint: endpoint.name, seed, reproCommand },
+      {
+        attack: attack.meta,
+        scenario: scenario.name,
+        endpoint: endpoint.name,
+        seed,
+        reproCommand,
+        redact: (t) => red.text(t),
+      },
       f,
     );
     this.findings.push(finding);

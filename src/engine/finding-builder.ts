@@ -13,6 +13,11 @@ export interface FindingOrigin {
   endpoint: string;
   seed: number;
   reproCommand: string;
+  /**
+   * Applied to what attacks and observers wrote (message, expected, observed, count details and
+   * facts): exchanges were redacted when recorded, free text quoting them must be too.
+   */
+  redact?: (text: string) => string;
 }
 
 /** Throws for a kind the attack's meta does not declare: that is a bug in the attack, not a finding. */
@@ -21,17 +26,25 @@ export function buildFinding(origin: FindingOrigin, f: FindingReport): Finding {
   const kindMeta = attack.findings[f.kind];
   if (!kindMeta) throw new Error(`attack ${attack.id} reported undeclared finding kind '${f.kind}'`);
   const evidence = [...f.exchanges, ...(f.sideEffects?.counts.flatMap((c) => c.evidence) ?? [])];
+  const red = origin.redact ?? ((t: string) => t);
   return {
     attack: attack.id,
     endpoint,
     kind: f.kind,
     severity: f.severity ?? kindMeta.severity,
     title: kindMeta.title,
-    message: f.message,
+    message: red(f.message),
     fingerprint: fingerprintOf(scenario, endpoint, attack.id, f.kind, f.discriminator),
-    expected: f.expected,
-    observed: f.observed,
-    sideEffects: f.sideEffects,
+    expected: red(f.expected),
+    observed: red(f.observed),
+    sideEffects: f.sideEffects && {
+      ...f.sideEffects,
+      counts: f.sideEffects.counts.map((c) => ({
+        ...c,
+        detail: red(c.detail),
+        ...(c.facts ? { facts: redactStrings(c.facts, red) } : {}),
+      })),
+    },
     exchanges: evidence,
     remediation: kindMeta.remediation,
     references: kindMeta.references,
@@ -42,4 +55,11 @@ export function buildFinding(origin: FindingOrigin, f: FindingReport): Finding {
       timingDependent: attack.timingDependent,
     },
   };
+}
+
+function redactStrings<T>(value: T, text: (s: string) => string): T {
+  if (typeof value === 'string') return text(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactStrings(v, text)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, text)])) as T;
 }

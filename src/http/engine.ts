@@ -97,6 +97,17 @@ export class HttpEngine {
     this.#arrivalHeader = opts.arrivalHeader?.toLowerCase();
   }
 
+  /** The run's redactor, for text about exchanges that is not itself an exchange (findings). */
+  get redactor(): Redactor {
+    return this.#o.redactor;
+  }
+
+  /** At most bodyCap characters; a secret the cap cuts in two is redacted as well (`cut`). */
+  #recordedBody(body: string): string {
+    const cap = this.#o.bodyCap;
+    return body.length > cap ? this.#o.redactor.text(body.slice(0, cap), true) : this.#o.redactor.body(body);
+  }
+
   /** Requests sent so far (counted when they are dispatched). */
   get requestsSent(): number {
     return this.#sent;
@@ -340,7 +351,7 @@ export class HttpEngine {
         method: spec.method,
         url: red.text(spec.url),
         headers: red.headers(spec.headers),
-        body: spec.body === undefined ? undefined : red.text(spec.body.slice(0, this.#o.bodyCap)),
+        body: spec.body === undefined ? undefined : this.#recordedBody(spec.body),
       },
       timings: { queued, done: r.doneAt },
     };
@@ -363,7 +374,7 @@ export class HttpEngine {
       ex.response = {
         status: r.status,
         headers: red.headers(r.headers),
-        body: red.text(r.body.toString('utf8')),
+        body: red.body(r.body.toString('utf8'), r.truncated),
         bytes: r.bytes,
         truncated: r.truncated,
       };

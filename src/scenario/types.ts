@@ -128,8 +128,10 @@ export interface ResolvedScenario {
   endpoints: readonly ResolvedEndpoint[];
   settings: Settings;
   /**
-   * Values that came from environment variables inside headers or connection strings:
-   * redacted wherever they appear, even in places no header rule covers.
+   * Redacted wherever they appear, in any encoding: every value that came from an environment
+   * variable (except into the target's address and the audit's own tuning, see
+   * config/interpolate.ts), and the literal values the scenario gives to secret headers,
+   * credential-named query parameters and body fields, and connection-string passwords.
    */
   secretValues: readonly string[];
 }

@@ -193,6 +193,30 @@ describe('--deadline', () => {
     }
   });
 
+  it('a run that reaches the deadline after a finding exits 1: the finding outranks the missing coverage', async () => {
+    // Every answer has a new id: the first replay shows a duplicate write; latency-overhead (100 s
+    // of samples at 10 a second) then runs into the deadline.
+    const t = await countingTarget(100);
+    try {
+      const run = await auditHostile(
+        {
+          url: t.server.url,
+          timeout: '5s',
+          attacks:
+            '\n      sequential-replay: { replays: 1, delayMs: 0, inFlightRetries: 0 }\n      latency-overhead: { samples: 1000, rate: 10 }',
+        },
+        ['--deadline', '2s'],
+      );
+      expect(run.report.status).toBe('incomplete');
+      expect(run.report.errors.map((e) => e.code)).toEqual(['IDEM_DEADLINE_REACHED']);
+      expect(run.report.findings.map((f) => `${f.attack}/${f.kind}`)).toContain('sequential-replay/duplicate-write');
+      expect(run.code).toBe(1);
+      expect(run.report.exitCode).toBe(1);
+    } finally {
+      await t.server.close();
+    }
+  });
+
   it('rejects something that is not a duration', async () => {
     const r = await cli(['run', 'whatever.yaml', '--deadline', 'soon']);
     expect(r.code).toBe(2);
