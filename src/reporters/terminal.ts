@@ -129,7 +129,8 @@ function matrixLines(result: AuditResult, c: ChalkInstance, w: number): string[]
   const m = matrixOf(result);
   if (m.attacks.length === 0) return ['No attack ran.'];
   const cellW = String(m.attacks.length).length + 1;
-  const labelW = Math.min(28, Math.max(8, ...m.endpoints.map((e) => width(oneLine(e)))));
+  // Endpoint names up to 28 columns, then one space before the first mark.
+  const labelW = Math.min(28, Math.max(8, ...m.endpoints.map((e) => width(oneLine(e))))) + 1;
   const perBlock = Math.max(1, Math.floor((w - labelW) / cellW));
   const out: string[] = [];
   const legend = (['fails', 'below', 'passed', 'skipped', 'not-audited'] as const).map(
