@@ -156,7 +156,7 @@ function burstFigure(b: BurstStat): string {
 function findingBlock(result: AuditResult, f: Finding, n: number, anchor: string): string {
   const se = f.sideEffects;
   const sideEffects = se
-    ? `<h4>Side effects</h4><dl class="kv"><dt>expected</dt><dd>${se.expected}</dd><dt>observed</dt><dd><strong>${se.observed}</strong></dd>${se.counts.map((c) => `<dt>${esc(c.observer)}</dt><dd>${c.count}: ${esc(c.detail)}</dd>`).join('')}</dl>`
+    ? `<h4>Side effects</h4><dl class="kv"><dt>expected</dt><dd>${esc(se.expected)}</dd><dt>observed</dt><dd><strong>${esc(se.observed)}</strong></dd>${se.counts.map((c) => `<dt>${esc(c.observer)}</dt><dd>${esc(c.count)}: ${esc(c.detail)}</dd>`).join('')}</dl>`
     : '';
   const bursts = burstsOf(result, f);
   const repro = f.reproduce;
@@ -164,7 +164,7 @@ function findingBlock(result: AuditResult, f: Finding, n: number, anchor: string
   const status = failing
     ? ''
     : ` <span class="below" title="reported, but below --fail-on ${esc(result.failOn)}: it does not fail the run">below fail-on</span>`;
-  return `<details class="finding sev-border-${token(f.severity)}" id="${anchor}" data-severity="${token(f.severity)}" data-attack="${token(f.attack)}" data-fingerprint="${esc(f.fingerprint)}" data-fails="${failing}">
+  return `<details class="finding sev-border-${token(f.severity)}" id="${anchor}" data-severity="${token(f.severity)}" data-attack="${token(f.attack)}" data-fingerprint="${esc(f.fingerprint)}">
 <summary>${sevBadge(f.severity)} <span class="ftitle">${esc(f.title)}</span> <span class="meta">${esc(f.attack)} · ${esc(f.kind)}</span>${status}</summary>
 <div class="fbody">
 <div class="meta">${esc(f.endpoint)} › ${esc(f.attack)} · ${esc(f.kind)} · <span class="fp">${esc(f.fingerprint)}</span></div>

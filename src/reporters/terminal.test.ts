@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fullDemoResult } from './__fixtures__/full-demo.js';
 import { hostileResult, hostileRunEvents } from './__fixtures__/hostile-result.js';
 import { memoryContext, memoryOutput } from './__fixtures__/memory-output.js';
+import { progressReporter } from './progress.js';
 import { runReporters } from './run-reporters.js';
 import { plain, renderTerminal, terminalReporter } from './terminal.js';
 import { foldCommand, wrap } from './terminal-text.js';
@@ -112,6 +113,28 @@ describe('terminal report', () => {
     await run.end(hostileResult(), 1);
     expect(out.printed.stdout.split('0123456789abcdef')).toHaveLength(2);
     expect(out.printed.stdout).toContain('each printed above as it was found');
+  });
+
+  it('shares the terminal with the progress line: a block is printed on a cleared line, the line drawn again under it', async () => {
+    // One transcript of both streams, in the order they reach the screen.
+    const screen: string[] = [];
+    const tty = {
+      isTTY: true,
+      columns: 100,
+      write: (s: string) => void screen.push(`stderr:${s}`),
+    } as unknown as NodeJS.WriteStream;
+    const out = { ...memoryOutput({ terminal: tty }), stdout: (s: string) => void screen.push(`stdout:${s}`) };
+    const run = runReporters([progressReporter, terminalReporter], memoryContext(out));
+    for (const e of hostileRunEvents()) run.emit(e);
+    const block = screen.findIndex((s) => s.startsWith('stdout:') && s.includes('0123456789abcdef'));
+    expect(block).toBeGreaterThan(0);
+    expect(screen[block - 1]).toBe('stderr:\r\u001b[2K');
+    expect(screen[block + 1]).toMatch(/^stderr:\r .*attacks/);
+    await run.end(hostileResult(), 1);
+    // The line is gone before the end of the report is printed.
+    const end = screen.findIndex((s) => s.startsWith('stdout:') && s.includes('Summary:'));
+    expect(screen.slice(end).some((s) => s.startsWith('stderr:'))).toBe(false);
+    expect(screen[end - 1]).toBe('stderr:\r\u001b[2K');
   });
 
   it('without a terminal, writes everything at the end, at $COLUMNS or 80', async () => {

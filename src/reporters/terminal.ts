@@ -238,7 +238,7 @@ export function renderTerminal(result: AuditResult, o: TerminalOptions): string 
   out.push(
     '',
     ...fit(
-      `${plural(result.findings.length, 'finding')}${sev ? ` (${sev})` : ''} · ${result.attacks.length} cells: ${cells.passed} passed, ${cells.failed} failed, ${cells.skipped} skipped, ${cells.notAudited} not audited · run ${result.status}`,
+      `Summary: ${plural(result.findings.length, 'finding')}${sev ? ` (${sev})` : ''} · ${result.attacks.length} cells: ${cells.passed} passed, ${cells.failed} failed, ${cells.skipped} skipped, ${cells.notAudited} not audited · run ${result.status}`,
       2,
     ),
   );
