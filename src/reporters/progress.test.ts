@@ -68,7 +68,7 @@ describe('progress reporter', () => {
       vi.advanceTimersByTime(1_000);
       // One attack of four took 31 s: three more, about 93 s.
       expect(tty.written()).toContain('1/4 attacks · 31s elapsed · ETA ~1m33s');
-      expect(tty.written()).toContain('1 finding · concurrent-burst @ race');
+      expect(tty.written()).toContain('1 finding · concurrent-burst @ race · 0 requests');
       const CLEAR_LINE = '\u001b[2K';
       await p.onRunEnd?.({} as never, 1);
       expect(tty.written().lastIndexOf(CLEAR_LINE)).toBeGreaterThan(tty.written().lastIndexOf('1 finding'));
@@ -105,7 +105,7 @@ describe('progress reporter', () => {
     ctx.live?.print('FINDING\n');
     const after = tty.written().slice(tty.written().lastIndexOf('\u001b[2K'));
     expect(out.printed.stdout).toBe('FINDING\n');
-    expect(after.startsWith('\u001b[2K\r ░░░░░░░░░░░░░░░░ 1/336 attacks')).toBe(true);
+    expect(after.startsWith('\u001b[2K\r ░░░░░░░░░░ 1/336 attacks')).toBe(true);
     void p.onRunEnd?.({} as never, 0);
   });
 

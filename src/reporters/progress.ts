@@ -15,7 +15,7 @@ export function progressEnabled(env: ReporterEnvironment): boolean {
 /** Redraws at most this often on events; the clock ticks the elapsed time between them. */
 const REDRAW_MS = 100;
 const TICK_MS = 1000;
-const BAR = 16;
+const BAR = 10;
 
 /** 42s, 3m05s, 1h02m. */
 export function formatDuration(ms: number): string {
@@ -45,13 +45,14 @@ export function progressLine(s: ProgressState): string {
   const filled = Math.round(ratio * BAR);
   const eta =
     s.done > 0 && s.done < s.total ? `ETA ~${formatDuration((s.elapsedMs / s.done) * (s.total - s.done))}` : 'ETA …';
+  // Most telling first: a narrow terminal cuts the line from the end.
   return [
     ` ${'█'.repeat(filled)}${'░'.repeat(BAR - filled)} ${s.done}/${s.total} attacks`,
     `${formatDuration(s.elapsedMs)} elapsed`,
     eta,
-    `${s.requests} requests`,
     `${s.findings} finding${s.findings === 1 ? '' : 's'}`,
     s.current,
+    `${s.requests} requests`,
   ]
     .filter((part) => part !== '')
     .join(' · ');
