@@ -5,8 +5,8 @@ import { hostileResult, hostileRunEvents } from './__fixtures__/hostile-result.j
 import { memoryContext, memoryOutput } from './__fixtures__/memory-output.js';
 import { progressReporter } from './progress.js';
 import { runReporters } from './run-reporters.js';
-import { plain, renderTerminal, terminalReporter } from './terminal.js';
-import { foldCommand, wrap } from './terminal-text.js';
+import { renderTerminal, terminalReporter } from './terminal.js';
+import { foldCommand, plain, wrap } from './terminal-text.js';
 
 // eslint-disable-next-line no-control-regex
 const SGR = /\u001b\[[0-9;]*m/g;

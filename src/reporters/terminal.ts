@@ -28,8 +28,6 @@ import {
 import { cut, foldCommand, oneLine, pad, plain, width, wrap } from './terminal-text.js';
 import type { ReporterDefinition } from './types.js';
 
-export { plain };
-
 export const MIN_COLUMNS = 80;
 
 /** Reasons listed under the matrix; the rest are counted and left to report.html. */
@@ -249,9 +247,10 @@ export function renderTerminal(result: AuditResult, o: TerminalOptions): string 
   return `${out.join('\n')}\n`;
 }
 
-function columnsOf(env: (name: string) => string | undefined, live: number | undefined): number {
+/** Without a terminal to ask: $COLUMNS when it is a number, else 80. */
+function columnsFromEnv(env: (name: string) => string | undefined): number {
   const fromEnv = Number.parseInt(env('COLUMNS') ?? '', 10);
-  return Math.max(MIN_COLUMNS, live ?? (Number.isFinite(fromEnv) ? fromEnv : MIN_COLUMNS));
+  return Math.max(MIN_COLUMNS, Number.isFinite(fromEnv) ? fromEnv : MIN_COLUMNS);
 }
 
 export const terminalReporter: ReporterDefinition = {
@@ -284,7 +283,7 @@ export const terminalReporter: ReporterDefinition = {
         ctx.out.stdout(
           renderTerminal(result, {
             color: ctx.color,
-            columns: live?.columns ?? columnsOf((name) => ctx.out.env(name), undefined),
+            columns: live?.columns ?? columnsFromEnv((name) => ctx.out.env(name)),
             reportDir: ctx.reportDir,
             exitCode,
             findingsShown: shown > 0 && shown === result.findings.length,
