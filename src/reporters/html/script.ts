@@ -14,18 +14,18 @@ export const SCRIPT = `
   function apply() {
     var sev = checked('severity');
     var att = checked('attack');
-    var shown = 0;
     document.querySelectorAll('.finding').forEach(function (el) {
-      var visible = sev[el.getAttribute('data-severity')] !== false && att[el.getAttribute('data-attack')] !== false;
-      el.hidden = !visible;
-      if (visible) shown++;
+      el.hidden = !(sev[el.getAttribute('data-severity')] !== false && att[el.getAttribute('data-attack')] !== false);
     });
     // An endpoint whose findings are all filtered out leaves no empty heading behind.
     document.querySelectorAll('.ep-group').forEach(function (g) {
       g.hidden = g.querySelector('.finding:not([hidden])') === null;
     });
-    var count = document.getElementById('shown-count');
-    if (count) count.textContent = String(shown);
+    count();
+  }
+  function count() {
+    var el = document.getElementById('shown-count');
+    if (el) el.textContent = String(document.querySelectorAll('.finding:not([hidden])').length);
   }
   document.querySelectorAll('input[data-filter]').forEach(function (i) { i.addEventListener('change', apply); });
   // Opens the element an in-page link points at: every <details> around it, and the finding
@@ -37,6 +37,7 @@ export const SCRIPT = `
       if (el.tagName === 'DETAILS') el.open = true;
       if (el.hidden) el.hidden = false;
     }
+    count();
     target.scrollIntoView({ block: 'start', behavior: smooth ? 'smooth' : 'auto' });
     var summary = target.querySelector('summary');
     if (summary) summary.focus({ preventScroll: true });
