@@ -29,7 +29,9 @@ export function startReporting(
   io: CliIo,
   stderr: NodeJS.WriteStream = process.stderr,
 ): Reporting {
-  const folder = reportFolder(dir, io, stderr.isTTY === true ? stderr : undefined);
+  // Live drawing (progress, findings as found) needs both streams on the terminal: with stdout
+  // in a file or a pipe, the report stays the plain one written at the end.
+  const folder = reportFolder(dir, io, io.isTTY && stderr.isTTY === true ? stderr : undefined);
   const run = runReporters(selected, {
     out: folder,
     color: useColor(io),

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { AuditResult, BurstStat } from '../result/result.js';
 import type { Finding } from '../findings/finding.js';
 import { SEVERITIES, type Severity } from '../scenario/severity.js';
+import { failsRun } from '../verdict/verdict.js';
 import type { Exchange } from '../http/exchange.js';
 import { esc, token } from './html/escape.js';
 import { SCRIPT } from './html/script.js';
@@ -15,6 +16,8 @@ import { STYLE } from './html/style.js';
 import { TIMELINE_LEGEND, timelineSvg } from './html/timeline.js';
 import { resultReporter } from './result-reporter.js';
 import { latencySection } from './html/latency-chart.js';
+import { matrixDetails, matrixSection, type Anchors } from './html/matrix.js';
+import { bySeverity, cellCounts, plural, verdictOf, type VerdictState } from './overview.js';
 
 function sha256(text: string): string {
   return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
@@ -31,34 +34,35 @@ export function contentSecurityPolicy(): string {
   ].join('; ');
 }
 
-function verdict(result: AuditResult, exitCode: number): { cls: string; text: string } {
-  if (exitCode === 1) {
-    const failing = result.findings.filter((f) => SEVERITIES.indexOf(f.severity) >= SEVERITIES.indexOf(result.failOn));
-    return { cls: 'fail', text: `FAILED: ${failing.length} finding(s) at or above ${result.failOn}` };
-  }
-  if (exitCode === 130) return { cls: 'warn', text: 'INTERRUPTED: partial report' };
-  if (exitCode === 3) return { cls: 'warn', text: 'INCOMPLETE: part of the audit could not be judged' };
-  if (result.findings.length > 0) return { cls: 'pass', text: `PASSED: only findings below ${result.failOn}` };
-  return { cls: 'pass', text: 'PASSED: no finding' };
-}
+const VERDICT_CLASS: Readonly<Record<VerdictState, string>> = {
+  failed: 'fail',
+  passed: 'pass',
+  'not-audited': 'warn',
+  interrupted: 'warn',
+};
 
 function sevBadge(s: Severity): string {
   return `<span class="badge sev-${token(s)}">${esc(s)}</span>`;
 }
 
+/** The first screen: verdict and what the exit code means, the counts, then the matrix. */
 function header(result: AuditResult, exitCode: number): string {
-  const v = verdict(result, exitCode);
+  const v = verdictOf(result, exitCode);
   const pills = SEVERITIES.slice()
     .reverse()
     .map((s) => `<span class="sev-pill">${sevBadge(s)} ${result.summary.findings[s]}</span>`)
     .join('');
-  const a = result.summary.attacks;
+  const cells = cellCounts(result);
+  const below =
+    v.belowFailOn > 0
+      ? ` · <span class="below">${plural(v.belowFailOn, 'finding')} below ${esc(result.failOn)}: reported, not failing</span>`
+      : '';
   return `<header><div class="inner">
-<h1>idem-audit report · ${esc(result.scenario.name)}</h1>
+<h1>idem-audit · ${esc(result.scenario.name)}</h1>
 <div class="meta">target ${esc(result.target.baseUrl)} · seed ${result.seed} · ${result.requests} requests in ${(result.durationMs / 1000).toFixed(1)} s · ${esc(result.startedAt)} · idem-audit ${esc(result.tool.version)} · run ${esc(result.status)}</div>
-<div class="verdict ${v.cls}" id="verdict">${esc(v.text)}</div>
-<div class="sev-summary" id="severity-summary">${pills}</div>
-<div class="meta">attacks: ${a.passed} passed · ${a.failed} failed · ${a.skipped} skipped · ${a.inconclusive} inconclusive · ${a.error} error</div>
+<div class="verdict ${VERDICT_CLASS[v.state]}" id="verdict"><strong>${esc(v.word)}</strong> <span>${esc(v.exitMeaning)}</span></div>
+<div class="counts"><div class="sev-summary" id="severity-summary">${pills}</div>
+<div class="meta" id="cell-summary">${plural(result.attacks.length, 'cell')}: <span class="m-passed">${cells.passed} passed</span> · <span class="m-fails">${cells.failed} failed</span> · <span class="m-skipped">${cells.skipped} skipped</span> · <span class="m-not-audited">${cells.notAudited} not audited</span>${below}</div></div>
 </div></header>`;
 }
 
@@ -75,40 +79,6 @@ function contractSection(result: AuditResult): string {
     ['5xx replayed', String(c.errorsReplayed)],
   ];
   return `<h2>Contract checked</h2><dl class="kv">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
-}
-
-/** Compact grid: one row per endpoint, one column per attack; notes and promises follow it. */
-function matrix(result: AuditResult): string {
-  if (result.attacks.length === 0) return '<h2>Endpoints × attacks</h2><p class="empty">No attack ran.</p>';
-  const attackIds = [...new Set(result.attacks.map((a) => a.attack))];
-  const titles = new Map(result.attacks.map((a) => [a.attack, a.title]));
-  const endpoints = [...new Set(result.attacks.map((a) => a.endpoint))];
-  const head = attackIds.map((id) => `<th title="${esc(titles.get(id) ?? '')}">${esc(id)}</th>`).join('');
-  const rows = endpoints.map((ep) => {
-    const cells = attackIds.map((id) => {
-      const r = result.attacks.find((a) => a.endpoint === ep && a.attack === id);
-      if (!r) return '<td class="meta">—</td>';
-      const label = r.status === 'failed' ? `failed · ${r.findings}` : r.status;
-      const tip = `${r.requests} requests · ${r.durationMs} ms${r.reason ? ` · ${r.reason}` : ''}`;
-      return `<td data-cell="${token(ep)}:${token(id)}" class="st-${token(r.status)}" title="${esc(tip)}">${esc(label)}</td>`;
-    });
-    return `<tr><th>${esc(ep)}</th>${cells.join('')}</tr>`;
-  });
-  const promises = attackIds.map((id) => `<dt>${esc(id)}</dt><dd>${esc(titles.get(id) ?? '')}</dd>`).join('');
-  const noted = result.attacks.filter((a) => a.reason !== undefined || a.notes.length > 0);
-  const notes = noted
-    .map(
-      (a) =>
-        `<li><strong>${esc(a.endpoint)} › ${esc(a.attack)}</strong> (${esc(a.status)}): ${[a.reason, ...a.notes]
-          .filter((x): x is string => x !== undefined && x !== '')
-          .map(esc)
-          .join(' · ')}</li>`,
-    )
-    .join('');
-  return `<h2>Endpoints × attacks</h2><div class="scroll"><table id="matrix" class="matrix"><thead><tr><th>endpoint</th>${head}</tr></thead><tbody>
-${rows.join('\n')}</tbody></table></div>
-<details><summary>The promise each attack checks</summary><dl class="kv">${promises}</dl></details>
-${noted.length > 0 ? `<details><summary>Notes, skips and reasons (${noted.length})</summary><ul class="notes">${notes}</ul></details>` : ''}`;
 }
 
 function filters(result: AuditResult): string {
@@ -179,29 +149,77 @@ function burstFigure(b: BurstStat): string {
   return `<figure class="timeline" data-burst="${b.id}"><figcaption>burst ${b.id}: ${b.size} requests${sync}${spread ? ` · ${spread}` : ''}</figcaption>${timelineSvg(b)}</figure>`;
 }
 
-function findingBlock(result: AuditResult, f: Finding, n: number): string {
+/**
+ * One finding, collapsed to its summary line until opened: severity, title, attack and kind, and
+ * whether it fails the run. `anchor` is its id in the page (the matrix links to it).
+ */
+function findingBlock(result: AuditResult, f: Finding, n: number, anchor: string): string {
   const se = f.sideEffects;
   const sideEffects = se
-    ? `<h3>Side effects</h3><dl class="kv"><dt>expected</dt><dd>${se.expected}</dd><dt>observed</dt><dd><strong>${se.observed}</strong></dd>${se.counts.map((c) => `<dt>${esc(c.observer)}</dt><dd>${c.count}: ${esc(c.detail)}</dd>`).join('')}</dl>`
+    ? `<h4>Side effects</h4><dl class="kv"><dt>expected</dt><dd>${esc(se.expected)}</dd><dt>observed</dt><dd><strong>${esc(se.observed)}</strong></dd>${se.counts.map((c) => `<dt>${esc(c.observer)}</dt><dd>${esc(c.count)}: ${esc(c.detail)}</dd>`).join('')}</dl>`
     : '';
   const bursts = burstsOf(result, f);
   const repro = f.reproduce;
-  return `<section class="finding sev-border-${token(f.severity)}" data-severity="${token(f.severity)}" data-attack="${token(f.attack)}" data-fingerprint="${esc(f.fingerprint)}">
-<h3>${sevBadge(f.severity)} ${esc(f.title)}</h3>
-<div class="meta">${esc(f.kind)} · ${esc(f.endpoint)} › ${esc(f.attack)} · <span class="fp">${esc(f.fingerprint)}</span></div>
+  const failing = failsRun(f, result.failOn);
+  const status = failing
+    ? ''
+    : ` <span class="below" title="reported, but below --fail-on ${esc(result.failOn)}: it does not fail the run">below fail-on</span>`;
+  return `<details class="finding sev-border-${token(f.severity)}" id="${anchor}" data-severity="${token(f.severity)}" data-attack="${token(f.attack)}" data-fingerprint="${esc(f.fingerprint)}">
+<summary>${sevBadge(f.severity)} <span class="ftitle">${esc(f.title)}</span> <span class="meta">${esc(f.attack)} · ${esc(f.kind)}</span>${status}</summary>
+<div class="fbody">
+<div class="meta">${esc(f.endpoint)} › ${esc(f.attack)} · ${esc(f.kind)} · <span class="fp">${esc(f.fingerprint)}</span></div>
 <p>${esc(f.message)}</p>
 <dl class="kv"><dt>expected</dt><dd>${esc(f.expected)}</dd><dt>observed</dt><dd>${esc(f.observed)}</dd></dl>
 ${sideEffects}
-${bursts.length > 0 ? `<h3>Timeline</h3>${TIMELINE_LEGEND}${bursts.map(burstFigure).join('\n')}` : ''}
-<h3>Evidence (${f.exchanges.length} exchanges)</h3>
+${bursts.length > 0 ? `<h4>Timeline</h4>${TIMELINE_LEGEND}${bursts.map(burstFigure).join('\n')}` : ''}
+<h4>Evidence (${f.exchanges.length} exchanges)</h4>
 ${f.exchanges.map(exchangeBlock).join('\n')}
-<h3>Reproduce</h3>
+<h4>Reproduce</h4>
 ${repro.timingDependent ? '<p class="meta">Timing-dependent: one replay may pass although the flaw is real; run it a few times.</p>' : ''}
 ${copyable(repro.command, `cmd-${n}`)}
 ${repro.curl.length > 0 ? `<details><summary>curl (${repro.curl.length} lines, secrets redacted)</summary>${repro.curl.map((c, i) => copyable(c, `curl-${n}-${i}`)).join('\n')}</details>` : ''}
-<h3>Fix</h3><p>${esc(f.remediation)}</p>
+<h4>Fix</h4><p>${esc(f.remediation)}</p>
 ${f.references.length > 0 ? `<p class="meta">references: ${f.references.map(esc).join(', ')}</p>` : ''}
+</div>
+</details>`;
+}
+
+/**
+ * Unique ids in the page for findings (by fingerprint, so a link to report.html#f-… names the
+ * flaw) and endpoint groups; names that reduce to the same token get a numbered suffix.
+ */
+function anchors(result: AuditResult): Anchors {
+  const used = new Set<string>();
+  const unique = (base: string): string => {
+    let id = base;
+    for (let i = 2; used.has(id); i++) id = `${base}-${i}`;
+    used.add(id);
+    return id;
+  };
+  const findings = new Map(result.findings.map((f) => [f, unique(`f-${token(f.fingerprint)}`)]));
+  const endpoints = new Map(
+    [...new Set([...result.attacks.map((a) => a.endpoint), ...result.findings.map((f) => f.endpoint)])].map((ep) => [
+      ep,
+      unique(`ep-${token(ep)}`),
+    ]),
+  );
+  return { finding: (f) => findings.get(f) ?? '', endpoint: (ep) => endpoints.get(ep) ?? '' };
+}
+
+/** Findings grouped by endpoint, in the matrix's order; most severe first within each. */
+function findingGroups(result: AuditResult, ids: Anchors): string {
+  const numbered = new Map(result.findings.map((f, i) => [f, i]));
+  const endpoints = [...new Set([...result.attacks.map((a) => a.endpoint), ...result.findings.map((f) => f.endpoint)])];
+  return endpoints
+    .map((ep) => {
+      const found = bySeverity(result.findings.filter((f) => f.endpoint === ep));
+      if (found.length === 0) return '';
+      const failing = found.filter((f) => failsRun(f, result.failOn)).length;
+      return `<section class="ep-group" data-endpoint="${token(ep)}"><h3 id="${ids.endpoint(ep)}">${esc(ep)} <span class="meta">${plural(found.length, 'finding')}${failing < found.length ? `, ${failing} failing` : ''}</span></h3>
+${found.map((f) => findingBlock(result, f, numbered.get(f) ?? 0, ids.finding(f))).join('\n')}
 </section>`;
+    })
+    .join('\n');
 }
 
 function allBursts(result: AuditResult): string {
@@ -211,17 +229,23 @@ function allBursts(result: AuditResult): string {
     (a) =>
       `<details data-attack="${token(a.attack)}"><summary>${esc(a.endpoint)} › ${esc(a.attack)} (${a.bursts.length} bursts)</summary>${a.bursts.map(burstFigure).join('\n')}</details>`,
   );
-  return `<h2>All burst timelines</h2>${TIMELINE_LEGEND}${blocks.join('\n')}`;
+  return `<details id="all-bursts"><summary>All burst timelines (${plural(withTimeline.length, 'cell')})</summary>${TIMELINE_LEGEND}<div class="nested">${blocks.join('\n')}</div></details>`;
 }
 
 export function renderHtml(result: AuditResult, exitCode: number): string {
-  const sorted = [...result.findings].sort(
-    (a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity) || a.endpoint.localeCompare(b.endpoint),
-  );
+  const ids = anchors(result);
   const errors =
     result.errors.length > 0
       ? `<h2>Errors</h2><ul>${result.errors.map((e) => `<li><code>${esc(e.code)}</code> ${esc(e.message)}</li>`).join('')}</ul>`
       : '';
+  const findings =
+    result.findings.length > 0
+      ? `${filters(result)}
+<div class="toggles"><button type="button" data-expand="open">open all</button> <button type="button" data-expand="close">close all</button></div>
+<div id="findings">
+${findingGroups(result, ids)}
+</div>`
+      : '<p class="empty">No finding.</p>';
   return `<!doctype html>
 <html lang="en"><head>
 <meta charset="utf-8">
@@ -234,12 +258,10 @@ export function renderHtml(result: AuditResult, exitCode: number): string {
 ${header(result, exitCode)}
 <main>
 ${errors}
-<h2>Findings</h2>
-${result.findings.length > 0 ? filters(result) : '<p class="empty">No finding.</p>'}
-<div id="findings">
-${sorted.map((f, n) => findingBlock(result, f, n)).join('\n')}
-</div>
-${matrix(result)}
+${matrixSection(result, ids)}
+<h2 id="findings-title">Findings <span class="meta">${plural(result.findings.length, 'finding')}, by endpoint</span></h2>
+${findings}
+${matrixDetails(result)}
 ${allBursts(result)}
 ${latencySection(result)}
 ${contractSection(result)}
@@ -252,7 +274,8 @@ ${contractSection(result)}
 export const htmlReporter = resultReporter(
   {
     id: 'html',
-    description: 'A self-contained HTML page: verdict, findings with evidence, burst timelines.',
+    description:
+      'A self-contained HTML page: verdict and endpoint × attack matrix first, findings by endpoint with evidence and burst timelines.',
     destination: 'report.html',
     selectable: true,
     byDefault: true,

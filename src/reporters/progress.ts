@@ -1,13 +1,113 @@
 /**
- * Live progress on an interactive terminal: which attack runs, requests sent, findings so far.
- * Off when stdout or stderr is not a TTY, in CI, or with --quiet, so logs never fill with redraws.
+ * Live progress on an interactive terminal: attacks done of planned, elapsed time and an estimate
+ * of what is left, requests sent, findings so far and which attack runs. Off when stdout or
+ * stderr is not a TTY, in CI, or with --quiet, so logs never fill with redraws. Drawn on the
+ * run's shared terminal (live-terminal.ts), which the terminal reporter prints findings on.
  */
-import cliProgress from 'cli-progress';
+import type { LiveTerminal } from './live-terminal.js';
 import type { ReporterDefinition, ReporterEnvironment } from './types.js';
 
 export function progressEnabled(env: ReporterEnvironment): boolean {
   const ci = env.env['CI'];
   return env.live && !env.quiet && env.interactive && (ci === undefined || ci === '' || ci === 'false');
+}
+
+/** Redraws at most this often on events; the clock ticks the elapsed time between them. */
+const REDRAW_MS = 100;
+const TICK_MS = 1000;
+const BAR = 10;
+
+/** 42s, 3m05s, 1h02m. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export interface ProgressState {
+  total: number;
+  done: number;
+  requests: number;
+  findings: number;
+  current: string;
+  elapsedMs: number;
+}
+
+/**
+ * The estimate assumes the attacks left take as long, on average, as those done: attacks differ
+ * a lot (a TTL probe waits, a key-format check does not), so it is marked approximate and only
+ * given once something has finished.
+ */
+export function progressLine(s: ProgressState): string {
+  const ratio = s.total > 0 ? Math.min(1, s.done / s.total) : 0;
+  const filled = Math.round(ratio * BAR);
+  const eta =
+    s.done > 0 && s.done < s.total ? `ETA ~${formatDuration((s.elapsedMs / s.done) * (s.total - s.done))}` : 'ETA …';
+  // Most telling first: a narrow terminal cuts the line from the end.
+  return [
+    ` ${'█'.repeat(filled)}${'░'.repeat(BAR - filled)} ${s.done}/${s.total} attacks`,
+    `${formatDuration(s.elapsedMs)} elapsed`,
+    eta,
+    `${s.findings} finding${s.findings === 1 ? '' : 's'}`,
+    s.current,
+    `${s.requests} requests`,
+  ]
+    .filter((part) => part !== '')
+    .join(' · ');
+}
+
+function progress(live: LiveTerminal): ReturnType<ReporterDefinition['create']> {
+  const state: ProgressState = { total: 0, done: 0, requests: 0, findings: 0, current: '', elapsedMs: 0 };
+  let startedAt = 0;
+  let lastDraw = 0;
+  let ticker: NodeJS.Timeout | undefined;
+  const draw = (): void => {
+    if (ticker === undefined) return;
+    lastDraw = Date.now();
+    state.elapsedMs = lastDraw - startedAt;
+    live.status(progressLine(state));
+  };
+  const changed = (): void => {
+    if (Date.now() - lastDraw >= REDRAW_MS) draw();
+  };
+  // The line is taken off before anything else is printed at the end.
+  const stop = (): void => {
+    if (ticker === undefined) return;
+    clearInterval(ticker);
+    ticker = undefined;
+    live.status(undefined);
+  };
+  return {
+    onRunStart(e) {
+      stop();
+      Object.assign(state, { total: e.attacks, done: 0, requests: 0, findings: 0, current: '' });
+      startedAt = Date.now();
+      ticker = setInterval(draw, TICK_MS);
+      // The clock alone must not keep a finished process alive.
+      ticker.unref();
+      draw();
+    },
+    onAttackStart(e) {
+      state.current = `${e.attack} @ ${e.endpoint}`;
+      changed();
+    },
+    onExchange() {
+      state.requests++;
+      changed();
+    },
+    onFinding() {
+      state.findings++;
+      draw();
+    },
+    onAttackEnd() {
+      state.done++;
+      changed();
+    },
+    onRunEnd: stop,
+    onRunFailed: stop,
+  };
 }
 
 export const progressReporter: ReporterDefinition = {
@@ -20,56 +120,6 @@ export const progressReporter: ReporterDefinition = {
   },
   enabled: progressEnabled,
   create(ctx) {
-    const stream = ctx.out.terminal;
-    if (!stream) return {};
-    const bar = new cliProgress.SingleBar(
-      {
-        stream,
-        format: ' {bar} {value}/{total} attacks · {current} · {requests} requests · {findings} findings',
-        hideCursor: true,
-        clearOnComplete: true,
-        barsize: 24,
-        fps: 8,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    let started = false;
-    let requests = 0;
-    let findings = 0;
-    let done = 0;
-    let current = '';
-    const payload = (): Record<string, string | number> => ({ current, requests, findings });
-    const redraw = (): void => {
-      if (started) bar.update(done, payload());
-    };
-    // The line is cleared before anything else is printed at the end.
-    const stop = (): void => {
-      if (started) bar.stop();
-      started = false;
-    };
-    return {
-      onRunStart(e) {
-        bar.start(e.attacks, 0, payload());
-        started = true;
-      },
-      onAttackStart(e) {
-        current = `${e.attack} @ ${e.endpoint}`;
-        redraw();
-      },
-      onExchange() {
-        requests++;
-        redraw();
-      },
-      onFinding() {
-        findings++;
-        redraw();
-      },
-      onAttackEnd() {
-        done++;
-        redraw();
-      },
-      onRunEnd: stop,
-      onRunFailed: stop,
-    };
+    return ctx.live ? progress(ctx.live) : {};
   },
 };

@@ -8,7 +8,8 @@
 import type { RunEvent } from '../result/events.js';
 import type { AuditResult } from '../result/result.js';
 import { IdemAuditError } from '../errors/errors.js';
-import type { Reporter, ReporterContext, ReporterDefinition } from './types.js';
+import { liveTerminal } from './live-terminal.js';
+import type { Reporter, ReporterContext, ReporterDefinition, ReporterRunContext } from './types.js';
 
 export interface ReporterRun {
   /** Hands one event to every reporter (the engine's onEvent). Never throws. */
@@ -30,7 +31,8 @@ interface Slot {
   failed: { error: unknown } | undefined;
 }
 
-export function runReporters(definitions: readonly ReporterDefinition[], ctx: ReporterContext): ReporterRun {
+export function runReporters(definitions: readonly ReporterDefinition[], run: ReporterRunContext): ReporterRun {
+  const ctx: ReporterContext = { ...run, live: liveTerminal(run.out) };
   const slots: Slot[] = definitions.map((definition) => {
     try {
       return { definition, reporter: definition.create(ctx), failed: undefined };

@@ -8,6 +8,7 @@ import type { RunEvent } from '../result/events.js';
 import type { AttackResult, AuditResult } from '../result/result.js';
 import type { Finding } from '../findings/finding.js';
 import type { Exchange } from '../http/exchange.js';
+import type { LiveTerminal } from './live-terminal.js';
 
 export type RunStartEvent = Extract<RunEvent, { type: 'run-start' }>;
 export type AttackStartEvent = Extract<RunEvent, { type: 'attack-start' }>;
@@ -72,7 +73,8 @@ export interface ReporterDefinition {
   render?(result: AuditResult, ctx: RenderContext): string;
 }
 
-export interface ReporterContext {
+/** What the caller gives a run of reporters (see run-reporters.ts). */
+export interface ReporterRunContext {
   out: ReportOutput;
   color: boolean;
   /** The report folder as shown to the user (the terminal report points at it); undefined when there is none. */
@@ -81,6 +83,16 @@ export interface ReporterContext {
   cwd: string;
   /** idem-audit's version, for formats that name their creator. */
   toolVersion: string;
+}
+
+/** What each reporter of a run is created with. */
+export interface ReporterContext extends ReporterRunContext {
+  /**
+   * The interactive terminal, one for the whole run, so the reporters drawing on it live (the
+   * progress line, findings printed as they are found) take turns; undefined when stdout and
+   * stderr are not both an interactive terminal.
+   */
+  live: LiveTerminal | undefined;
 }
 
 /** The caller's side of a reporter: where its output goes. */
@@ -94,7 +106,7 @@ export interface ReportOutput {
   env(name: string): string | undefined;
   /** Appends to the file an environment variable names (GitHub's file commands, e.g. GITHUB_STEP_SUMMARY). */
   appendToEnvFile(variable: string, text: string): Promise<void>;
-  /** stderr, when it is an interactive terminal a live display may redraw; undefined otherwise. */
+  /** stderr, when stdout and stderr are both an interactive terminal a live display may redraw; undefined otherwise. */
   terminal: NodeJS.WriteStream | undefined;
 }
 

@@ -3,6 +3,7 @@
  * It records each stream write separately, which is how a test sees that a streaming reporter
  * writes an exchange out as it arrives instead of holding it.
  */
+import { liveTerminal } from '../live-terminal.js';
 import type { OutputStream, ReportOutput, ReporterContext } from '../types.js';
 
 export interface MemoryOutput extends ReportOutput {
@@ -75,5 +76,12 @@ export function memoryOutput(o: MemoryOutputOptions = {}): MemoryOutput {
 
 /** A reporter context around `out`, with what the reporters' snapshots must not depend on fixed. */
 export function memoryContext(out: ReportOutput): ReporterContext {
-  return { out, color: false, reportDir: 'reports/demo', cwd: '/work/project', toolVersion: '0.0.0-test' };
+  return {
+    out,
+    color: false,
+    reportDir: 'reports/demo',
+    cwd: '/work/project',
+    toolVersion: '0.0.0-test',
+    live: liveTerminal(out),
+  };
 }
