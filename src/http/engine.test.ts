@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpServer, tcpServer, type TestServer } from '../../test/helpers/servers.js';
-import { HostRefusedError, RequestBudgetError } from '../errors/errors.js';
+import { HostRefusedError, InterruptedError, RequestBudgetError } from '../errors/errors.js';
 import { HttpEngine } from './engine.js';
 import type { Exchange } from './exchange.js';
 import { HostPolicy } from './host-policy.js';
@@ -214,5 +214,68 @@ describe('HttpEngine.burst', () => {
     expect(u.exchanges.map((x) => x.serverArrivalNs)).toEqual([undefined, undefined]);
     expect(u.arrivalSpreadMs).toBeUndefined();
     await Promise.all([named.e.close(), unnamed.e.close()]);
+  });
+});
+
+describe('HttpEngine.burst pacing', () => {
+  it.each(['last-byte', 'barrier'] as const)(
+    '%s opens its connections only quietMs after the previous exchange ended',
+    async (sync) => {
+      const opened: number[] = [];
+      const s = await tcpServer((sock) => {
+        opened.push(performance.now());
+        sock.on('data', () => sock.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}'));
+      });
+      servers.push(s);
+      const { e } = engine();
+      const before = await e.send(spec(s.url), ctx);
+      const t = opened.length;
+      const b = await e.burst([spec(s.url), spec(s.url)], ctx, { sync, quietMs: 150 });
+      await e.close();
+      expect(b.exchanges.every((x) => x.response?.status === 200)).toBe(true);
+      const firstBurstConnection = Math.min(...opened.slice(t));
+      // Timers may fire a few ms early against performance.now().
+      expect(firstBurstConnection - (before.timings.done ?? Number.NaN)).toBeGreaterThanOrEqual(140);
+    },
+  );
+
+  it('barrier dispatches quietMs after its connections are open', async () => {
+    const opened: number[] = [];
+    const requested: number[] = [];
+    const s = await tcpServer((sock) => {
+      opened.push(performance.now());
+      sock.once('data', () => {
+        requested.push(performance.now());
+        sock.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}');
+      });
+    });
+    servers.push(s);
+    const { e } = engine();
+    const b = await e.burst([spec(s.url), spec(s.url), spec(s.url)], ctx, { sync: 'barrier', quietMs: 150 });
+    await e.close();
+    expect(b.exchanges.every((x) => x.response?.status === 200)).toBe(true);
+    expect(Math.min(...requested) - Math.max(...opened)).toBeGreaterThanOrEqual(140);
+    expect(b.quietMs).toBeGreaterThanOrEqual(140);
+  });
+
+  it('an interruption ends the wait for a quiet target: nothing of the burst is sent', async () => {
+    let opened = 0;
+    const s = await tcpServer((sock) => {
+      opened++;
+      sock.on('data', () => sock.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}'));
+    });
+    servers.push(s);
+    const stop = new AbortController();
+    const { e } = engine({ stopSignal: stop.signal });
+    await e.send(spec(s.url), ctx);
+    const connectionsBefore = opened;
+    setTimeout(() => stop.abort(), 50);
+    const t0 = performance.now();
+    await expect(e.burst([spec(s.url), spec(s.url)], ctx, { sync: 'last-byte', quietMs: 1_000 })).rejects.toThrow(
+      InterruptedError,
+    );
+    await e.close();
+    expect(performance.now() - t0).toBeLessThan(900);
+    expect(opened).toBe(connectionsBefore);
   });
 });

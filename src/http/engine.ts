@@ -14,6 +14,7 @@ import type { RequestSpec } from './request-spec.js';
 import { connectRaw } from './sync/connect.js';
 import { lastByteBurst } from './sync/last-byte.js';
 import { chooseSyncMode, probeAlpnH2, type ConcreteSyncMode, type SyncMode } from './sync/mode.js';
+import { DEFAULT_QUIET_MS, MAX_QUIET_MS, quietPeriod } from './sync/quiet.js';
 import { singlePacketBurst } from './sync/single-packet.js';
 import type { SyncBurstOutcome } from './sync/types.js';
 import { classifyTransportError } from './transport-errors.js';
@@ -64,6 +65,13 @@ export interface ExchangeContext {
 export interface BurstOptions {
   /** How the requests are released together. Default `auto`. */
   sync?: SyncMode;
+  /**
+   * Pacing of the HTTP/1.1 modes (sync/quiet.ts), in ms: last-byte and barrier bursts begin no
+   * sooner than this after the previous exchange ended, and release this long after their
+   * prefixes are flushed (last-byte) or their connections are open (barrier). Default 10; 0 turns
+   * pacing off.
+   */
+  quietMs?: number;
   /** The scenario declares the cleartext target speaks HTTP/2 (h2c, prior knowledge). */
   h2c?: boolean;
 }
@@ -79,6 +87,8 @@ export interface BurstResult {
   releaseSpreadMs: number | undefined;
   /** Spread of the target-reported arrival times (ms), when the target reports them. */
   arrivalSpreadMs: number | undefined;
+  /** Measured quiet period before the release (ms), for the paced modes. */
+  quietMs?: number;
 }
 
 export class HttpEngine {
@@ -90,6 +100,8 @@ export class HttpEngine {
   #nextBurst = 1;
   #sent = 0;
   #nextSlot = 0;
+  /** When the last exchange ended, on the run's clock (pacing of the next burst). */
+  #lastDone = Number.NEGATIVE_INFINITY;
   readonly #alpnH2 = new Map<string, Promise<boolean>>();
 
   constructor(opts: EngineOptions) {
@@ -145,8 +157,13 @@ export class HttpEngine {
           alpnH2: () => this.#probeH2(first.url, first.timeoutMs ?? this.#o.timeoutMs),
         })
       : 'none';
+    const asked = options.quietMs;
+    const quietMs =
+      asked !== undefined && Number.isFinite(asked) ? Math.min(Math.max(asked, 0), MAX_QUIET_MS) : DEFAULT_QUIET_MS;
+    if (sync === 'barrier' || sync === 'last-byte') await this.#quietSinceLastExchange(quietMs);
     let exchanges: Exchange[];
     let notes: string[] = [];
+    let quiet: number | undefined;
     switch (sync) {
       case 'none':
         exchanges = await Promise.all(
@@ -154,7 +171,7 @@ export class HttpEngine {
         );
         break;
       case 'barrier':
-        exchanges = await this.#barrier(specs, ctx, burstId);
+        ({ exchanges, quietMs: quiet } = await this.#barrier(specs, ctx, burstId, quietMs));
         break;
       case 'last-byte':
       case 'single-packet': {
@@ -166,7 +183,9 @@ export class HttpEngine {
           signal: this.#o.signal,
         };
         const out: SyncBurstOutcome =
-          sync === 'last-byte' ? await lastByteBurst(specs, transport) : await singlePacketBurst(specs, transport);
+          sync === 'last-byte'
+            ? await lastByteBurst(specs, { ...transport, quietMs })
+            : await singlePacketBurst(specs, transport);
         exchanges = specs.map((spec, i) => {
           const r = out.results[i];
           return r
@@ -174,10 +193,25 @@ export class HttpEngine {
             : this.#failed(spec, ctx, burstId, classifyTransportError(new Error('no result')));
         });
         notes = out.notes;
+        quiet = out.quietMs;
         break;
       }
     }
-    return { id: burstId, exchanges, sync, notes, ...burstSpreads(exchanges) };
+    const result: BurstResult = { id: burstId, exchanges, sync, notes, ...burstSpreads(exchanges) };
+    if (quiet !== undefined) result.quietMs = quiet;
+    return result;
+  }
+
+  /**
+   * The paced modes start once the target has had `quietMs` without traffic of ours (typically the
+   * previous round's observer query): a burst opened while the target still works on that answer
+   * meets a busy target at the release. Bounded by `quietMs` and by interruption.
+   */
+  async #quietSinceLastExchange(quietMs: number): Promise<void> {
+    const wait = Math.min(quietMs, this.#lastDone + quietMs - this.#o.now());
+    if (wait <= 0) return;
+    await quietPeriod(wait, this.#o.stopSignal ?? this.#o.signal);
+    if (this.#stopped()) throw new InterruptedError();
   }
 
   #probeH2(url: string, timeoutMs: number): Promise<boolean> {
@@ -195,12 +229,21 @@ export class HttpEngine {
    * dispatched in the same tick. Separate connections matter: a pipelined connection would
    * serialise the requests and hide the race we are looking for.
    */
-  async #barrier(specs: readonly RequestSpec[], ctx: ExchangeContext, burstId: number): Promise<Exchange[]> {
+  async #barrier(
+    specs: readonly RequestSpec[],
+    ctx: ExchangeContext,
+    burstId: number,
+    quietMs: number,
+  ): Promise<{ exchanges: Exchange[]; quietMs: number }> {
     const sockets = await Promise.all(
       specs.map((s) =>
         connectRaw(s.url, { alpn: ['http/1.1'], noDelay: true, timeoutMs: s.timeoutMs ?? this.#o.timeoutMs }),
       ),
     );
+    // The target accepts the connections while we wait, rather than while the requests arrive.
+    const quietFrom = this.#o.now();
+    await quietPeriod(quietMs, this.#o.signal);
+    const measured = this.#o.now() - quietFrom;
     const clients: Client[] = [];
     try {
       const pending = specs.map((spec, i) => {
@@ -223,7 +266,7 @@ export class HttpEngine {
         clients.push(client);
         return this.#dispatch(client, spec, ctx, burstId);
       });
-      return await Promise.all(pending);
+      return { exchanges: await Promise.all(pending), quietMs: measured };
     } finally {
       await Promise.all(clients.map((c) => c.destroy().catch(() => undefined)));
       for (const s of sockets) if (s && !s.error) s.socket.destroy();
@@ -371,6 +414,7 @@ export class HttpEngine {
       if (arrival !== undefined && /^\d{1,20}$/.test(arrival)) ex.serverArrivalNs = arrival;
     }
     if (error) ex.error = error;
+    if (r.doneAt > this.#lastDone) this.#lastDone = r.doneAt;
     this.#o.onExchange(ex);
     return ex;
   }
