@@ -14,7 +14,9 @@ export interface RecordingEngine {
 }
 
 export function recordingEngine(file: string, maxRequests = 10_000_000): RecordingEngine {
-  const out: WriteStream = createWriteStream(file);
+  // Room for several batches in flight: with the default 16 KiB every 64 KiB batch reported
+  // backpressure and stalled all senders until the file caught up.
+  const out: WriteStream = createWriteStream(file, { highWaterMark: 1 << 20 });
   let count = 0;
   let draining: Promise<void> | undefined;
   let closing: Promise<void> | undefined;

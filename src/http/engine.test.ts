@@ -82,6 +82,47 @@ describe('HttpEngine.send', () => {
     expect(recorded).toEqual([ex]);
   });
 
+  it('records every exchange of a concurrent campaign once, each with its own URL, redacted', async () => {
+    const s = await httpServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end(JSON.stringify({ url: req.url, auth: req.headers.authorization })));
+    });
+    servers.push(s);
+    const { e, recorded } = engine({ maxRequests: 1_000 });
+    // Paths and queries differ per request, some repeat: the parsed-URL cache must never mix them up.
+    const urls = Array.from({ length: 300 }, (_, i) => `${s.url}/p${i % 7}?n=${i % 11}&token=hunter2-secret`);
+    const sent = await Promise.all(urls.map((url, i) => e.send(spec(url, { label: `r${i}` }), ctx)));
+    await e.close();
+    expect(recorded).toHaveLength(urls.length);
+    expect(new Set(recorded.map((x) => x.id)).size).toBe(urls.length);
+    sent.forEach((ex, i) => {
+      expect(ex.label).toBe(`r${i}`);
+      const answered = JSON.parse(ex.response?.body ?? '{}') as { url?: string; auth?: string };
+      expect(answered.url).toBe(`/p${i % 7}?n=${i % 11}&token=[REDACTED]`);
+      expect(answered.auth).toBe('Bearer [REDACTED]');
+      expect(ex.request.url).toBe(`${s.url}/p${i % 7}?n=${i % 11}&token=[REDACTED]`);
+      expect(ex.request.headers['Authorization']).toBe('[REDACTED]');
+    });
+    expect(JSON.stringify(recorded)).not.toContain('hunter2-secret');
+  });
+
+  it('keeps timings to the microsecond, in order', async () => {
+    const s = await httpServer((_q, res) => res.end('ok'));
+    servers.push(s);
+    let tick = 1000.123456789;
+    const { e } = engine({ now: () => (tick += 0.0104567) });
+    const ex = await e.send(spec(s.url), ctx);
+    await e.close();
+    const t = ex.timings;
+    for (const v of [t.queued, t.sent, t.headers, t.done]) {
+      expect(v).toBeTypeOf('number');
+      expect(Math.abs((v ?? 0) * 1000 - Math.round((v ?? 0) * 1000))).toBeLessThan(1e-6);
+    }
+    expect(t.queued).toBeLessThanOrEqual(t.sent ?? -1);
+    expect(t.sent).toBeLessThanOrEqual(t.headers ?? -1);
+    expect(t.headers).toBeLessThanOrEqual(t.done ?? -1);
+  });
+
   it('caps the body excerpt and stops reading a huge body', async () => {
     const s = await httpServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });

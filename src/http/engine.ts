@@ -57,6 +57,14 @@ export interface EngineOptions {
   arrivalHeader?: string;
 }
 
+const MAX_CACHED_TARGETS = 1_024;
+
+interface Target {
+  origin: string;
+  /** Path and query, as the request line carries them. */
+  path: string;
+}
+
 export interface ExchangeContext {
   attack: string;
   endpoint: string;
@@ -103,6 +111,7 @@ export class HttpEngine {
   /** When the last exchange ended, on the run's clock (pacing of the next burst). */
   #lastDone = Number.NEGATIVE_INFINITY;
   readonly #alpnH2 = new Map<string, Promise<boolean>>();
+  readonly #targets = new Map<string, Target>();
 
   constructor(opts: EngineOptions) {
     this.#o = opts;
@@ -117,8 +126,8 @@ export class HttpEngine {
   async send(spec: RequestSpec, ctx: ExchangeContext): Promise<Exchange> {
     this.#reserve(1, [spec]);
     await this.#throttle();
-    const u = new URL(spec.url);
-    return this.#dispatch(this.#pool(u.origin), spec, ctx, undefined, u);
+    const target = this.#target(spec.url);
+    return this.#dispatch(this.#pool(target.origin), spec, ctx, undefined, target);
   }
 
   /**
@@ -167,7 +176,10 @@ export class HttpEngine {
     switch (sync) {
       case 'none':
         exchanges = await Promise.all(
-          specs.map((s) => this.#dispatch(this.#pool(new URL(s.url).origin), s, ctx, burstId)),
+          specs.map((s) => {
+            const target = this.#target(s.url);
+            return this.#dispatch(this.#pool(target.origin), s, ctx, burstId, target);
+          }),
         );
         break;
       case 'barrier':
@@ -254,7 +266,7 @@ export class HttpEngine {
           );
         }
         const socket = pre.socket;
-        const client = new Client(new URL(spec.url).origin, {
+        const client = new Client(this.#target(spec.url).origin, {
           pipelining: 1,
           // undici hangs when the connector answers synchronously; one tick later it is fine.
           connect: (_opts, cb) => {
@@ -264,7 +276,7 @@ export class HttpEngine {
           bodyTimeout: spec.timeoutMs ?? this.#o.timeoutMs,
         });
         clients.push(client);
-        return this.#dispatch(client, spec, ctx, burstId);
+        return this.#dispatch(client, spec, ctx, burstId, this.#target(spec.url));
       });
       return { exchanges: await Promise.all(pending), quietMs: measured };
     } finally {
@@ -318,20 +330,32 @@ export class HttpEngine {
     return pool;
   }
 
+  /** Origin and path of a URL; a run sends to a few URLs many times, so they are parsed once. */
+  #target(url: string): Target {
+    let t = this.#targets.get(url);
+    if (!t) {
+      const u = new URL(url);
+      t = { origin: u.origin, path: `${u.pathname}${u.search}` };
+      // Bounded: URLs with a fresh key or id in the path or query never repeat.
+      if (this.#targets.size >= MAX_CACHED_TARGETS) this.#targets.clear();
+      this.#targets.set(url, t);
+    }
+    return t;
+  }
+
   async #dispatch(
     dispatcher: Dispatcher,
     spec: RequestSpec,
     ctx: ExchangeContext,
     burst: number | undefined,
-    url?: URL,
+    target: Target,
   ): Promise<Exchange> {
     const queued = this.#o.now();
-    const u = url ?? new URL(spec.url);
     const result = await capture(
       dispatcher,
       {
-        origin: u.origin,
-        path: `${u.pathname}${u.search}`,
+        origin: target.origin,
+        path: target.path,
         method: spec.method,
         // undici reads the map without changing it: no copy needed.
         headers: spec.headers,
@@ -385,11 +409,11 @@ export class HttpEngine {
         headers: red.headers(spec.headers),
         body: spec.body === undefined ? undefined : red.text(spec.body.slice(0, this.#o.bodyCap)),
       },
-      timings: { queued, done: r.doneAt },
+      timings: { queued: toMicros(queued), done: toMicros(r.doneAt) },
     };
     if (burst !== undefined) ex.burst = burst;
-    if (r.sentAt !== undefined) ex.timings.sent = r.sentAt;
-    if (r.headersAt !== undefined) ex.timings.headers = r.headersAt;
+    if (r.sentAt !== undefined) ex.timings.sent = toMicros(r.sentAt);
+    if (r.headersAt !== undefined) ex.timings.headers = toMicros(r.headersAt);
     // A response whose body failed part-way (stall, reset, malformed chunk) is not an answer:
     // recording it as one would let attacks judge a half-received 201 as a success. The status
     // seen before the failure stays visible in the error message, which is redacted too: it
@@ -418,6 +442,14 @@ export class HttpEngine {
     this.#o.onExchange(ex);
     return ex;
   }
+}
+
+/**
+ * Timings are kept to the microsecond. The clock's further digits are noise, and printing a
+ * double's shortest form costs about as much as the rest of a small exchange's JSON.
+ */
+function toMicros(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 /** A slow --rate must not hold a stopped run for up to 1/rate seconds. */
