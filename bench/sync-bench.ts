@@ -179,7 +179,7 @@ export async function syncBenchmarks(
   log: (line: string) => void,
 ): Promise<SyncResults> {
   const file = join(os.tmpdir(), `idem-bench-sync-${process.pid}.ndjson`);
-  const rec = recordingEngine(file);
+  const rec = recordingEngine(file, { allowHosts: [new URL(urls.h1).hostname] });
   const notes: string[] = [];
   try {
     const b1 = await raceExposure(rec.engine, urls, plan.b1Bursts, plan.b1Size);

@@ -112,6 +112,7 @@ export class HttpEngine {
   #lastDone = Number.NEGATIVE_INFINITY;
   readonly #alpnH2 = new Map<string, Promise<boolean>>();
   readonly #targets = new Map<string, Target>();
+  readonly #allowedUrls = new Set<string>();
 
   constructor(opts: EngineOptions) {
     this.#o = opts;
@@ -298,8 +299,7 @@ export class HttpEngine {
 
   #reserve(n: number, specs: readonly RequestSpec[]): void {
     if (this.#stopped()) throw new InterruptedError();
-    const policy = this.#o.hostPolicy;
-    if (!specs.every((s) => policy.allows(s.url))) policy.assertAllowed(specs.map((s) => s.url));
+    if (!specs.every((s) => this.#allowedUrl(s.url))) this.#o.hostPolicy.assertAllowed(specs.map((s) => s.url));
     if (this.#sent + n > this.#o.maxRequests) throw new RequestBudgetError(this.#o.maxRequests);
     this.#sent += n;
   }
@@ -329,6 +329,15 @@ export class HttpEngine {
       this.#pools.set(origin, pool);
     }
     return pool;
+  }
+
+  /** The host policy's verdict, remembered per URL: asking it parses the URL every time. */
+  #allowedUrl(url: string): boolean {
+    if (this.#allowedUrls.has(url)) return true;
+    if (!this.#o.hostPolicy.allows(url)) return false;
+    if (this.#allowedUrls.size >= MAX_CACHED_TARGETS) this.#allowedUrls.clear();
+    this.#allowedUrls.add(url);
+    return true;
   }
 
   /** Origin and path of a URL; a run sends to a few URLs many times, so they are parsed once. */
