@@ -142,6 +142,21 @@ describe('lastByteBurst', () => {
     for (const s of srv.seen) expect(s.total.length).toBe(wire.length - 2);
   });
 
+  it('ends the quiet period when every request was answered early: nothing more is written', async () => {
+    const s: TestServer = await tcpServer((sock) =>
+      sock.once('data', () => sock.write('HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n')),
+    );
+    closers.push(() => s.close());
+    const t0 = performance.now();
+    const out = await lastByteBurst([spec(s.url, '{}'), spec(s.url, '{}')], { ...opts, quietMs: 1_000 });
+    expect(performance.now() - t0).toBeLessThan(900);
+    for (const r of out.results) {
+      expect(r.status).toBe(401);
+      // Never released: the answer came before the request was complete.
+      expect(r.sentAt).toBeUndefined();
+    }
+  });
+
   it('ends the quiet period on abort: the final bytes are never written', async () => {
     const srv = await rawServer({ bytes: Number.POSITIVE_INFINITY });
     closers.push(srv.close);
