@@ -299,6 +299,22 @@ describe('HttpEngine.burst pacing', () => {
     expect(b.quietMs).toBeGreaterThanOrEqual(140);
   });
 
+  it('a stop during the barrier quiet period sends none of the requests', async () => {
+    let requests = 0;
+    const s = await tcpServer((sock) => sock.on('data', () => requests++));
+    servers.push(s);
+    const stop = new AbortController();
+    const { e } = engine({ stopSignal: stop.signal });
+    setTimeout(() => stop.abort(), 100);
+    const t0 = performance.now();
+    await expect(e.burst([spec(s.url), spec(s.url)], ctx, { sync: 'barrier', quietMs: 1_000 })).rejects.toThrow(
+      InterruptedError,
+    );
+    await e.close();
+    expect(performance.now() - t0).toBeLessThan(900);
+    expect(requests).toBe(0);
+  });
+
   it('an interruption ends the wait for a quiet target: nothing of the burst is sent', async () => {
     let opened = 0;
     const s = await tcpServer((sock) => {

@@ -198,7 +198,7 @@ export class HttpEngine {
         };
         const out: SyncBurstOutcome =
           sync === 'last-byte'
-            ? await lastByteBurst(specs, { ...transport, quietMs })
+            ? await lastByteBurst(specs, { ...transport, quietMs, stop: this.#o.stopSignal })
             : await singlePacketBurst(specs, transport);
         exchanges = specs.map((spec, i) => {
           const r = out.results[i];
@@ -224,7 +224,7 @@ export class HttpEngine {
   async #quietSinceLastExchange(quietMs: number): Promise<void> {
     const wait = Math.min(quietMs, this.#lastDone + quietMs - this.#o.now());
     if (wait <= 0) return;
-    await quietPeriod(wait, this.#o.stopSignal ?? this.#o.signal);
+    await quietPeriod(wait, [this.#o.stopSignal, this.#o.signal]);
     if (this.#stopped()) throw new InterruptedError();
   }
 
@@ -254,12 +254,14 @@ export class HttpEngine {
         connectRaw(s.url, { alpn: ['http/1.1'], noDelay: true, timeoutMs: s.timeoutMs ?? this.#o.timeoutMs }),
       ),
     );
-    // The target accepts the connections while we wait, rather than while the requests arrive.
-    const quietFrom = this.#o.now();
-    await quietPeriod(quietMs, this.#o.signal);
-    const measured = this.#o.now() - quietFrom;
     const clients: Client[] = [];
     try {
+      // The target accepts the connections while we wait, rather than while the requests arrive.
+      const quietFrom = this.#o.now();
+      await quietPeriod(quietMs, [this.#o.stopSignal, this.#o.signal]);
+      // Nothing has been sent yet: a run stopped meanwhile sends none of it.
+      if (this.#stopped()) throw new InterruptedError();
+      const measured = this.#o.now() - quietFrom;
       const pending = specs.map((spec, i) => {
         const pre = sockets[i];
         if (!pre || pre.error) {

@@ -174,6 +174,23 @@ describe('lastByteBurst', () => {
     for (const s of srv.seen) expect(s.total.length).toBe(wire.length - 2);
   });
 
+  it('never releases after a stop (Ctrl-C): the withheld requests are recorded as aborted', async () => {
+    const srv = await rawServer({ bytes: Number.POSITIVE_INFINITY });
+    closers.push(srv.close);
+    const wire = serializeHttp1(spec(srv.url, '{}'));
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 100);
+    const t0 = performance.now();
+    const out = await lastByteBurst([spec(srv.url, '{}'), spec(srv.url, '{}')], {
+      ...opts,
+      quietMs: 1_000,
+      stop: stop.signal,
+    });
+    expect(performance.now() - t0).toBeLessThan(900);
+    for (const r of out.results) expect(r.error?.code).toBe('aborted');
+    for (const s of srv.seen) expect(s.total.length).toBe(wire.length - 2);
+  });
+
   it('records a transport error, not an answer, when nothing listens', async () => {
     const srv = await rawServer({ bytes: 1 });
     await srv.close();

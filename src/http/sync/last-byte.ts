@@ -27,6 +27,11 @@ export interface LastByteOptions extends SyncTransportOptions {
    * request's deadline and ends early on abort.
    */
   quietMs?: number;
+  /**
+   * A stop (Ctrl-C, the run's deadline) that must not release what is still withheld: it ends the
+   * quiet period and the requests are recorded as aborted, never completed after the stop.
+   */
+  stop?: AbortSignal | undefined;
 }
 
 export async function lastByteBurst(specs: readonly RequestSpec[], o: LastByteOptions): Promise<SyncBurstOutcome> {
@@ -80,7 +85,8 @@ export async function lastByteBurst(specs: readonly RequestSpec[], o: LastByteOp
     else o.signal?.addEventListener('abort', onAbort, { once: true });
     await Promise.all(live.map((l) => Promise.race([flushed(l.socket), pending[l.i]?.promise])));
     const quietFrom = o.now();
-    await quietPeriod(o.quietMs ?? DEFAULT_QUIET_MS, o.signal, Promise.all(pending.map((p) => p.promise)));
+    await quietPeriod(o.quietMs ?? DEFAULT_QUIET_MS, [o.signal, o.stop], Promise.all(pending.map((p) => p.promise)));
+    if (o.stop?.aborted) onAbort();
     const releasedAt = o.now();
     // The release: nothing but writes in these loops, so the bytes leave back to back. A request
     // whose deadline passed (or that was aborted) during the pause keeps its bytes.

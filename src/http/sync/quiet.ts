@@ -13,23 +13,28 @@ export const DEFAULT_QUIET_MS = 10;
 export const MAX_QUIET_MS = 1_000;
 
 /**
- * Waits `ms`, ending early when `signal` aborts or `settled` resolves (every request of the
- * burst has already failed, e.g. its deadline passed during the pause): the pause is never what
+ * Waits `ms`, ending early when one of `signals` aborts or `settled` resolves (every request of
+ * the burst has already failed, e.g. its deadline passed during the pause): the pause is never what
  * holds a stopped run or a dead burst.
  */
-export function quietPeriod(ms: number, signal: AbortSignal | undefined, settled?: Promise<unknown>): Promise<void> {
-  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+export function quietPeriod(
+  ms: number,
+  signals: readonly (AbortSignal | undefined)[],
+  settled?: Promise<unknown>,
+): Promise<void> {
+  const watched = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (ms <= 0 || watched.some((s) => s.aborted)) return Promise.resolve();
   return new Promise((resolve) => {
     let done = false;
     const finish = (): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      signal?.removeEventListener('abort', finish);
+      for (const s of watched) s.removeEventListener('abort', finish);
       resolve();
     };
     const timer = setTimeout(finish, ms);
-    signal?.addEventListener('abort', finish, { once: true });
+    for (const s of watched) s.addEventListener('abort', finish, { once: true });
     settled?.then(finish, finish);
   });
 }
