@@ -1,7 +1,7 @@
 /**
  * Last-byte synchronisation (HTTP/1.1, Kettle 2023): one connection per request, each request
  * written and flushed except its last two bytes, a quiet period (quiet.ts), then the release: the
- * second-to-last byte of every request, then every final byte, in one synchronous loop. A
+ * second-to-last byte of every request, then every final byte, in two back-to-back loops. A
  * bodiless request's final byte is the last LF of its header block, so the server cannot start it
  * early; a request with a body withholds the body's last byte.
  *
@@ -9,8 +9,9 @@
  * on a complete request finishes it before it looks at the other connections again (on a shared
  * host often before we have written the next byte). Woken instead by bytes that complete
  * nothing, it is busy reading those while the final bytes arrive, and then reads most of them in
- * one go. B1 (the demo's one-tick race, 150 bursts of 20 each, alternated, load average 9):
- * final byte only 136/150 exposed, with the wake-up stage 146/150.
+ * one go. B1 (the demo's one-tick race, 150 bursts of 20 each, alternated, load average 9-10):
+ * final byte only 136/150, 126/150 and 134/150 exposed; with the wake-up stage 146/150, 145/150
+ * and 146/150.
  */
 import type net from 'node:net';
 import type { RequestSpec } from '../request-spec.js';
@@ -24,7 +25,8 @@ export interface LastByteOptions extends SyncTransportOptions {
   /**
    * Quiet period between the moment every prefix has been handed to the kernel and the release,
    * so the target has parsed them and gone idle. Default DEFAULT_QUIET_MS. It runs inside each
-   * request's deadline and ends early on abort.
+   * request's deadline and ends early on abort, on stop, and when every request was already
+   * answered (a target that replies before the request is complete) or failed.
    */
   quietMs?: number;
   /**
@@ -89,7 +91,7 @@ export async function lastByteBurst(specs: readonly RequestSpec[], o: LastByteOp
     if (o.stop?.aborted) onAbort();
     const releasedAt = o.now();
     // The release: nothing but writes in these loops, so the bytes leave back to back. A request
-    // whose deadline passed (or that was aborted) during the pause keeps its bytes.
+    // already answered, timed out or aborted during the pause keeps its bytes.
     const open = live.filter((l) => pending[l.i]?.settled === false);
     for (const l of open) l.socket.write(l.wake);
     for (const l of open) {
