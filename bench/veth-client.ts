@@ -14,10 +14,8 @@ async function main(): Promise<void> {
   const results = await syncBenchmarks(JSON.parse(urlsJson) as TargetUrls, JSON.parse(planJson) as SyncPlan, (line) =>
     process.stderr.write(`[veth] ${line}\n`),
   );
-  await new Promise<void>((resolve, reject) =>
-    process.send?.(results, (err: Error | null) => (err ? reject(err) : resolve())),
-  );
-  process.exit(0);
+  // Then wait to be ended: exiting here could let the parent see the exit before the message.
+  process.send?.(results);
 }
 
 main().catch((err: unknown) => {
