@@ -76,7 +76,7 @@ export interface BurstOptions {
   /**
    * Pacing of the HTTP/1.1 modes (sync/quiet.ts), in ms: last-byte and barrier bursts begin no
    * sooner than this after the previous exchange ended, and release this long after their
-   * prefixes are flushed (last-byte) or their connections are open (barrier). Default 10; 0 turns
+   * prefixes are flushed (last-byte) or their connections are open (barrier). Default 20; 0 turns
    * pacing off.
    */
   quietMs?: number;
