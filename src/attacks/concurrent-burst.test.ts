@@ -101,33 +101,10 @@ describe('concurrent-burst', () => {
     expect(r.notes.join('\n')).toMatch(/the answers suggest 2 writes \(responseId 2\) but the target's records show 1/);
   });
 
-  it('paces last-byte releases by its quietMs option and records the measured pause per burst', async () => {
-    // Answers only once the whole request is in, as an API that reads its JSON body does.
-    const seen = new Set<string>();
-    const s = await httpServer((req, res) => {
-      if (req.method === 'GET') {
-        const k = new URL(req.url ?? '/', 'http://x').searchParams.get('key') ?? '';
-        res.end(JSON.stringify({ count: seen.has(k) ? 1 : 0 }));
-        return;
-      }
-      req.resume();
-      req.on('end', () => {
-        const key = String(req.headers['idempotency-key']);
-        const first = !seen.has(key);
-        seen.add(key);
-        res.writeHead(first ? 201 : 409).end('{}');
-      });
-    });
-    try {
-      const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { http: { path: "/l?key={{key}}", count: $.count } } ]\n    attacks: { concurrent-burst: { copies: 3, rounds: 2, sync: last-byte, quietMs: 120 } }\n`;
-      const r = await auditYaml(yaml, { seed: 3 });
-      expect(r.findings).toEqual([]);
-      const bursts = r.attacks[0]?.bursts ?? [];
-      expect(bursts).toHaveLength(2);
-      // Timers may fire a few ms early against the run's clock.
-      for (const b of bursts) expect(b.quietMs).toBeGreaterThanOrEqual(110);
-    } finally {
-      await s.close();
-    }
+  it('paces its releases by the quietMs option (default 20 ms)', async () => {
+    const paced = await runFake(concurrentBurst, { target: modelTarget(), options: { ...options, quietMs: 120 } });
+    expect(paced.bursts.map((b) => b.quietMs)).toEqual([120, 120, 120]);
+    const byDefault = await runFake(concurrentBurst, { target: modelTarget(), options });
+    expect(byDefault.bursts.map((b) => b.quietMs)).toEqual([20, 20, 20]);
   });
 });
