@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const total = Number(countArg ?? 100_000);
   const workers = Number(workersArg ?? 32);
   const file = join(tmpdir(), `idem-bench-b4-${process.pid}.ndjson`);
-  const rec = recordingEngine(file, total);
+  const rec = recordingEngine(file, { maxRequests: total });
   let next = 0;
   const started = performance.now();
   try {

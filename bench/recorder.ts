@@ -21,8 +21,14 @@ export interface RecordingEngine {
   close(): Promise<void>;
 }
 
-export function recordingEngine(file: string, maxRequests = 10_000_000): RecordingEngine {
-  const out: WriteStream = createWriteStream(file);
+/** `allowHosts`: hosts besides loopback the engine may reach (the veth variant's target address). */
+export function recordingEngine(
+  file: string,
+  { maxRequests = 10_000_000, allowHosts = [] }: { maxRequests?: number; allowHosts?: readonly string[] } = {},
+): RecordingEngine {
+  // Room for several batches in flight: with the default 16 KiB every 64 KiB batch reported
+  // backpressure and stalled all senders until the file caught up.
+  const out: WriteStream = createWriteStream(file, { highWaterMark: 1 << 20 });
   let count = 0;
   let draining: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
@@ -46,7 +52,7 @@ export function recordingEngine(file: string, maxRequests = 10_000_000): Recordi
     }
   };
   const engine = new HttpEngine({
-    hostPolicy: HostPolicy.loopbackOnly(),
+    hostPolicy: new HostPolicy({ allowHosts, environment: undefined, allowProduction: false }),
     timeoutMs: 10_000,
     bodyCap: 8192,
     maxRequests,

@@ -2,31 +2,52 @@
 import type { BenchResults } from './run.js';
 
 const MODES = ['none', 'barrier', 'last-byte', 'single-packet'] as const;
+const B1_TARGET = 'single-packet ≥ 39/40, last-byte ≥ 36/40 and above none';
+const B2_TARGET = 'single-packet < last-byte < none';
+
+function syncRows(b1: BenchResults['b1'], b2: BenchResults['b2'], where: string): string[] {
+  const rows: string[] = [];
+  const exposed = MODES.map((m) => {
+    const e = b1[m];
+    return e ? `${e.exposed}/${e.bursts}` : 'n/a';
+  });
+  rows.push(
+    `| B1 race exposed, ${where} (bursts of ${b1['none']?.size ?? 20}) | ${exposed.join(' | ')} | ${B1_TARGET} |`,
+  );
+  const sizes = [...new Set(MODES.flatMap((m) => Object.keys(b2[m] ?? {})))].sort((a, b) => Number(a) - Number(b));
+  for (const size of sizes) {
+    const cells = MODES.map((m) => {
+      const s = b2[m]?.[size];
+      return s ? `${s.medianUs} µs (SD ${s.sdUs})` : 'n/a';
+    });
+    rows.push(`| B2 arrival spread ×${size}, ${where}, median (SD) | ${cells.join(' | ')} | ${B2_TARGET} |`);
+  }
+  return rows;
+}
 
 export function toMarkdown(r: BenchResults): string {
   const lines: string[] = [];
   lines.push(`# idem-audit benchmarks${r.quick ? ' (quick run)' : ''}`, '');
+  const load = Object.entries(r.loadAverage)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   lines.push(
     `${r.date}, Node ${r.machine.node}, ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.platform}; total ${r.durationSeconds} s.`,
     '',
+    `Load average (1 min) at the start and after each part: ${load}.`,
+    '',
   );
   lines.push(`| Benchmark | ${MODES.join(' | ')} | Target |`, `| --- | ${MODES.map(() => '---:').join(' | ')} | --- |`);
-  const b1 = MODES.map((m) => {
-    const e = r.b1[m];
-    return e ? `${e.exposed}/${e.bursts}` : 'n/a';
-  });
-  lines.push(
-    `| B1 race exposed (bursts of ${r.b1['none']?.size ?? 20}) | ${b1.join(' | ')} | single-packet ≥ 39/40, last-byte ≥ 36/40 |`,
-  );
-  const sizes = [...new Set(MODES.flatMap((m) => Object.keys(r.b2[m] ?? {})))].sort((a, b) => Number(a) - Number(b));
-  for (const size of sizes) {
-    const cells = MODES.map((m) => {
-      const s = r.b2[m]?.[size];
-      return s ? `${s.medianUs} µs (SD ${s.sdUs})` : 'n/a';
-    });
-    lines.push(`| B2 arrival spread ×${size}, median (SD) | ${cells.join(' | ')} | single-packet < last-byte < none |`);
-  }
+  lines.push(...syncRows(r.b1, r.b2, 'loopback'));
+  if (r.b1Veth && r.b2Veth) lines.push(...syncRows(r.b1Veth, r.b2Veth, 'veth'));
   lines.push('');
+  if ('skipped' in r.veth) lines.push(`B1/B2 across a veth pair: not run (${r.veth.skipped}).`, '');
+  else {
+    lines.push(
+      `veth: target ${r.veth.targetAddress} and client ${r.veth.clientAddress} in two network namespaces, one veth pair between them.`,
+      '',
+    );
+  }
   lines.push(`| Benchmark | Result | Target |`, `| --- | --- | --- |`);
   lines.push(
     `| B3 throughput (${r.b3.connections} connections, ${r.b3.seconds} s) | idem-audit ${r.b3.idemAuditRps} rps, autocannon ${r.b3.autocannonRps} rps, ratio ${r.b3.ratio} | ≥ 0.7 |`,

@@ -2,24 +2,28 @@
  * `npm run bench`: B1 race exposure, B2 arrival spread, B3 throughput, B4 memory (and B5 when
  * its module exists), written to bench/results/latest.json and latest.md. Benchmarks, not tests:
  * they measure, they do not assert. BENCH_QUICK=1 runs a reduced version to check the plumbing.
+ * B1 and B2 run over loopback and, when the bench runs as root with `ip` available, again across
+ * a veth pair between two network namespaces (netns.ts).
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arrivalSpread, MODES, raceExposure, type ExposureResult, type SpreadResult } from './sync-bench.js';
+import { CLIENT_ADDRESS, createVethPair, TARGET_ADDRESS, vethUnavailable } from './netns.js';
+import { syncBenchmarks, type SyncPlan, type SyncResults } from './sync-bench.js';
 import type { TargetUrls } from './target.js';
 import { throughput, type ThroughputResult } from './throughput.js';
-import { recordingEngine } from './recorder.js';
 import { toMarkdown } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** bench/results in the source tree (this file runs from dist/.bench/bench). */
 const RESULTS = resolve(here, '../../../bench/results');
 const QUICK = process.env['BENCH_QUICK'] === '1';
+/** The veth variant must not hold the bench forever, whatever happens in the namespaces. */
+const VETH_LIMIT_MS = 15 * 60_000;
 
-const PLAN = QUICK
+const PLAN: SyncPlan & { b3Seconds: number; b3Connections: number; b4Exchanges: number } = QUICK
   ? { b1Bursts: 5, b1Size: 20, b2Bursts: 4, b2Sizes: [10, 20, 30], b3Seconds: 2, b3Connections: 32, b4Exchanges: 5_000 }
   : {
       b1Bursts: 40,
@@ -36,34 +40,47 @@ export interface BenchResults {
   quick: boolean;
   machine: { cores: number; cpu: string; node: string; platform: string; totalMemMb: number };
   durationSeconds: number;
-  b1: Record<string, ExposureResult & { size: number }>;
-  b2: Record<
-    string,
-    Record<
-      string,
-      {
-        medianUs: number;
-        sdUs: number;
-        bestUs: number;
-        meanUs: number;
-        rangeUs: number;
-        bursts: number;
-        releaseMedianUs: number | undefined;
-      }
-    >
-  >;
+  /** 1-minute load average at the start and after each part: the host is often shared. */
+  loadAverage: Record<string, number>;
+  /** Over loopback. */
+  b1: SyncResults['b1'];
+  b2: SyncResults['b2'];
+  /** The same across a veth pair between two network namespaces (absent when `veth.skipped`). */
+  b1Veth?: SyncResults['b1'];
+  b2Veth?: SyncResults['b2'];
+  veth: { targetAddress: string; clientAddress: string } | { skipped: string };
   b3: ThroughputResult;
   b4: { exchanges: number; peakRssMb: number; seconds: number };
   b5?: { cases: number; seconds: number; casesPerSecond: number };
   notes: string[];
 }
 
-function startTarget(): Promise<{ child: ChildProcess; urls: TargetUrls }> {
-  const child = fork(join(here, 'target.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** Starts bench/target.js (through `start`, so it may run in a namespace) and waits for its URLs. */
+function startTarget(start: (module: string) => ChildProcess): Promise<{ child: ChildProcess; urls: TargetUrls }> {
+  const child = start(join(here, 'target.js'));
   return new Promise((resolveStart, reject) => {
     child.once('message', (m) => resolveStart({ child, urls: m as TargetUrls }));
     child.once('exit', (code) => reject(new Error(`benchmark target exited early (code ${String(code)})`)));
   });
+}
+
+/** B1 and B2 with the target in one namespace and the client in the other. */
+async function vethBenchmarks(log: (s: string) => void): Promise<SyncResults> {
+  const pair = createVethPair();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const { urls } = await startTarget((module) => pair.fork(pair.targetNs, module, [TARGET_ADDRESS]));
+    log(`veth: target on ${urls.h1} in ${pair.targetNs}, client on ${CLIENT_ADDRESS} in ${pair.clientNs}`);
+    const client = pair.fork(pair.clientNs, join(here, 'veth-client.js'), [JSON.stringify(urls), JSON.stringify(PLAN)]);
+    return await new Promise<SyncResults>((resolveRun, reject) => {
+      timer = setTimeout(() => reject(new Error(`no result within ${VETH_LIMIT_MS / 60_000} min`)), VETH_LIMIT_MS);
+      client.once('message', (m) => resolveRun(m as SyncResults));
+      client.once('exit', (code) => reject(new Error(`the veth client exited (code ${String(code)})`)));
+    });
+  } finally {
+    clearTimeout(timer);
+    pair.remove();
+  }
 }
 
 function runMemoryChild(url: string, exchanges: number): Promise<BenchResults['b4']> {
@@ -84,8 +101,6 @@ function runMemoryChild(url: string, exchanges: number): Promise<BenchResults['b
     );
   });
 }
-
-const us = (ms: number): number => Math.round(ms * 1000);
 
 async function runB5(notes: string[]): Promise<BenchResults['b5']> {
   const file = join(here, 'b5-mutation-rate.js');
@@ -114,49 +129,43 @@ async function formatted(text: string, filepath: string): Promise<string> {
 async function main(): Promise<void> {
   const started = performance.now();
   const notes: string[] = [];
-  const log = (s: string): void => void process.stderr.write(`${s}\n`);
-  const { child, urls } = await startTarget();
-  const syncLog = join(os.tmpdir(), `idem-bench-sync-${process.pid}.ndjson`);
-  const rec = recordingEngine(syncLog);
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const load = (): number => Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
+  const loadAverage: Record<string, number> = { start: load() };
+  const { child, urls } = await startTarget((module) =>
+    fork(module, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
   try {
-    const b1: BenchResults['b1'] = {};
-    for (const mode of MODES) {
-      b1[mode] = { size: PLAN.b1Size, ...(await raceExposure(rec.engine, urls, mode, PLAN.b1Bursts, PLAN.b1Size)) };
-      log(`B1 ${mode}: ${b1[mode].exposed}/${b1[mode].bursts} bursts exposed the race`);
-    }
-    const b2: BenchResults['b2'] = {};
-    for (const mode of MODES) {
-      const perSize: BenchResults['b2'][string] = {};
-      for (const size of PLAN.b2Sizes) {
-        const r: SpreadResult = await arrivalSpread(rec.engine, urls, mode, PLAN.b2Bursts, size);
-        if (r.incomplete > 0) {
-          notes.push(
-            `B2 ${mode} ×${size}: ${r.incomplete} of ${PLAN.b2Bursts} bursts left out (${r.firstProblem ?? 'unknown'})`,
-          );
-        }
-        if (!r.arrival) {
-          notes.push(`B2 ${mode} ×${size}: no complete burst reported arrival times`);
-          continue;
-        }
-        perSize[String(size)] = {
-          medianUs: us(r.arrival.median),
-          sdUs: us(r.arrival.sd),
-          bestUs: us(r.arrival.best),
-          meanUs: us(r.arrival.mean),
-          rangeUs: us(r.arrival.range),
-          bursts: r.arrival.count,
-          releaseMedianUs: r.release ? us(r.release.median) : undefined,
-        };
-        log(`B2 ${mode} ×${size}: median ${perSize[String(size)]?.medianUs} µs`);
+    const loopback = await syncBenchmarks(urls, PLAN, log);
+    notes.push(...loopback.notes.map((n) => `loopback: ${n}`));
+    loadAverage['b1b2'] = load();
+
+    let veth: BenchResults['veth'];
+    let vethResults: SyncResults | undefined;
+    const unavailable = vethUnavailable();
+    if (unavailable !== undefined) {
+      veth = { skipped: unavailable };
+      log(`veth variant skipped: ${unavailable}`);
+    } else {
+      try {
+        vethResults = await vethBenchmarks(log);
+        veth = { targetAddress: TARGET_ADDRESS, clientAddress: CLIENT_ADDRESS };
+        notes.push(...vethResults.notes.map((n) => `veth: ${n}`));
+      } catch (err) {
+        veth = { skipped: `veth variant failed: ${err instanceof Error ? err.message : String(err)}` };
+        log(veth.skipped);
       }
-      b2[mode] = perSize;
+      loadAverage['b1b2Veth'] = load();
     }
-    await rec.close();
+    if ('skipped' in veth) notes.push(`B1/B2 over veth not run: ${veth.skipped}`);
+
     const b3 = await throughput(urls.minimal, PLAN.b3Connections, PLAN.b3Seconds);
+    loadAverage['b3'] = load();
     log(`B3: ${b3.idemAuditRps} vs ${b3.autocannonRps} rps (ratio ${b3.ratio})`);
     const b4 = await runMemoryChild(urls.minimal, PLAN.b4Exchanges);
     log(`B4: ${b4.exchanges} exchanges, peak RSS ${b4.peakRssMb} MB`);
     const b5 = await runB5(notes);
+    loadAverage['end'] = load();
     const results: BenchResults = {
       date: new Date().toISOString(),
       quick: QUICK,
@@ -168,8 +177,11 @@ async function main(): Promise<void> {
         totalMemMb: Math.round(os.totalmem() / 2 ** 20),
       },
       durationSeconds: Math.round((performance.now() - started) / 1000),
-      b1,
-      b2,
+      loadAverage,
+      b1: loopback.b1,
+      b2: loopback.b2,
+      ...(vethResults ? { b1Veth: vethResults.b1, b2Veth: vethResults.b2 } : {}),
+      veth,
       b3,
       b4,
       notes,
@@ -184,8 +196,6 @@ async function main(): Promise<void> {
     writeFileSync(mdPath, await formatted(toMarkdown(results), mdPath));
     process.stdout.write(toMarkdown(results));
   } finally {
-    await rec.close();
-    rmSync(syncLog, { force: true });
     child.kill();
   }
 }

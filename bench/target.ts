@@ -2,6 +2,8 @@
  * The benchmark targets, run in a child process so the server has its own event loop (and its
  * own core): the demo over HTTP/1.1 and h2c sharing one store and ledger per variant, with the
  * race flaw's one-tick window, and a minimal node:http target for the throughput benchmark.
+ * They listen on the address given as the first argument (default 127.0.0.1; the veth variant
+ * passes its link-local one).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,12 +20,14 @@ export interface TargetUrls {
 }
 
 async function main(): Promise<void> {
+  const host = process.argv[2] ?? '127.0.0.1';
   const stores = new Map<DemoVariant, MemoryKeyStore>();
   const ledgers = new Map<DemoVariant, MemoryLedger>();
   const shared = {
     flaws: new Set(['race'] as const),
     raceWindow: 'one-tick' as const,
     processingMs: 2,
+    host,
     store: (v: DemoVariant) => getOrCreate(stores, v, () => new MemoryKeyStore()),
     ledger: (v: DemoVariant) => getOrCreate(ledgers, v, () => new MemoryLedger()),
   };
@@ -38,11 +42,11 @@ async function main(): Promise<void> {
     });
   });
   minimal.keepAliveTimeout = 30_000;
-  await new Promise<void>((r) => minimal.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => minimal.listen(0, host, r));
   const urls: TargetUrls = {
     h1: h1.url,
     h2c: h2c.url,
-    minimal: `http://127.0.0.1:${(minimal.address() as AddressInfo).port}`,
+    minimal: `http://${host}:${(minimal.address() as AddressInfo).port}`,
   };
   process.send?.(urls);
   // The parent ends us when it is done; losing it must not leave us running.

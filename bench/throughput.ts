@@ -42,7 +42,8 @@ async function engineRps(url: string, workers: number, seconds: number): Promise
     await Promise.all(
       Array.from({ length: workers }, async () => {
         while (performance.now() < deadline) {
-          await rec.backpressure();
+          const behind = rec.backpressure();
+          if (behind) await behind;
           await rec.engine.send(campaignSpec(url, next++), { attack: 'bench', endpoint: 'b3' });
         }
       }),

@@ -100,4 +100,11 @@ describe('concurrent-burst', () => {
     expect(r.findings).toEqual([]);
     expect(r.notes.join('\n')).toMatch(/the answers suggest 2 writes \(responseId 2\) but the target's records show 1/);
   });
+
+  it('paces its releases by the quietMs option (default 20 ms)', async () => {
+    const paced = await runFake(concurrentBurst, { target: modelTarget(), options: { ...options, quietMs: 120 } });
+    expect(paced.bursts.map((b) => b.quietMs)).toEqual([120, 120, 120]);
+    const byDefault = await runFake(concurrentBurst, { target: modelTarget(), options });
+    expect(byDefault.bursts.map((b) => b.quietMs)).toEqual([20, 20, 20]);
+  });
 });

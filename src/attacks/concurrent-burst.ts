@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { SYNC_MODES } from '../http/sync/mode.js';
+import { DEFAULT_QUIET_MS, MAX_QUIET_MS } from '../http/sync/quiet.js';
 import { isSuccess, type Exchange } from '../http/exchange.js';
 import { hasStatus, isServerError, outcomeHistogram, plural } from './_shared/describe.js';
 import { countWrites } from './_shared/effects.js';
@@ -17,6 +18,8 @@ const options = z.strictObject({
   rounds: z.number().int().min(1).max(50).default(3),
   /** How the copies are released: single-packet on HTTP/2 targets, last-byte otherwise (auto). */
   sync: z.enum(SYNC_MODES).default('auto'),
+  /** Pacing of last-byte and barrier releases (ms): the target is given this long to go idle first. */
+  quietMs: z.number().int().min(0).max(MAX_QUIET_MS).default(DEFAULT_QUIET_MS),
 });
 
 export const concurrentBurst = defineAttack({
@@ -54,7 +57,7 @@ export const concurrentBurst = defineAttack({
     },
   },
   async run(ctx) {
-    const { copies, rounds, sync } = ctx.options;
+    const { copies, rounds, sync, quietMs } = ctx.options;
     const { contract } = ctx;
     let judged = 0;
     let duplicateRounds = 0;
@@ -72,7 +75,7 @@ export const concurrentBurst = defineAttack({
     for (let round = 0; round < rounds; round++) {
       const key = ctx.newKey();
       const specs = Array.from({ length: copies }, (_, i) => ctx.request({ label: `round${round + 1}[${i}]`, key }));
-      const { exchanges } = await ctx.burst(specs, { sync });
+      const { exchanges } = await ctx.burst(specs, { sync, quietMs });
       const effects = await countWrites(ctx, key);
       if (!exchanges.some(isSuccess) && effects.writes === 0) {
         refusals.push(outcomeHistogram(exchanges));

@@ -86,6 +86,7 @@ export class AttackRun {
           sync: b.sync,
           releaseSpreadMs: b.releaseSpreadMs,
           arrivalSpreadMs: b.arrivalSpreadMs,
+          ...(b.quietMs === undefined ? {} : { quietMs: b.quietMs }),
           timeline: burstTimeline(b.exchanges),
         });
         return b;

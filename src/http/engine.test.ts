@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpServer, tcpServer, type TestServer } from '../../test/helpers/servers.js';
-import { HostRefusedError, RequestBudgetError } from '../errors/errors.js';
+import { HostRefusedError, InterruptedError, RequestBudgetError } from '../errors/errors.js';
 import { HttpEngine } from './engine.js';
 import type { Exchange } from './exchange.js';
 import { HostPolicy } from './host-policy.js';
@@ -80,6 +80,47 @@ describe('HttpEngine.send', () => {
     expect(t.sent).toBeLessThanOrEqual(t.headers ?? -1);
     expect(t.headers).toBeLessThanOrEqual(t.done ?? -1);
     expect(recorded).toEqual([ex]);
+  });
+
+  it('records every exchange of a concurrent campaign once, each with its own URL, redacted', async () => {
+    const s = await httpServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end(JSON.stringify({ url: req.url, auth: req.headers.authorization })));
+    });
+    servers.push(s);
+    const { e, recorded } = engine({ maxRequests: 1_000 });
+    // Paths and queries differ per request, some repeat: the parsed-URL cache must never mix them up.
+    const urls = Array.from({ length: 300 }, (_, i) => `${s.url}/p${i % 7}?n=${i % 11}&token=hunter2-secret`);
+    const sent = await Promise.all(urls.map((url, i) => e.send(spec(url, { label: `r${i}` }), ctx)));
+    await e.close();
+    expect(recorded).toHaveLength(urls.length);
+    expect(new Set(recorded.map((x) => x.id)).size).toBe(urls.length);
+    sent.forEach((ex, i) => {
+      expect(ex.label).toBe(`r${i}`);
+      const answered = JSON.parse(ex.response?.body ?? '{}') as { url?: string; auth?: string };
+      expect(answered.url).toBe(`/p${i % 7}?n=${i % 11}&token=[REDACTED]`);
+      expect(answered.auth).toBe('Bearer [REDACTED]');
+      expect(ex.request.url).toBe(`${s.url}/p${i % 7}?n=${i % 11}&token=[REDACTED]`);
+      expect(ex.request.headers['Authorization']).toBe('[REDACTED]');
+    });
+    expect(JSON.stringify(recorded)).not.toContain('hunter2-secret');
+  });
+
+  it('keeps timings to the microsecond, in order', async () => {
+    const s = await httpServer((_q, res) => res.end('ok'));
+    servers.push(s);
+    let tick = 1000.123456789;
+    const { e } = engine({ now: () => (tick += 0.0104567) });
+    const ex = await e.send(spec(s.url), ctx);
+    await e.close();
+    const t = ex.timings;
+    for (const v of [t.queued, t.sent, t.headers, t.done]) {
+      expect(v).toBeTypeOf('number');
+      expect(Math.abs((v ?? 0) * 1000 - Math.round((v ?? 0) * 1000))).toBeLessThan(1e-6);
+    }
+    expect(t.queued).toBeLessThanOrEqual(t.sent ?? -1);
+    expect(t.sent).toBeLessThanOrEqual(t.headers ?? -1);
+    expect(t.headers).toBeLessThanOrEqual(t.done ?? -1);
   });
 
   it('caps the body excerpt and stops reading a huge body', async () => {
@@ -214,5 +255,84 @@ describe('HttpEngine.burst', () => {
     expect(u.exchanges.map((x) => x.serverArrivalNs)).toEqual([undefined, undefined]);
     expect(u.arrivalSpreadMs).toBeUndefined();
     await Promise.all([named.e.close(), unnamed.e.close()]);
+  });
+});
+
+describe('HttpEngine.burst pacing', () => {
+  it.each(['last-byte', 'barrier'] as const)(
+    '%s opens its connections only quietMs after the previous exchange ended',
+    async (sync) => {
+      const opened: number[] = [];
+      const s = await tcpServer((sock) => {
+        opened.push(performance.now());
+        sock.on('data', () => sock.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}'));
+      });
+      servers.push(s);
+      const { e } = engine();
+      const before = await e.send(spec(s.url), ctx);
+      const t = opened.length;
+      const b = await e.burst([spec(s.url), spec(s.url)], ctx, { sync, quietMs: 150 });
+      await e.close();
+      expect(b.exchanges.every((x) => x.response?.status === 200)).toBe(true);
+      const firstBurstConnection = Math.min(...opened.slice(t));
+      // Timers may fire a few ms early against performance.now().
+      expect(firstBurstConnection - (before.timings.done ?? Number.NaN)).toBeGreaterThanOrEqual(140);
+    },
+  );
+
+  it('barrier dispatches quietMs after its connections are open', async () => {
+    const opened: number[] = [];
+    const requested: number[] = [];
+    const s = await tcpServer((sock) => {
+      opened.push(performance.now());
+      sock.once('data', () => {
+        requested.push(performance.now());
+        sock.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}');
+      });
+    });
+    servers.push(s);
+    const { e } = engine();
+    const b = await e.burst([spec(s.url), spec(s.url), spec(s.url)], ctx, { sync: 'barrier', quietMs: 150 });
+    await e.close();
+    expect(b.exchanges.every((x) => x.response?.status === 200)).toBe(true);
+    expect(Math.min(...requested) - Math.max(...opened)).toBeGreaterThanOrEqual(140);
+    expect(b.quietMs).toBeGreaterThanOrEqual(140);
+  });
+
+  it('a stop during the barrier quiet period sends none of the requests', async () => {
+    let requests = 0;
+    const s = await tcpServer((sock) => sock.on('data', () => requests++));
+    servers.push(s);
+    const stop = new AbortController();
+    const { e } = engine({ stopSignal: stop.signal });
+    setTimeout(() => stop.abort(), 100);
+    const t0 = performance.now();
+    await expect(e.burst([spec(s.url), spec(s.url)], ctx, { sync: 'barrier', quietMs: 1_000 })).rejects.toThrow(
+      InterruptedError,
+    );
+    await e.close();
+    expect(performance.now() - t0).toBeLessThan(900);
+    expect(requests).toBe(0);
+  });
+
+  it('an interruption ends the wait for a quiet target: nothing of the burst is sent', async () => {
+    let opened = 0;
+    const s = await tcpServer((sock) => {
+      opened++;
+      sock.on('data', () => sock.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}'));
+    });
+    servers.push(s);
+    const stop = new AbortController();
+    const { e } = engine({ stopSignal: stop.signal });
+    await e.send(spec(s.url), ctx);
+    const connectionsBefore = opened;
+    setTimeout(() => stop.abort(), 50);
+    const t0 = performance.now();
+    await expect(e.burst([spec(s.url), spec(s.url)], ctx, { sync: 'last-byte', quietMs: 1_000 })).rejects.toThrow(
+      InterruptedError,
+    );
+    await e.close();
+    expect(performance.now() - t0).toBeLessThan(900);
+    expect(opened).toBe(connectionsBefore);
   });
 });

@@ -14,6 +14,7 @@ import type { RequestSpec } from './request-spec.js';
 import { connectRaw } from './sync/connect.js';
 import { lastByteBurst } from './sync/last-byte.js';
 import { chooseSyncMode, probeAlpnH2, type ConcreteSyncMode, type SyncMode } from './sync/mode.js';
+import { DEFAULT_QUIET_MS, MAX_QUIET_MS, quietPeriod } from './sync/quiet.js';
 import { singlePacketBurst } from './sync/single-packet.js';
 import type { SyncBurstOutcome } from './sync/types.js';
 import { classifyTransportError } from './transport-errors.js';
@@ -56,6 +57,14 @@ export interface EngineOptions {
   arrivalHeader?: string;
 }
 
+const MAX_CACHED_TARGETS = 1_024;
+
+interface Target {
+  origin: string;
+  /** Path and query, as the request line carries them. */
+  path: string;
+}
+
 export interface ExchangeContext {
   attack: string;
   endpoint: string;
@@ -64,6 +73,13 @@ export interface ExchangeContext {
 export interface BurstOptions {
   /** How the requests are released together. Default `auto`. */
   sync?: SyncMode;
+  /**
+   * Pacing of the HTTP/1.1 modes (sync/quiet.ts), in ms: last-byte and barrier bursts begin no
+   * sooner than this after the previous exchange ended, and release this long after their
+   * prefixes are flushed (last-byte) or their connections are open (barrier). Default 20; 0 turns
+   * pacing off.
+   */
+  quietMs?: number;
   /** The scenario declares the cleartext target speaks HTTP/2 (h2c, prior knowledge). */
   h2c?: boolean;
 }
@@ -79,6 +95,8 @@ export interface BurstResult {
   releaseSpreadMs: number | undefined;
   /** Spread of the target-reported arrival times (ms), when the target reports them. */
   arrivalSpreadMs: number | undefined;
+  /** Measured quiet period before the release (ms), for the paced modes. */
+  quietMs?: number;
 }
 
 export class HttpEngine {
@@ -90,7 +108,11 @@ export class HttpEngine {
   #nextBurst = 1;
   #sent = 0;
   #nextSlot = 0;
+  /** When the last exchange ended, on the run's clock (pacing of the next burst). */
+  #lastDone = Number.NEGATIVE_INFINITY;
   readonly #alpnH2 = new Map<string, Promise<boolean>>();
+  readonly #targets = new Map<string, Target>();
+  readonly #allowedUrls = new Set<string>();
 
   constructor(opts: EngineOptions) {
     this.#o = opts;
@@ -115,9 +137,10 @@ export class HttpEngine {
 
   async send(spec: RequestSpec, ctx: ExchangeContext): Promise<Exchange> {
     this.#reserve(1, [spec]);
-    await this.#throttle();
-    const u = new URL(spec.url);
-    return this.#dispatch(this.#pool(u.origin), spec, ctx, undefined, u);
+    // Unthrottled campaigns skip the await: each one costs a turn of the microtask queue.
+    if (this.#o.rate !== undefined) await this.#throttle();
+    const target = this.#target(spec.url);
+    return this.#dispatch(this.#pool(target.origin), spec, ctx, undefined, target);
   }
 
   /**
@@ -156,16 +179,24 @@ export class HttpEngine {
           alpnH2: () => this.#probeH2(first.url, first.timeoutMs ?? this.#o.timeoutMs),
         })
       : 'none';
+    const asked = options.quietMs;
+    const quietMs =
+      asked !== undefined && Number.isFinite(asked) ? Math.min(Math.max(asked, 0), MAX_QUIET_MS) : DEFAULT_QUIET_MS;
+    if (sync === 'barrier' || sync === 'last-byte') await this.#quietSinceLastExchange(quietMs);
     let exchanges: Exchange[];
     let notes: string[] = [];
+    let quiet: number | undefined;
     switch (sync) {
       case 'none':
         exchanges = await Promise.all(
-          specs.map((s) => this.#dispatch(this.#pool(new URL(s.url).origin), s, ctx, burstId)),
+          specs.map((s) => {
+            const target = this.#target(s.url);
+            return this.#dispatch(this.#pool(target.origin), s, ctx, burstId, target);
+          }),
         );
         break;
       case 'barrier':
-        exchanges = await this.#barrier(specs, ctx, burstId);
+        ({ exchanges, quietMs: quiet } = await this.#barrier(specs, ctx, burstId, quietMs));
         break;
       case 'last-byte':
       case 'single-packet': {
@@ -177,7 +208,9 @@ export class HttpEngine {
           signal: this.#o.signal,
         };
         const out: SyncBurstOutcome =
-          sync === 'last-byte' ? await lastByteBurst(specs, transport) : await singlePacketBurst(specs, transport);
+          sync === 'last-byte'
+            ? await lastByteBurst(specs, { ...transport, quietMs, stop: this.#o.stopSignal })
+            : await singlePacketBurst(specs, transport);
         exchanges = specs.map((spec, i) => {
           const r = out.results[i];
           return r
@@ -185,10 +218,25 @@ export class HttpEngine {
             : this.#failed(spec, ctx, burstId, classifyTransportError(new Error('no result')));
         });
         notes = out.notes;
+        quiet = out.quietMs;
         break;
       }
     }
-    return { id: burstId, exchanges, sync, notes, ...burstSpreads(exchanges) };
+    const result: BurstResult = { id: burstId, exchanges, sync, notes, ...burstSpreads(exchanges) };
+    if (quiet !== undefined) result.quietMs = quiet;
+    return result;
+  }
+
+  /**
+   * The paced modes start once the target has had `quietMs` without traffic of ours (typically the
+   * previous round's observer query): a burst opened while the target still works on that answer
+   * meets a busy target at the release. Bounded by `quietMs` and by interruption.
+   */
+  async #quietSinceLastExchange(quietMs: number): Promise<void> {
+    const wait = Math.min(quietMs, this.#lastDone + quietMs - this.#o.now());
+    if (wait <= 0) return;
+    await quietPeriod(wait, [this.#o.stopSignal, this.#o.signal]);
+    if (this.#stopped()) throw new InterruptedError();
   }
 
   #probeH2(url: string, timeoutMs: number): Promise<boolean> {
@@ -206,7 +254,12 @@ export class HttpEngine {
    * dispatched in the same tick. Separate connections matter: a pipelined connection would
    * serialise the requests and hide the race we are looking for.
    */
-  async #barrier(specs: readonly RequestSpec[], ctx: ExchangeContext, burstId: number): Promise<Exchange[]> {
+  async #barrier(
+    specs: readonly RequestSpec[],
+    ctx: ExchangeContext,
+    burstId: number,
+    quietMs: number,
+  ): Promise<{ exchanges: Exchange[]; quietMs: number }> {
     const sockets = await Promise.all(
       specs.map((s) =>
         connectRaw(s.url, { alpn: ['http/1.1'], noDelay: true, timeoutMs: s.timeoutMs ?? this.#o.timeoutMs }),
@@ -214,6 +267,12 @@ export class HttpEngine {
     );
     const clients: Client[] = [];
     try {
+      // The target accepts the connections while we wait, rather than while the requests arrive.
+      const quietFrom = this.#o.now();
+      await quietPeriod(quietMs, [this.#o.stopSignal, this.#o.signal]);
+      // Nothing has been sent yet: a run stopped meanwhile sends none of it.
+      if (this.#stopped()) throw new InterruptedError();
+      const measured = this.#o.now() - quietFrom;
       const pending = specs.map((spec, i) => {
         const pre = sockets[i];
         if (!pre || pre.error) {
@@ -222,7 +281,7 @@ export class HttpEngine {
           );
         }
         const socket = pre.socket;
-        const client = new Client(new URL(spec.url).origin, {
+        const client = new Client(this.#target(spec.url).origin, {
           pipelining: 1,
           // undici hangs when the connector answers synchronously; one tick later it is fine.
           connect: (_opts, cb) => {
@@ -232,9 +291,9 @@ export class HttpEngine {
           bodyTimeout: spec.timeoutMs ?? this.#o.timeoutMs,
         });
         clients.push(client);
-        return this.#dispatch(client, spec, ctx, burstId);
+        return this.#dispatch(client, spec, ctx, burstId, this.#target(spec.url));
       });
-      return await Promise.all(pending);
+      return { exchanges: await Promise.all(pending), quietMs: measured };
     } finally {
       await Promise.all(clients.map((c) => c.destroy().catch(() => undefined)));
       for (const s of sockets) if (s && !s.error) s.socket.destroy();
@@ -253,8 +312,7 @@ export class HttpEngine {
 
   #reserve(n: number, specs: readonly RequestSpec[]): void {
     if (this.#stopped()) throw new InterruptedError();
-    const policy = this.#o.hostPolicy;
-    if (!specs.every((s) => policy.allows(s.url))) policy.assertAllowed(specs.map((s) => s.url));
+    if (!specs.every((s) => this.#allowedUrl(s.url))) this.#o.hostPolicy.assertAllowed(specs.map((s) => s.url));
     if (this.#sent + n > this.#o.maxRequests) throw new RequestBudgetError(this.#o.maxRequests);
     this.#sent += n;
   }
@@ -286,20 +344,41 @@ export class HttpEngine {
     return pool;
   }
 
+  /** The host policy's verdict, remembered per URL: asking it parses the URL every time. */
+  #allowedUrl(url: string): boolean {
+    if (this.#allowedUrls.has(url)) return true;
+    if (!this.#o.hostPolicy.allows(url)) return false;
+    if (this.#allowedUrls.size >= MAX_CACHED_TARGETS) this.#allowedUrls.clear();
+    this.#allowedUrls.add(url);
+    return true;
+  }
+
+  /** Origin and path of a URL; a run sends to a few URLs many times, so they are parsed once. */
+  #target(url: string): Target {
+    let t = this.#targets.get(url);
+    if (!t) {
+      const u = new URL(url);
+      t = { origin: u.origin, path: `${u.pathname}${u.search}` };
+      // Bounded: URLs with a fresh key or id in the path or query never repeat.
+      if (this.#targets.size >= MAX_CACHED_TARGETS) this.#targets.clear();
+      this.#targets.set(url, t);
+    }
+    return t;
+  }
+
   async #dispatch(
     dispatcher: Dispatcher,
     spec: RequestSpec,
     ctx: ExchangeContext,
     burst: number | undefined,
-    url?: URL,
+    target: Target,
   ): Promise<Exchange> {
     const queued = this.#o.now();
-    const u = url ?? new URL(spec.url);
     const result = await capture(
       dispatcher,
       {
-        origin: u.origin,
-        path: `${u.pathname}${u.search}`,
+        origin: target.origin,
+        path: target.path,
         method: spec.method,
         // undici reads the map without changing it: no copy needed.
         headers: spec.headers,
@@ -353,11 +432,11 @@ export class HttpEngine {
         headers: red.headers(spec.headers),
         body: spec.body === undefined ? undefined : this.#recordedBody(spec.body),
       },
-      timings: { queued, done: r.doneAt },
+      timings: { queued: toMicros(queued), done: toMicros(r.doneAt) },
     };
     if (burst !== undefined) ex.burst = burst;
-    if (r.sentAt !== undefined) ex.timings.sent = r.sentAt;
-    if (r.headersAt !== undefined) ex.timings.headers = r.headersAt;
+    if (r.sentAt !== undefined) ex.timings.sent = toMicros(r.sentAt);
+    if (r.headersAt !== undefined) ex.timings.headers = toMicros(r.headersAt);
     // A response whose body failed part-way (stall, reset, malformed chunk) is not an answer:
     // recording it as one would let attacks judge a half-received 201 as a success. The status
     // seen before the failure stays visible in the error message, which is redacted too: it
@@ -382,9 +461,18 @@ export class HttpEngine {
       if (arrival !== undefined && /^\d{1,20}$/.test(arrival)) ex.serverArrivalNs = arrival;
     }
     if (error) ex.error = error;
+    if (r.doneAt > this.#lastDone) this.#lastDone = r.doneAt;
     this.#o.onExchange(ex);
     return ex;
   }
+}
+
+/**
+ * Timings are kept to the microsecond. The clock's further digits are noise, and printing a
+ * double's shortest form costs about as much as the rest of a small exchange's JSON.
+ */
+function toMicros(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 /** A slow --rate must not hold a stopped run for up to 1/rate seconds. */

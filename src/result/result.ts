@@ -19,6 +19,8 @@ export interface BurstStat {
   sync?: string;
   releaseSpreadMs: number | undefined;
   arrivalSpreadMs: number | undefined;
+  /** Measured quiet period before the release (ms), for last-byte and barrier bursts. */
+  quietMs?: number;
   /** One row per request, for the HTML timeline; absent in reports written before it existed. */
   timeline?: BurstTimelineRow[];
 }

@@ -94,6 +94,8 @@ export interface FakeContextOptions {
 export interface FakeBurst {
   id: number;
   sync: ConcreteSyncMode;
+  /** The pacing the attack asked for (`quietMs` of the burst options), if any. */
+  quietMs: number | undefined;
   exchanges: readonly Exchange[];
 }
 
@@ -148,7 +150,7 @@ export class FakeAttackRun {
       newKey: () => renderKey(endpoint, uuid),
       request: (r) => buildRequest(scenario, endpoint, uuid, r),
       send: (spec) => this.#send(spec),
-      burst: (specs, opts) => this.#burst(specs, opts?.sync),
+      burst: (specs, opts) => this.#burst(specs, opts?.sync, opts?.quietMs),
       sendWithFault: (spec, fault) => this.#sendWithFault(spec, fault),
       sideEffects: (key) => this.#sideEffects(key),
       sleep: (ms) => {
@@ -303,6 +305,7 @@ export class FakeAttackRun {
   async #burst(
     specs: readonly RequestSpec[],
     sync: Parameters<typeof chooseSyncMode>[0] | undefined,
+    quietMs: number | undefined,
   ): Promise<BurstResult> {
     this.#reserve(specs.length);
     const id = this.#nextBurst++;
@@ -319,7 +322,7 @@ export class FakeAttackRun {
       done = Math.max(done, at + latencyOf(answer));
       return this.#record(s, at, at + latencyOf(answer), answer, id);
     });
-    this.bursts.push({ id, sync: mode, exchanges });
+    this.bursts.push({ id, sync: mode, quietMs, exchanges });
     const result: BurstResult = {
       id,
       exchanges,

@@ -8,7 +8,19 @@ import { lastByteBurst } from './last-byte.js';
 interface Seen {
   /** Byte count of each data event, in order. */
   chunks: number[];
+  /** performance.now() of each data event (the server runs in this process). */
+  at: number[];
   total: Buffer;
+}
+
+/** When the connection had received `bytes` bytes in all (undefined: never). */
+function reached(s: Seen, bytes: number): number | undefined {
+  let sum = 0;
+  for (let k = 0; k < s.chunks.length; k++) {
+    sum += s.chunks[k] ?? 0;
+    if (sum >= bytes) return s.at[k];
+  }
+  return undefined;
 }
 
 /** A raw HTTP/1.1 server that records how each connection's bytes arrived, then answers. */
@@ -19,10 +31,11 @@ async function rawServer(expected: {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
-    const s: Seen = { chunks: [], total: Buffer.alloc(0) };
+    const s: Seen = { chunks: [], at: [], total: Buffer.alloc(0) };
     seen.push(s);
     socket.on('data', (d: Buffer) => {
       s.chunks.push(d.length);
+      s.at.push(performance.now());
       s.total = Buffer.concat([s.total, d]);
       if (s.total.length >= expected.bytes) {
         socket.end(
@@ -62,13 +75,13 @@ function spec(url: string, body: string | undefined): RequestSpec {
   };
 }
 
-const opts = { bodyCap: 1024, timeoutMs: 5000, now: () => performance.now(), settleMs: 60 };
+const opts = { bodyCap: 1024, timeoutMs: 5000, now: () => performance.now(), quietMs: 60 };
 
 describe('lastByteBurst', () => {
   it.each([
     ['with a body: the body’s last byte', '{"amount":100}'],
     ['without a body: the last byte of the header block', undefined],
-  ])('withholds exactly the final byte (%s) until the release', async (_name, body) => {
+  ])('withholds the last two bytes (%s) until the release', async (_name, body) => {
     const expected = { bytes: Number.POSITIVE_INFINITY };
     const srv = await rawServer(expected);
     closers.push(srv.close);
@@ -78,11 +91,15 @@ describe('lastByteBurst', () => {
     const out = await lastByteBurst(specs, opts);
 
     expect(srv.seen).toHaveLength(5);
+    // The server shares our event loop: what it read after the release loop, it read after the release.
+    const release = Math.min(...out.results.map((r) => r.sentAt ?? Number.POSITIVE_INFINITY));
     for (const s of srv.seen) {
-      // The request arrived whole, and its last data event was the single withheld byte.
+      // The request arrived whole: all but the last two bytes before the release, those two
+      // (the wake-up byte, then the final one) after it.
       expect(s.total.length).toBe(wire.length);
-      expect(s.chunks.at(-1)).toBe(1);
-      expect(s.chunks.slice(0, -1).reduce((a, b) => a + b, 0)).toBe(wire.length - 1);
+      const before = s.at.filter((t) => t < release).length;
+      expect(s.chunks.slice(0, before).reduce((a, b) => a + b, 0)).toBe(wire.length - 2);
+      expect(s.chunks.slice(before).reduce((a, b) => a + b, 0)).toBe(2);
     }
     expect(srv.seen[0]?.total.toString('latin1').endsWith(body ?? '\r\n\r\n')).toBe(true);
     for (const r of out.results) {
@@ -90,6 +107,88 @@ describe('lastByteBurst', () => {
       expect(r.body.toString()).toBe('ok');
       expect(r.sentAt).toBeTypeOf('number');
     }
+  });
+
+  it('releases only after the quiet period that follows the flushed prefixes', async () => {
+    const expected = { bytes: Number.POSITIVE_INFINITY };
+    const srv = await rawServer(expected);
+    closers.push(srv.close);
+    const wire = serializeHttp1(spec(srv.url, '{"amount":100}'));
+    expected.bytes = wire.length;
+    const out = await lastByteBurst(
+      Array.from({ length: 3 }, () => spec(srv.url, '{"amount":100}')),
+      { ...opts, quietMs: 150 },
+    );
+    const prefixesIn = Math.max(...srv.seen.map((s) => reached(s, wire.length - 2) ?? Number.NaN));
+    const firstFinal = Math.min(...srv.seen.map((s) => reached(s, wire.length - 1) ?? Number.NaN));
+    // Timers may fire a few ms early against performance.now(); the pause is 150 ms.
+    expect(firstFinal - prefixesIn).toBeGreaterThanOrEqual(140);
+    expect(out.quietMs).toBeGreaterThanOrEqual(140);
+    for (const r of out.results) expect(r.status).toBe(201);
+  });
+
+  it('ends the quiet period at the request deadline: the final bytes are never written', async () => {
+    const srv = await rawServer({ bytes: Number.POSITIVE_INFINITY });
+    closers.push(srv.close);
+    const wire = serializeHttp1(spec(srv.url, '{}'));
+    const t0 = performance.now();
+    const out = await lastByteBurst([spec(srv.url, '{}'), spec(srv.url, '{}')], {
+      ...opts,
+      timeoutMs: 200,
+      quietMs: 1_000,
+    });
+    expect(performance.now() - t0).toBeLessThan(900);
+    for (const r of out.results) expect(r.error?.code).toBe('timeout');
+    for (const s of srv.seen) expect(s.total.length).toBe(wire.length - 2);
+  });
+
+  it('ends the quiet period when every request was answered early: nothing more is written', async () => {
+    const s: TestServer = await tcpServer((sock) =>
+      sock.once('data', () => sock.write('HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n')),
+    );
+    closers.push(() => s.close());
+    const t0 = performance.now();
+    const out = await lastByteBurst([spec(s.url, '{}'), spec(s.url, '{}')], { ...opts, quietMs: 1_000 });
+    expect(performance.now() - t0).toBeLessThan(900);
+    for (const r of out.results) {
+      expect(r.status).toBe(401);
+      // Never released: the answer came before the request was complete.
+      expect(r.sentAt).toBeUndefined();
+    }
+  });
+
+  it('ends the quiet period on abort: the final bytes are never written', async () => {
+    const srv = await rawServer({ bytes: Number.POSITIVE_INFINITY });
+    closers.push(srv.close);
+    const wire = serializeHttp1(spec(srv.url, '{}'));
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const t0 = performance.now();
+    const out = await lastByteBurst([spec(srv.url, '{}'), spec(srv.url, '{}')], {
+      ...opts,
+      quietMs: 1_000,
+      signal: ac.signal,
+    });
+    expect(performance.now() - t0).toBeLessThan(900);
+    for (const r of out.results) expect(r.error?.code).toBe('aborted');
+    for (const s of srv.seen) expect(s.total.length).toBe(wire.length - 2);
+  });
+
+  it('never releases after a stop (Ctrl-C): the withheld requests are recorded as aborted', async () => {
+    const srv = await rawServer({ bytes: Number.POSITIVE_INFINITY });
+    closers.push(srv.close);
+    const wire = serializeHttp1(spec(srv.url, '{}'));
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 100);
+    const t0 = performance.now();
+    const out = await lastByteBurst([spec(srv.url, '{}'), spec(srv.url, '{}')], {
+      ...opts,
+      quietMs: 1_000,
+      stop: stop.signal,
+    });
+    expect(performance.now() - t0).toBeLessThan(900);
+    for (const r of out.results) expect(r.error?.code).toBe('aborted');
+    for (const s of srv.seen) expect(s.total.length).toBe(wire.length - 2);
   });
 
   it('records a transport error, not an answer, when nothing listens', async () => {

@@ -17,6 +17,8 @@ export interface SyncBurstOutcome {
   results: CaptureResult[];
   /** Remarks for the report (packet too large, streams split into batches…). */
   notes: string[];
+  /** Measured quiet period between the flushed prefixes and the release (ms), where the mode has one. */
+  quietMs?: number;
 }
 
 export type TransportError = NonNullable<CaptureResult['error']>;
