@@ -6,7 +6,8 @@
 import type { Attack, AttackContext, FindingReport, RequestOverrides, SideEffects } from '../attacks/types.js';
 import { InterruptedError, ObserverError } from '../errors/errors.js';
 import { toCurlLines } from '../findings/curl.js';
-import { fingerprintOf, type Finding } from '../findings/finding.js';
+import { fingerprintOf, type Finding, type FindingBaseline } from '../findings/finding.js';
+import type { HeaderVariables } from '../findings/shell-variables.js';
 import type { BurstResult, HttpEngine } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
 import { deleteHeader, getHeader, mergeHeaders } from '../http/headers.js';
@@ -43,6 +44,12 @@ export interface ContextDeps {
   cutoff?: AbortSignal;
   maxWaitMs?: number;
   reproCommand: string;
+  /** The command that re-sends a finding's requests (bursts together), named in its curl reproduction. */
+  replayCommand?: (fingerprint: string) => string;
+  /** The shell variable each redacted header of a curl reproduction reads. */
+  headerVariables?: HeaderVariables;
+  /** The run's baseline: what it says of a fingerprint (verdict/baseline.ts). */
+  baselineOf?: (fingerprint: string) => FindingBaseline | undefined;
   onFinding: (f: Finding) => void;
 }
 
@@ -170,6 +177,12 @@ export class AttackRun {
     const kindMeta = attack.meta.findings[f.kind];
     if (!kindMeta) throw new Error(`attack ${attack.meta.id} reported undeclared finding kind '${f.kind}'`);
     const evidence = [...f.exchanges, ...(f.sideEffects?.counts.flatMap((c) => c.evidence) ?? [])];
+    const fingerprint = fingerprintOf(scenario.name, endpoint.name, attack.meta.id, f.kind, f.discriminator);
+    const curl = toCurlLines(evidence, {
+      ...(this.#d.headerVariables ? { variables: this.#d.headerVariables } : {}),
+      ...(this.#d.replayCommand ? { replayCommand: this.#d.replayCommand(fingerprint) } : {}),
+    });
+    const baseline = this.#d.baselineOf?.(fingerprint);
     const finding: Finding = {
       attack: attack.meta.id,
       endpoint: endpoint.name,
@@ -177,7 +190,7 @@ export class AttackRun {
       severity: f.severity ?? kindMeta.severity,
       title: kindMeta.title,
       message: f.message,
-      fingerprint: fingerprintOf(scenario.name, endpoint.name, attack.meta.id, f.kind, f.discriminator),
+      fingerprint,
       expected: f.expected,
       observed: f.observed,
       sideEffects: f.sideEffects,
@@ -187,9 +200,11 @@ export class AttackRun {
       reproduce: {
         seed,
         command: this.#d.reproCommand,
-        curl: toCurlLines(evidence),
+        curl: curl.lines,
+        env: curl.env,
         timingDependent: attack.meta.timingDependent,
       },
+      ...(baseline ? { baseline } : {}),
     };
     this.findings.push(finding);
     this.#d.onFinding(finding);

@@ -15,6 +15,8 @@ import { STYLE } from './html/style.js';
 import { TIMELINE_LEGEND, timelineSvg } from './html/timeline.js';
 import { resultReporter } from './result-reporter.js';
 import { latencySection } from './html/latency-chart.js';
+import { failingFindings } from '../verdict/verdict.js';
+import { baselineMarker, baselineNote, exportNote } from './finding-notes.js';
 
 function sha256(text: string): string {
   return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
@@ -33,12 +35,13 @@ export function contentSecurityPolicy(): string {
 
 function verdict(result: AuditResult, exitCode: number): { cls: string; text: string } {
   if (exitCode === 1) {
-    const failing = result.findings.filter((f) => SEVERITIES.indexOf(f.severity) >= SEVERITIES.indexOf(result.failOn));
+    const failing = failingFindings(result);
     return { cls: 'fail', text: `FAILED: ${failing.length} finding(s) at or above ${result.failOn}` };
   }
   if (exitCode === 130) return { cls: 'warn', text: 'INTERRUPTED: partial report' };
   if (exitCode === 3) return { cls: 'warn', text: 'INCOMPLETE: part of the audit could not be judged' };
-  if (result.findings.length > 0) return { cls: 'pass', text: `PASSED: only findings below ${result.failOn}` };
+  if (result.findings.length > 0)
+    return { cls: 'pass', text: `PASSED: only findings below ${result.failOn} or in the baseline` };
   return { cls: 'pass', text: 'PASSED: no finding' };
 }
 
@@ -186,9 +189,11 @@ function findingBlock(result: AuditResult, f: Finding, n: number): string {
     : '';
   const bursts = burstsOf(result, f);
   const repro = f.reproduce;
+  const exports = exportNote(repro.env);
   return `<section class="finding sev-border-${token(f.severity)}" data-severity="${token(f.severity)}" data-attack="${token(f.attack)}" data-fingerprint="${esc(f.fingerprint)}">
 <h3>${sevBadge(f.severity)} ${esc(f.title)}</h3>
-<div class="meta">${esc(f.kind)} · ${esc(f.endpoint)} › ${esc(f.attack)} · <span class="fp">${esc(f.fingerprint)}</span></div>
+<div class="meta">${esc(f.kind)} · ${esc(f.endpoint)} › ${esc(f.attack)} · <span class="fp">${esc(f.fingerprint)}</span>${f.baseline ? ` · <strong class="baseline">${esc(baselineMarker(f.baseline))}</strong>` : ''}</div>
+${f.baseline ? `<p class="meta baseline-note">${esc(baselineNote(f.baseline))}</p>` : ''}
 <p>${esc(f.message)}</p>
 <dl class="kv"><dt>expected</dt><dd>${esc(f.expected)}</dd><dt>observed</dt><dd>${esc(f.observed)}</dd></dl>
 ${sideEffects}
@@ -198,7 +203,7 @@ ${f.exchanges.map(exchangeBlock).join('\n')}
 <h3>Reproduce</h3>
 ${repro.timingDependent ? '<p class="meta">Timing-dependent: one replay may pass although the flaw is real; run it a few times.</p>' : ''}
 ${copyable(repro.command, `cmd-${n}`)}
-${repro.curl.length > 0 ? `<details><summary>curl (${repro.curl.length} lines, secrets redacted)</summary>${repro.curl.map((c, i) => copyable(c, `curl-${n}-${i}`)).join('\n')}</details>` : ''}
+${repro.curl.length > 0 ? `<details><summary>curl (${repro.curl.length} lines, secrets redacted)</summary>${exports === undefined ? '' : `<p class="meta">${esc(exports)}</p>`}${repro.curl.map((c, i) => copyable(c, `curl-${n}-${i}`)).join('\n')}</details>` : ''}
 <h3>Fix</h3><p>${esc(f.remediation)}</p>
 ${f.references.length > 0 ? `<p class="meta">references: ${f.references.map(esc).join(', ')}</p>` : ''}
 </section>`;

@@ -3,7 +3,10 @@
  * the verdict, a table per endpoint × attack and each finding with its reproduction.
  */
 import type { AuditResult } from '../engine/result.js';
-import { SEVERITIES, atLeast } from '../findings/severity.js';
+import type { Finding } from '../findings/finding.js';
+import { SEVERITIES } from '../findings/severity.js';
+import { failingFindings } from '../verdict/verdict.js';
+import { baselineMarker, baselineNote, exportNote } from './finding-notes.js';
 import { resultReporter } from './result-reporter.js';
 
 /** Target text must not break the table or inject markdown links/HTML into the summary page. */
@@ -37,6 +40,12 @@ function code(text: string): string {
   return `${fence}sh\n${text}\n${fence}`;
 }
 
+/** The curl lines themselves are in report.json; what they need to run is said here. */
+function notes(f: Finding): string[] {
+  const exports = exportNote(f.reproduce.env);
+  return exports === undefined ? [] : ['', `curl lines (report.json): ${cell(exports)}`];
+}
+
 const ICON: Record<string, string> = {
   passed: '✅ passed',
   failed: '❌ failed',
@@ -46,7 +55,7 @@ const ICON: Record<string, string> = {
 };
 
 export function renderMarkdown(result: AuditResult, exitCode: number): string {
-  const failing = result.findings.filter((f) => atLeast(f.severity, result.failOn));
+  const failing = failingFindings(result);
   const verdict =
     exitCode === 1
       ? `❌ **${failing.length} finding(s) at or above ${result.failOn}**`
@@ -78,15 +87,17 @@ export function renderMarkdown(result: AuditResult, exitCode: number): string {
   for (const f of result.findings) {
     out.push(
       '',
-      `<details><summary><b>${html(f.severity.toUpperCase())}</b> ${html(f.kind)} · ${html(f.endpoint)} › ${html(f.attack)} · ${html(f.fingerprint)}</summary>`,
+      `<details><summary><b>${html(f.severity.toUpperCase())}</b> ${html(f.kind)} · ${html(f.endpoint)} › ${html(f.attack)} · ${html(f.fingerprint)}${f.baseline ? ` · <i>${html(baselineMarker(f.baseline))}</i>` : ''}</summary>`,
       '',
       `${cell(f.title)}: ${cell(f.message)}`,
       '',
       `- expected: ${cell(f.expected)}`,
       `- observed: ${cell(f.observed)}`,
       `- fix: ${cell(f.remediation)}`,
+      ...(f.baseline ? [`- ${cell(baselineNote(f.baseline))}`] : []),
       '',
       code(f.reproduce.command),
+      ...notes(f),
       '',
       '</details>',
     );

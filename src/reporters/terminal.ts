@@ -9,6 +9,8 @@ import type { Finding } from '../findings/finding.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
 import { resultReporter } from './result-reporter.js';
 import { latencyTable } from './latency-table.js';
+import { inBaseline } from '../verdict/baseline.js';
+import { baselineMarker, baselineNote, exportNote } from './finding-notes.js';
 
 /**
  * Text that may come from the target (messages, notes, curl lines with bodies) must not drive the
@@ -51,7 +53,7 @@ function statusStyle(c: ChalkInstance, s: AttackStatus): string {
 
 function findingBlock(c: ChalkInstance, f: Finding): string {
   const lines = [
-    `${severityStyle(c, f.severity)(` ${f.severity.toUpperCase()} `)} ${c.bold(plain(f.kind))}  ${plain(f.endpoint)} › ${plain(f.attack)}  ${c.gray(plain(f.fingerprint))}`,
+    `${severityStyle(c, f.severity)(` ${f.severity.toUpperCase()} `)} ${c.bold(plain(f.kind))}  ${plain(f.endpoint)} › ${plain(f.attack)}  ${c.gray(plain(f.fingerprint))}${f.baseline ? `  ${(f.baseline.expired ? c.red : c.gray)(`[${baselineMarker(f.baseline)}]`)}` : ''}`,
     `  ${plain(f.title)}: ${plain(f.message)}`,
     `  expected: ${plain(f.expected)}   observed: ${plain(f.observed)}`,
   ];
@@ -59,6 +61,7 @@ function findingBlock(c: ChalkInstance, f: Finding): string {
     for (const cnt of f.sideEffects.counts)
       lines.push(c.gray(`  side effects [${plain(cnt.observer)}]: ${plain(cnt.detail)}`));
   lines.push(`  fix: ${plain(f.remediation)}`);
+  if (f.baseline) lines.push(`  ${plain(baselineNote(f.baseline))}`);
   lines.push(
     `  reproduce: ${c.cyan(plain(f.reproduce.command))}${f.reproduce.timingDependent ? c.gray('  (timing-dependent: one run may pass although the flaw is real)') : ''}`,
   );
@@ -66,6 +69,8 @@ function findingBlock(c: ChalkInstance, f: Finding): string {
   if (curl !== undefined) {
     const shown = plain(curl.length > 300 ? `${curl.slice(0, 300)}…` : curl);
     lines.push(c.gray(`  curl: ${shown}${more.length > 0 ? ` (+${more.length} more in report.json)` : ''}`));
+    const exports = exportNote(f.reproduce.env);
+    if (exports !== undefined) lines.push(c.gray(`  ${plain(exports)}`));
   }
   return lines.join('\n');
 }
@@ -117,9 +122,10 @@ export function renderTerminal(
     .map((s) => `${result.summary.findings[s]} ${s}`)
     .join(', ');
   const at = result.summary.attacks;
+  const known = result.findings.filter(inBaseline).length;
   out.push(
     '',
-    `${c.bold('Summary:')} ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${sev ? ` (${sev})` : ''} · ${result.attacks.length} attacks: ${at.passed} passed, ${at.failed} failed, ${at.skipped} skipped, ${at.inconclusive + at.error} not audited · status ${result.status}`,
+    `${c.bold('Summary:')} ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${sev ? ` (${sev})` : ''}${known > 0 ? `, ${known} in the baseline` : ''} · ${result.attacks.length} attacks: ${at.passed} passed, ${at.failed} failed, ${at.skipped} skipped, ${at.inconclusive + at.error} not audited · status ${result.status}`,
   );
   for (const e of result.errors) out.push(c.magenta(`error ${plain(e.code)}: ${plain(e.message)}`));
   if (reportDir) out.push(`Reports: ${reportDir}`);
