@@ -75,7 +75,7 @@ describe('sarif reporter', () => {
       expect(res.locations[0]?.physicalLocation.artifactLocation.uri).toBe('x.yaml');
       expect(res.locations[0]?.physicalLocation.region?.startLine).toBe(12);
     }
-    expect(run.results.map((x) => x.level)).toEqual(['error', 'note', 'error']);
+    expect(run.results.map((x) => x.level)).toEqual(['error', 'error', 'note']);
     expect(['critical', 'high', 'medium', 'low', 'info'].map((s) => levelOf(s as 'low'))).toEqual([
       'error',
       'error',
@@ -87,7 +87,7 @@ describe('sarif reporter', () => {
 
   it('marks baseline findings unchanged and the others new, only when a baseline was used', () => {
     const r = hostileResult();
-    expect(sarif(r).runs[0]?.results.map((x) => x.baselineState)).toEqual(['new', 'new', 'unchanged']);
+    expect(sarif(r).runs[0]?.results.map((x) => x.baselineState)).toEqual(['new', 'unchanged', 'new']);
     const without: AuditResult = { ...r, findings: r.findings.filter((f) => f.baseline === undefined) };
     delete without.baseline;
     expect(sarif(without).runs[0]?.results.map((x) => x.baselineState)).toEqual([undefined, undefined]);
