@@ -3,7 +3,7 @@
  * Shared by `run` and `demo` so both behave identically.
  */
 import { mkdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { attacks } from '../attacks/index.js';
 import { prepareRun, type RunRequest } from '../engine/prepare-run.js';
 import { executePlan } from '../engine/run-audit.js';
@@ -106,7 +106,9 @@ export async function executeAudit(
       io.stderr(
         `warning: the baseline ${opts.baseline ?? ''} was made for scenario '${baseline.scenario}', not '${scenario.name}': none of its entries can match\n`,
       );
-    const reportJson = relative(io.cwd, join(dir, 'report.json')) || 'report.json';
+    // Shown relative to where the user is, unless that means climbing out of it.
+    const inCwd = relative(io.cwd, join(dir, 'report.json'));
+    const reportJson = inCwd.startsWith('..') || isAbsolute(inCwd) ? join(dir, 'report.json') : inCwd;
     const result = await executePlan(plan, {
       signal: controller.signal,
       onEvent: (e) => reports.emit(e),
