@@ -55,7 +55,7 @@ function rule(f: Finding): Record<string, unknown> {
     `${f.title}.`,
     `Fix: ${f.remediation}`,
     ...(refs ? [`References: ${refs} (idempotency standards checklist).`] : []),
-    `Found by the ${f.attack} attack; docs/attacks/${f.attack}.md explains it and its options.`,
+    `Found by the ${f.attack} attack; \`idem-audit explain ${f.attack}\` describes it and its options.`,
   ].join('\n');
   return {
     id: ruleId(f),
