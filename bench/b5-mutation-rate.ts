@@ -4,10 +4,10 @@
  * send and judge rate). Import-only; bench/run.ts calls it.
  */
 import { attacks } from '../src/attacks/index.js';
-import { extensionSchemas } from '../src/cli/extensions.js';
+import { extensionSchemas } from '../src/engine/extension-schemas.js';
 import { loadScenarioText } from '../src/config/index.js';
 import { startDemoServer } from '../src/demo/index.js';
-import type { RunEvent } from '../src/engine/events.js';
+import type { RunEvent } from '../src/result/events.js';
 import { runAudit } from '../src/engine/run-audit.js';
 import { observers } from '../src/observers/index.js';
 

@@ -1,11 +1,13 @@
 /**
  * Auditing an API from your own test suite. Here the API is idem-audit's demo target; in your
  * project, start your service (or point at a staging URL) and load your own scenario file.
- * In a project that installed the package, import from 'idem-audit' instead of '../src/index.js'.
+ * In a project that installed the package, import from 'idem-audit' instead of '../src/index.js'
+ * (and the demo target from 'idem-audit/demo' instead of '../src/demo/index.js').
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audit, exitCodeOf, loadScenario, parseFlaws, startDemoServer } from '../src/index.js';
+import { parseFlaws, startDemoServer } from '../src/demo/index.js';
+import { audit, exitCodeOf, loadScenario } from '../src/index.js';
 
 const SCENARIO = fileURLToPath(new URL('../scenarios/demo.yaml', import.meta.url));
 

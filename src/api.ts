@@ -4,13 +4,13 @@
  * result the reports are rendered from.
  */
 import { attacks as builtinAttacks } from './attacks/index.js';
-import { extensionSchemas } from './cli/extensions.js';
-import { packageVersion } from './cli/package-info.js';
+import { extensionSchemas } from './engine/extension-schemas.js';
+import { packageVersion } from './package-info.js';
 import { loadScenario as loadWithSchemas } from './config/index.js';
-import type { RunEvent } from './engine/events.js';
-import type { AuditResult } from './engine/result.js';
+import type { RunEvent } from './result/events.js';
+import type { AuditResult } from './result/result.js';
 import { runAudit } from './engine/run-audit.js';
-import type { Severity } from './findings/severity.js';
+import type { Severity } from './scenario/severity.js';
 import { observers as builtinObservers } from './observers/index.js';
 import type { ResolvedScenario } from './scenario/types.js';
 

@@ -1,5 +1,6 @@
 /**
- * The programmatic API. Everything else in the package is internal.
+ * The programmatic API. Everything else in the package is internal; the demo target, a stand-in
+ * API for trying idem-audit, has its own entry (`idem-audit/demo`) and is no part of this API.
  */
 /** Load a scenario and audit it with the built-in registries. */
 export { audit, loadScenario, type AuditApiOptions } from './api.js';
@@ -16,15 +17,15 @@ export { failsRun, failingFindings } from './verdict/verdict.js';
 /** Baselines (`--baseline`): parse a baseline file or report.json for RunRequest.baseline, or make one from a result. */
 export { parseBaseline, baselineOf, type Baseline, type BaselineEntry, type BaselineFile } from './verdict/baseline.js';
 /** The result of a run: what every report is rendered from. */
-export type { AuditResult, AttackResult, AttackStatus, RunStatus } from './engine/result.js';
+export type { AuditResult, AttackResult, AttackStatus, RunStatus } from './result/result.js';
 /** One event of the live stream (`onEvent`, `events.ndjson`). */
-export type { RunEvent } from './engine/events.js';
+export type { RunEvent } from './result/events.js';
 /** Error classes with stable codes (`IDEM_SCENARIO_INVALID`, `IDEM_TARGET_UNREACHABLE`, …). */
 export * from './errors/errors.js';
 /** One broken promise, with its evidence and reproduction. */
 export type { Finding, FindingBaseline, ShellVariable } from './findings/finding.js';
 /** `info` … `critical`. */
-export type { Severity } from './findings/severity.js';
+export type { Severity } from './scenario/severity.js';
 /** One recorded (and redacted) request with its response or transport error. */
 export type { Exchange } from './http/exchange.js';
 /** The built-in side-effect observers by id. */
@@ -35,5 +36,3 @@ export type { Observer } from './observers/types.js';
 export { reporters } from './reporters/index.js';
 /** A loaded scenario: profile applied, environment interpolated, defaults filled. */
 export type { ResolvedScenario } from './scenario/types.js';
-/** The demo payments API with switchable idempotency flaws, for trying idem-audit and for tests. */
-export { startDemoServer, parseFlaws, FLAWS } from './demo/index.js';

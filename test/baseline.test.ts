@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AuditResult } from '../src/engine/result.js';
+import type { AuditResult } from '../src/result/result.js';
 import { failsRun } from '../src/verdict/verdict.js';
 import { cli } from './helpers/cli.js';
 

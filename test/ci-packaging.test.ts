@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { parseFlaws, startDemoServer, type DemoServer } from '../src/demo/index.js';
-import type { AuditResult } from '../src/engine/result.js';
+import type { AuditResult } from '../src/result/result.js';
 import { DEMO_SCENARIO } from './helpers/audit-demo.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../src/engine/events.js';
+import type { RunEvent } from '../src/result/events.js';
 import { auditDemo } from './helpers/audit-demo.js';
 
 /**

@@ -5,7 +5,7 @@
  * salts (a fresh target each time); the fingerprints must come back the same.
  */
 import { describe, expect, it } from 'vitest';
-import type { AuditResult } from '../src/engine/result.js';
+import type { AuditResult } from '../src/result/result.js';
 import { auditDemo, type DemoAuditOptions } from './helpers/audit-demo.js';
 
 /** Endpoints × attacks, grouped so each attack meets a flaw it finds without running the whole demo. */

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { extensionSchemas } from '../src/cli/extensions.js';
+import { extensionSchemas } from '../src/engine/extension-schemas.js';
 import { loadScenarioText } from '../src/config/load.js';
 import { ScenarioError } from '../src/errors/errors.js';
 

@@ -150,4 +150,21 @@ describe('the packed tarball', () => {
     },
     STEP_MS,
   );
+
+  it(
+    'the demo target has its own entry, `idem-audit/demo`, and is no part of the main API',
+    async () => {
+      const { stdout } = await run(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          "import * as api from 'idem-audit'; import { startDemoServer } from 'idem-audit/demo'; console.log(typeof startDemoServer, 'startDemoServer' in api);",
+        ],
+        { cwd: consumer, timeout: STEP_MS },
+      );
+      expect(stdout.trim()).toBe('function false');
+    },
+    STEP_MS,
+  );
 });

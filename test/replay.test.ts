@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseFlaws, startDemoServer } from '../src/demo/index.js';
-import type { AuditResult } from '../src/engine/result.js';
+import type { AuditResult } from '../src/result/result.js';
 import { DEMO_SCENARIO } from './helpers/audit-demo.js';
 import { cli } from './helpers/cli.js';
 

@@ -12,7 +12,7 @@ import { githubAnnotations } from '../src/reporters/github.js';
 import { progressEnabled } from '../src/reporters/progress.js';
 import { selectReporters } from '../src/reporters/select-reporters.js';
 import { parseFlaws, startDemoServer } from '../src/demo/index.js';
-import type { AuditResult } from '../src/engine/result.js';
+import type { AuditResult } from '../src/result/result.js';
 import { DEMO_SCENARIO } from './helpers/audit-demo.js';
 import { cli } from './helpers/cli.js';
 

@@ -1,50 +1,70 @@
 import { describe, expect, it } from 'vitest';
-import { auditYaml } from '../../test/helpers/audit-yaml.js';
-import { executeOnceTarget } from '../../test/helpers/servers.js';
-import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
+import { clientTimeoutRetry } from './client-timeout-retry.js';
+import { modelTarget, runFake, type FakeTarget } from '../testing/index.js';
 
 describe('client-timeout-retry', () => {
-  it('finds a target that executes the retry of an abandoned request while the original runs', async () => {
-    const r = await auditDemo({
-      flaws: 'in-flight-executed',
-      only: ['client-timeout-retry'],
-      endpoints: ['in-flight-executed'],
-      demo: { processingMs: 200 },
-    });
-    expect(findingKeys(r)).toEqual(['duplicate-write@in-flight-executed']);
+  it('finds a retry executed while the abandoned original still runs', async () => {
+    const r = await runFake(clientTimeoutRetry, { target: modelTarget({ inFlight: 'execute', processingMs: 200 }) });
+    expect(r.kinds()).toEqual(['duplicate-write']);
     const f = r.findings[0];
+    expect(f?.severity).toBe('critical');
     expect(f?.exchanges[0]?.error?.code).toBe('aborted');
     expect(f?.exchanges[0]?.timings.sent).toBeDefined();
     expect(f?.message).toContain('before the answer');
+    expect(f?.message).toMatch(/the target executed it 2 times/);
+    // The first round found it: no second round.
+    expect(r.requests.filter((q) => q.via === 'fault')).toHaveLength(1);
   });
 
-  it('finds the check-then-act race and a target that ignores keys', async () => {
-    const race = await auditDemo({ flaws: 'race', only: ['client-timeout-retry'], endpoints: ['race'] });
-    expect(findingKeys(race)).toEqual(['duplicate-write@race']);
-    const ignore = await auditDemo({ flaws: 'ignore-key', only: ['client-timeout-retry'], endpoints: ['ignore-key'] });
-    expect(findingKeys(ignore)).toEqual(['duplicate-write@ignore-key']);
+  it('finds a target that ignores the key', async () => {
+    const r = await runFake(clientTimeoutRetry, { target: modelTarget({ honourKeys: false }) });
+    expect(r.kinds()).toEqual(['duplicate-write']);
   });
 
-  it('stays silent on the correct implementation: in-flight status, then the original result', async () => {
-    const r = await auditDemo({ flaws: 'none', only: ['client-timeout-retry'] });
+  it('stays silent when the retry gets the in-flight status and then the original result', async () => {
+    const r = await runFake(clientTimeoutRetry, { target: modelTarget({ processingMs: 200 }) });
     expect(r.findings).toEqual([]);
-    expect(r.attacks.length).toBeGreaterThan(5);
-    expect(r.attacks.every((a) => a.status === 'passed')).toBe(true);
+    expect(r.outcome).toEqual({ kind: 'ran' });
+    const firstRound = r.exchanges.filter((e) => e.key === r.requests[0]?.key && e.attack === 'client-timeout-retry');
+    expect(firstRound.map((e) => e.response?.status ?? e.error?.code)).toEqual(['aborted', 409, 409, 409, 201, 201]);
+    expect(r.requests.filter((q) => q.via === 'fault').map((q) => q.hangUpAfterMs)).toEqual([0, 0]);
   });
 
-  it('reports a key left refused forever after the client gave up as stuck-key', async () => {
-    // Executes once, then loses the request when the client disconnects and never completes the key.
-    const s = await executeOnceTarget(
-      (res) => res.writeHead(409).end('{"error":"in progress"}'),
-      (res) => setTimeout(() => res.writeHead(201).end('{"id":"p1"}'), 200),
+  it('reports a key left refused after the client gave up as stuck-key', async () => {
+    const r = await runFake(clientTimeoutRetry, {
+      target: modelTarget({ onDisconnect: 'abandon', processingMs: 200 }),
+      options: { rounds: 1, maxWaitMs: 400 },
+    });
+    expect(r.kinds()).toEqual(['stuck-key']);
+    expect(r.findings[0]?.severity).toBe('high');
+    expect(r.findings[0]?.message).toContain(
+      'retries were still answered 409 400 ms after the original must have finished',
     );
-    try {
-      const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { http: { path: "/l?key={{key}}", count: $.count } } ]\n    attacks: { client-timeout-retry: { rounds: 1, maxWaitMs: 400 } }\n`;
-      const r = await auditYaml(yaml);
-      expect(findingKeys(r)).toEqual(['stuck-key@pay']);
-      expect(r.findings[0]?.severity).toBe('high');
-    } finally {
-      await s.close();
-    }
+    expect(r.findings[0]?.observed).toBe('409 after waiting 450 ms');
+  });
+
+  it('bounds the wait by the run’s --max-wait', async () => {
+    const r = await runFake(clientTimeoutRetry, {
+      target: modelTarget({ onDisconnect: 'abandon', processingMs: 200 }),
+      options: { rounds: 1 },
+      maxWaitMs: 100,
+    });
+    expect(r.findings[0]?.message).toContain('still answered 409 100 ms after');
+  });
+
+  it('notes an answer that came before the client hung up, and is inconclusive when no retry is answered', async () => {
+    const early = await runFake(clientTimeoutRetry, {
+      target: modelTarget(),
+      options: { abortAfterMs: 50, rounds: 1 },
+    });
+    expect(early.findings).toEqual([]);
+    expect(early.notes).toEqual([
+      'round 1: the target answered 201 before the client hung up; lower abortAfterMs to abort earlier',
+    ]);
+    const silent: FakeTarget = (req) =>
+      req.via === 'fault' ? { status: 201, writes: 1, latencyMs: 50 } : { error: 'timeout' };
+    const lost = await runFake(clientTimeoutRetry, { target: silent });
+    expect(lost.outcome).toEqual({ kind: 'inconclusive', reason: 'no round could be judged (see notes)' });
+    expect(lost.notes[0]).toMatch(/^round 1: no retry was answered \(aborted×1, timeout×2\)$/);
   });
 });

@@ -33,6 +33,9 @@ export const clientTimeoutRetry = defineAttack({
     title: 'The client gives up before the answer, then retries',
     description:
       'Sends the complete request (verified written), closes the connection before the answer, then retries with the same key immediately and after the original must have finished. Exactly one side effect; the retries get the original result.',
+    sends:
+      'the complete request (last byte verified written), the connection closed before the answer, then retries with the key at once and after the original finished',
+    finds: '`duplicate-write` (critical), `stuck-key` (high)',
     options,
     timingDependent: true,
     notReplayable:
@@ -55,10 +58,6 @@ export const clientTimeoutRetry = defineAttack({
     },
   },
   async run(ctx) {
-    if (!ctx.sendWithFault) {
-      ctx.skip('this context cannot open raw connections to abort a request');
-      return;
-    }
     let judged = 0;
     for (let round = 1; round <= ctx.options.rounds; round++) {
       if (ctx.signal.aborted) return;
@@ -72,10 +71,8 @@ export const clientTimeoutRetry = defineAttack({
 
 async function attempt(ctx: AttackContext<Options>, round: number): Promise<'finding' | 'judged' | 'unjudged'> {
   const o = ctx.options;
-  const sendWithFault = ctx.sendWithFault;
-  if (!sendWithFault) return 'unjudged';
   const key = ctx.newKey();
-  const { exchange: first, fault } = await sendWithFault(ctx.request({ label: `first (aborted)`, key }), {
+  const { exchange: first, fault } = await ctx.sendWithFault(ctx.request({ label: `first (aborted)`, key }), {
     kind: 'abort-after-send',
     afterMs: o.abortAfterMs,
   });

@@ -1,91 +1,103 @@
 import { describe, expect, it } from 'vitest';
-import { auditYaml } from '../../test/helpers/audit-yaml.js';
-import { httpServer } from '../../test/helpers/servers.js';
-import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
+import { concurrentBurst } from './concurrent-burst.js';
+import { modelTarget, runFake, type FakeTarget } from '../testing/index.js';
+
+const options = { copies: 5, rounds: 3 };
 
 describe('concurrent-burst', () => {
-  it('finds the check-then-act race as a duplicate write, with the evidence and side-effect counts', async () => {
-    const r = await auditDemo({ flaws: 'race', only: ['concurrent-burst'], endpoints: ['race'] });
-    expect(findingKeys(r)).toEqual(['duplicate-write@race']);
+  it('finds concurrent duplicates that all execute (check-then-act), with the evidence and the verdict', async () => {
+    const r = await runFake(concurrentBurst, { target: modelTarget({ inFlight: 'execute' }), options });
+    expect(r.kinds()).toEqual(['duplicate-write']);
     const f = r.findings[0];
     expect(f?.severity).toBe('critical');
-    expect(f?.sideEffects?.observed).toBeGreaterThan(1);
-    expect(f?.sideEffects?.counts.map((c) => c.observer).sort()).toEqual(['http', 'responseId']);
-    expect(f?.exchanges.length).toBeGreaterThanOrEqual(10);
+    expect(f?.sideEffects).toMatchObject({ expected: 1, observed: 5 });
+    expect(f?.exchanges).toHaveLength(5);
+    expect(f?.message).toMatch(
+      /^5 identical requests with key \S+ released together produced 5 side effects \(answers: 201×5\); 3 of 3 rounds wrote more than once\.$/,
+    );
     expect(f?.reproduce.timingDependent).toBe(true);
-    expect(f?.reproduce.command).toContain('--only concurrent-burst --endpoint race --seed 1');
-    expect(r.attacks[0]?.bursts.length).toBe(3);
   });
 
-  it('finds a target that ignores the key entirely', async () => {
-    const r = await auditDemo({ flaws: 'ignore-key', only: ['concurrent-burst'], endpoints: ['ignore-key'] });
-    expect(findingKeys(r)).toEqual(['duplicate-write@ignore-key']);
+  it('finds a target that ignores the key', async () => {
+    const r = await runFake(concurrentBurst, { target: modelTarget({ honourKeys: false }), options });
+    expect(r.kinds()).toEqual(['duplicate-write']);
   });
 
-  it('stays silent on the correct implementation, whose losers get 409', async () => {
-    const r = await auditDemo({ flaws: 'none', only: ['concurrent-burst'] });
+  it('stays silent on a target that executes once and answers the other copies 409', async () => {
+    const r = await runFake(concurrentBurst, { target: modelTarget(), options });
     expect(r.findings).toEqual([]);
-    expect(r.attacks.every((a) => a.status === 'passed')).toBe(true);
+    expect(r.outcome).toEqual({ kind: 'ran' });
+    // Every round is one burst of every copy, on a fresh key, released by the mode asked for (auto: last-byte).
+    expect(r.bursts.map((b) => [b.exchanges.length, b.sync])).toEqual([
+      [5, 'last-byte'],
+      [5, 'last-byte'],
+      [5, 'last-byte'],
+    ]);
+    expect(new Set(r.exchanges.map((e) => e.key)).size).toBe(3);
+    expect(r.exchanges.map((e) => e.response?.status).sort()).toEqual([
+      ...Array<number>(3).fill(201),
+      ...Array<number>(12).fill(409),
+    ]);
+  });
+
+  it('releases the copies with the sync mode the options name', async () => {
+    const r = await runFake(concurrentBurst, { target: modelTarget(), options: { ...options, sync: 'barrier' } });
+    expect(r.bursts.every((b) => b.sync === 'barrier')).toBe(true);
   });
 
   it('does not add race errors when the 5xx come with a duplicate write (one symptom of the same race)', async () => {
-    // The first two copies of a key both execute; the rest crash on the unique constraint.
-    const rows = new Map<string, number>();
-    let n = 0;
-    const s = await httpServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (req.method === 'GET') {
-        res.end(JSON.stringify({ count: rows.get(url.searchParams.get('key') ?? '') ?? 0 }));
-        return;
-      }
-      req.resume();
-      const key = String(req.headers['idempotency-key']);
-      const seen = rows.get(key) ?? 0;
-      if (seen >= 2) {
-        res.writeHead(500).end('{"error":"unique violation"}');
-        return;
-      }
-      rows.set(key, seen + 1);
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `p${++n}` }));
-    });
-    try {
-      const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { responseId: $.id }, { http: { path: "/l?key={{key}}", count: $.count } } ]\n    attacks: { concurrent-burst: { copies: 5, rounds: 1 } }\n`;
-      const r = await auditYaml(yaml, { seed: 3 });
-      expect(findingKeys(r)).toEqual(['duplicate-write@pay']);
-    } finally {
-      await s.close();
-    }
+    // The first two copies of a key execute; the rest crash on the unique constraint.
+    const target: FakeTarget = (req) =>
+      req.nth <= 2
+        ? { status: 201, body: { id: `p${req.nth}` }, writes: 1 }
+        : { status: 500, body: { error: 'unique' } };
+    const r = await runFake(concurrentBurst, { target, options: { copies: 5, rounds: 1 } });
+    expect(r.kinds()).toEqual(['duplicate-write']);
+    expect(r.findings[0]?.message).toContain('201×2, 500×3');
   });
 
-  it('reports race errors when losers get a 5xx although only one write happened', async () => {
-    // A correct store whose loser path crashes: the reservation is atomic, but duplicates get 500.
-    const seen = new Map<string, string>();
-    let n = 0;
-    const s = await httpServer((req, res) => {
-      const key = String(req.headers['idempotency-key']);
-      if (req.method === 'GET') {
-        const url = new URL(req.url ?? '/', 'http://x');
-        const k = url.searchParams.get('key') ?? '';
-        res.end(JSON.stringify({ count: seen.has(k) ? 1 : 0 }));
-        return;
-      }
-      req.resume();
-      if (seen.has(key)) {
-        res.writeHead(500).end('{"error":"unique violation"}');
-        return;
-      }
-      seen.set(key, `p${++n}`);
-      setTimeout(
-        () => res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: seen.get(key) })),
-        20,
-      );
+  it('reports race errors when the losers get a 5xx although only one write happened', async () => {
+    const target: FakeTarget = (req) =>
+      req.nth === 1 ? { status: 201, body: { id: 'p1' }, writes: 1 } : { status: 500, body: { error: 'unique' } };
+    const r = await runFake(concurrentBurst, { target, options: { copies: 5, rounds: 1 } });
+    expect(r.kinds()).toEqual(['race-error']);
+    expect(r.findings[0]).toMatchObject({ severity: 'medium', observed: '500×4' });
+  });
+
+  it("reports losers answered outside the contract's in-flight statuses", async () => {
+    const target: FakeTarget = (req) =>
+      req.nth === 1 ? { status: 201, body: { id: 'p1' }, writes: 1 } : { status: 429, body: { error: 'busy' } };
+    const ietf = await runFake(concurrentBurst, { target, options: { copies: 3, rounds: 1 } });
+    expect(ietf.kinds()).toEqual(['in-flight-status']);
+    expect(ietf.findings[0]?.message).toContain("outside the contract's in-flight statuses (409)");
+    // The lenient profile allows 429 for a duplicate in flight.
+    const lenient = await runFake(concurrentBurst, {
+      target,
+      options: { copies: 3, rounds: 1 },
+      contract: { profile: 'lenient' },
     });
-    try {
-      const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { responseId: $.id }, { http: { path: "/l?key={{key}}", count: $.count } } ]\n    attacks: { concurrent-burst: { copies: 5, rounds: 1 } }\n`;
-      const r = await auditYaml(yaml, { seed: 3 });
-      expect(findingKeys(r)).toEqual(['race-error@pay']);
-    } finally {
-      await s.close();
-    }
+    expect(lenient.findings).toEqual([]);
+  });
+
+  it('is inconclusive, not passed, when the target accepts none of the copies', async () => {
+    const r = await runFake(concurrentBurst, { target: () => ({ status: 503 }), options: { copies: 3, rounds: 2 } });
+    expect(r.findings).toEqual([]);
+    expect(r.outcome.kind).toBe('inconclusive');
+    expect(r.outcome.reason).toContain('503×3; 503×3');
+  });
+
+  it('judges by the target records when an answer carries another key’s id, and notes the disagreement', async () => {
+    // One write, but a loser answered with another key's stored response (a foreign id): no duplicate.
+    const target: FakeTarget = (req) =>
+      req.nth === 1
+        ? { status: 201, body: { id: 'mine' }, writes: 1 }
+        : { status: 201, body: { id: req.nth === 2 ? 'foreign' : 'mine' } };
+    const r = await runFake(concurrentBurst, {
+      target,
+      options: { copies: 3, rounds: 1 },
+      observe: ['responseId', 'ledger'],
+    });
+    expect(r.findings).toEqual([]);
+    expect(r.notes.join('\n')).toMatch(/the answers suggest 2 writes \(responseId 2\) but the target's records show 1/);
   });
 });

@@ -25,6 +25,8 @@ export const concurrentBurst = defineAttack({
     title: 'Identical requests with one key, released together',
     description:
       'Sends N identical requests carrying the same key on N connections at the same moment. A correct target executes one and answers the others with the replay or an in-flight status.',
+    sends: 'N identical requests with one key, on N connections opened first, released in one tick; several rounds',
+    finds: '`duplicate-write` (critical), `race-error` (5xx for the losers, medium), `in-flight-status` (low)',
     options,
     timingDependent: true,
     findings: {

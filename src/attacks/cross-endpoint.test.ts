@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { auditYaml } from '../../test/helpers/audit-yaml.js';
-import { httpServer } from '../../test/helpers/servers.js';
-import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
-import { siblingEndpoints } from './cross-endpoint.js';
 import type { ResolvedEndpoint } from '../scenario/types.js';
+import { crossEndpoint, siblingEndpoints } from './cross-endpoint.js';
+import { modelTarget, runFake, type FakeTarget } from '../testing/index.js';
 
 function endpoint(name: string, path: string, method = 'POST'): ResolvedEndpoint {
   return {
@@ -16,47 +14,12 @@ function endpoint(name: string, path: string, method = 'POST'): ResolvedEndpoint
   };
 }
 
-describe('cross-endpoint', () => {
-  it('finds a key reused on the sibling endpoint answered with the stored response', async () => {
-    const r = await auditDemo({
-      flaws: 'endpoint-blind',
-      only: ['cross-endpoint'],
-      endpoints: ['endpoint-blind', 'endpoint-blind-refunds'],
-    });
-    expect(findingKeys(r)).toEqual([
-      'cross-endpoint-replay@endpoint-blind',
-      'cross-endpoint-replay@endpoint-blind-refunds',
-    ]);
-  });
+const payments = { name: 'payments', path: '/shop/payments' };
+const refunds = { name: 'refunds', path: '/shop/refunds', body: { payment: 'pay_1', amount: 100 } };
+/** The model validates bodies against the payment's fields; refunds have their own. */
+const anyBody = { validate: () => true };
 
-  it('stays silent on the correct implementation, and really sends the cross-endpoint pair', async () => {
-    const r = await auditDemo({ flaws: 'none', only: ['cross-endpoint'] });
-    expect(r.findings).toEqual([]);
-    expect(r.attacks.every((a) => a.status === 'passed' || a.status === 'skipped')).toBe(true);
-    const judged = r.attacks.filter((a) => a.status === 'passed').map((a) => a.endpoint);
-    expect(judged.sort()).toEqual(['endpoint-blind', 'endpoint-blind-refunds']);
-  });
-
-  it('does not take endpoints that answer alike by design ({"ok":true}) for a replay', async () => {
-    // Every POST executes (keys are scoped per route) and answers the same constant body.
-    const s = await httpServer((req, res) => {
-      req.resume();
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
-    });
-    try {
-      const ep = (path: string): string =>
-        `    request: { path: ${path}, body: { a: 1 } }\n    attacks: { cross-endpoint: {} }\n`;
-      const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}" }\nendpoints:\n  a:\n${ep('/shop/a')}  b:\n${ep('/shop/b')}`;
-      const r = await auditYaml(yaml);
-      expect(r.findings).toEqual([]);
-      // Not judged either way (and not an incomplete audit): a constant answer cannot show a replay.
-      expect(r.attacks.map((a) => a.status)).toEqual(['skipped', 'skipped']);
-      expect(r.attacks[0]?.reason).toContain('no answer can show a replay');
-    } finally {
-      await s.close();
-    }
-  });
-
+describe('siblingEndpoints', () => {
   it('picks siblings by the first path segment, never the same route', () => {
     const self = endpoint('pay', '/shop/payments');
     const all = [
@@ -66,5 +29,80 @@ describe('cross-endpoint', () => {
       endpoint('pay2', '/shop/payments'),
     ];
     expect(siblingEndpoints(all, self).map((e) => e.name)).toEqual(['refund']);
+  });
+});
+
+describe('cross-endpoint', () => {
+  it("finds a key reused on the sibling endpoint answered with this endpoint's stored response, both ways", async () => {
+    for (const [self, other] of [
+      [payments, refunds],
+      [refunds, payments],
+    ] as const) {
+      const r = await runFake(crossEndpoint, {
+        target: modelTarget({ ...anyBody, scopeByRoute: false }),
+        endpoint: self,
+        otherEndpoints: [other],
+      });
+      expect(r.kinds()).toEqual(['cross-endpoint-replay']);
+      expect(r.findings[0]?.severity).toBe('high');
+      expect(r.findings[0]?.message).toMatch(
+        new RegExp(
+          `then on ${other.name} \\(POST ${other.path}\\), which answered 201 with ${self.name}'s stored response`,
+        ),
+      );
+      // The other endpoint's own request went out, with its body, and a control on a fresh key.
+      expect(r.requests.map((q) => [q.label, q.path])).toEqual([
+        ['first', self.path],
+        [`on ${other.name}`, other.path],
+        [`control on ${other.name} (fresh key)`, other.path],
+      ]);
+      expect(r.requests[1]?.key).toBe(r.requests[0]?.key);
+    }
+  });
+
+  it('stays silent on a target that scopes keys by route, and really sends the pair', async () => {
+    const r = await runFake(crossEndpoint, {
+      target: modelTarget(anyBody),
+      endpoint: payments,
+      otherEndpoints: [refunds],
+    });
+    expect(r.findings).toEqual([]);
+    expect(r.outcome).toEqual({ kind: 'ran' });
+    expect(r.requests.map((q) => q.label)).toEqual(['first', 'on refunds']);
+  });
+
+  it('does not take endpoints that answer alike by design ({"ok":true}) for a replay', async () => {
+    const constant: FakeTarget = () => ({ status: 200, body: { ok: true }, writes: 1 });
+    const r = await runFake(crossEndpoint, { target: constant, endpoint: payments, otherEndpoints: [refunds] });
+    expect(r.findings).toEqual([]);
+    // Not judged either way (and not an incomplete audit): a constant answer cannot show a replay.
+    expect(r.outcome.kind).toBe('skipped');
+    expect(r.outcome.reason).toContain('no answer can show a replay');
+    expect(r.notes[0]).toContain('refunds answers a fresh key exactly as payments answered');
+  });
+
+  it('reuses the key on the endpoints the options name, noting unknown ones', async () => {
+    const r = await runFake(crossEndpoint, {
+      target: modelTarget(anyBody),
+      endpoint: payments,
+      otherEndpoints: [refunds, { name: 'users', path: '/admin/users' }],
+      options: { endpoints: ['users', 'ghost'] },
+    });
+    expect(r.notes).toContain('unknown endpoints ignored: ghost');
+    expect(r.requests.map((q) => q.path)).toEqual(['/shop/payments', '/admin/users']);
+  });
+
+  it('skips without a sibling, and is inconclusive when the first request is never accepted', async () => {
+    const alone = await runFake(crossEndpoint, { target: modelTarget(), endpoint: payments });
+    expect(alone.outcome.kind).toBe('skipped');
+    const refused = await runFake(crossEndpoint, {
+      target: () => ({ status: 400 }),
+      endpoint: payments,
+      otherEndpoints: [refunds],
+    });
+    expect(refused.outcome).toEqual({
+      kind: 'inconclusive',
+      reason: 'no request pair could be judged (the first request was never accepted)',
+    });
   });
 });

@@ -10,13 +10,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { isSuccess, responseJson, type Exchange } from '../http/exchange.js';
+import { endpointName } from '../scenario/references.js';
 import type { ResolvedEndpoint } from '../scenario/types.js';
 import { outcomeHistogram } from './_shared/describe.js';
 import { defineAttack } from './types.js';
 
 const options = z.strictObject({
   /** Names of the endpoints to reuse the key on; default: siblings sharing the first path segment. */
-  endpoints: z.array(z.string().min(1)).min(1).optional(),
+  endpoints: z.array(endpointName()).min(1).optional(),
 });
 
 function firstSegment(path: string): string {
@@ -44,6 +45,8 @@ export const crossEndpoint = defineAttack({
     title: 'The same key on another endpoint',
     description:
       "Sends this endpoint's request with a key, then another endpoint's request with the same key. A correct target scopes keys by route: the second request executes or is rejected, never answered with the first one's response.",
+    sends: 'the same key on another endpoint (`endpoints`, default: those sharing the first path segment)',
+    finds: '`cross-endpoint-replay` (high)',
     options,
     timingDependent: false,
     findings: {

@@ -22,6 +22,8 @@ export const crossNodeBurst = defineAttack({
     title: 'Concurrent duplicates spread over several instances',
     description:
       'Releases identical requests with one key together, spread round-robin over target.nodes. Exactly one side effect, whichever instance each copy reaches.',
+    sends: 'the concurrent burst spread round-robin over `target.nodes` (skipped with fewer than 2)',
+    finds: '`duplicate-write` (critical)',
     options,
     timingDependent: true,
     findings: {

@@ -1,66 +1,82 @@
 import { describe, expect, it } from 'vitest';
-import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
-import { auditYaml } from '../../test/helpers/audit-yaml.js';
-import { httpServer } from '../../test/helpers/servers.js';
+import { crossPrincipal } from './cross-principal.js';
+import { modelTarget, runFake, type FakeTarget } from '../testing/index.js';
+
+const callers = {
+  headers: { Authorization: 'Bearer alice-token' },
+  principals: { bob: { Authorization: 'Bearer bob-token' } },
+};
 
 describe('cross-principal', () => {
-  it("finds another principal receiving the first principal's response, naming both without secrets", async () => {
-    const r = await auditDemo({
-      flaws: 'no-principal-scope',
-      only: ['cross-principal'],
-      endpoints: ['no-principal-scope'],
-    });
-    expect(findingKeys(r)).toEqual(['cross-principal-leak@no-principal-scope']);
+  it("finds another principal receiving the first principal's stored response, naming both", async () => {
+    const r = await runFake(crossPrincipal, { target: modelTarget({ scopeByPrincipal: false }), ...callers });
+    expect(r.kinds()).toEqual(['cross-principal-leak']);
     const f = r.findings[0];
     expect(f?.severity).toBe('critical');
-    expect(f?.message).toContain("'bob'");
-    expect(f?.message).toContain("'default'");
-    expect(JSON.stringify(f)).not.toContain('demo-bob-token');
-    expect(JSON.stringify(f)).not.toContain('demo-alice-token');
+    expect(f?.message).toMatch(
+      /^Principal 'bob' reused key \S+ of principal 'default' and received its stored response \(201\) instead of an execution of its own \(1 side effect for the key\)\.$/,
+    );
+    expect(f?.message).not.toContain('token');
+    expect(f?.sideEffects).toMatchObject({ expected: 2, observed: 1 });
+    // Each request carried its own caller's credentials.
+    expect(r.requests.map((q) => [q.principal, q.header('authorization')])).toEqual([
+      ['default', 'Bearer alice-token'],
+      ['bob', 'Bearer bob-token'],
+    ]);
   });
 
   it('is no leak when both callers executed, even if the target answers them with identical bodies', async () => {
-    // Keys scoped by principal, every execution answered {"status":"accepted"}: no id tells the answers apart,
-    // but the ledger shows two executions for the key.
     const executed = new Set<string>();
-    const rows = new Map<string, number>();
-    const s = await httpServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (req.method === 'GET') {
-        res.end(JSON.stringify({ count: rows.get(url.searchParams.get('key') ?? '') ?? 0 }));
-        return;
-      }
-      req.resume();
-      const key = String(req.headers['idempotency-key']);
-      const scoped = `${String(req.headers.authorization)} ${key}`;
-      if (!executed.has(scoped)) {
-        executed.add(scoped);
-        rows.set(key, (rows.get(key) ?? 0) + 1);
-      }
-      res.writeHead(201, { 'content-type': 'application/json' }).end('{"status":"accepted"}');
-    });
-    try {
-      const yaml = [
-        'version: 1',
-        'name: t',
-        `target: { baseUrl: "${s.url}", headers: { Authorization: Bearer a }, principals: { bob: { headers: { Authorization: Bearer b } } } }`,
-        'endpoints:',
-        '  pay:',
-        '    request: { path: /p, body: { a: 1 } }',
-        '    observe: [ { http: { path: "/l?key={{key}}", count: $.count } } ]',
-        '    attacks: { cross-principal: {} }',
-      ].join('\n');
-      const r = await auditYaml(yaml, { seed: 3 });
-      expect(findingKeys(r)).toEqual([]);
-      expect(r.attacks[0]?.status).toBe('passed');
-    } finally {
-      await s.close();
-    }
+    const target: FakeTarget = (req) => {
+      const scoped = `${req.header('authorization')} ${req.key}`;
+      const fresh = !executed.has(scoped);
+      executed.add(scoped);
+      return { status: 201, body: { status: 'accepted' }, writes: fresh ? 1 : 0 };
+    };
+    const r = await runFake(crossPrincipal, { target, ...callers });
+    expect(r.findings).toEqual([]);
+    expect(r.outcome).toEqual({ kind: 'ran' });
   });
 
-  it('stays silent on the correct implementation', async () => {
-    const r = await auditDemo({ flaws: 'none', only: ['cross-principal'] });
+  it("reports another caller blocked by the first caller's key", async () => {
+    const target: FakeTarget = (req) =>
+      req.nth === 1 ? { status: 201, body: { id: 'p1' }, writes: 1 } : { status: 409, body: { error: 'key in use' } };
+    const r = await runFake(crossPrincipal, { target, ...callers });
+    expect(r.kinds()).toEqual(['scope-collision']);
+    expect(r.findings[0]).toMatchObject({ severity: 'medium', observed: '409' });
+  });
+
+  it('stays silent on a target that scopes keys by caller', async () => {
+    const r = await runFake(crossPrincipal, { target: modelTarget(), ...callers });
     expect(r.findings).toEqual([]);
-    expect(r.attacks.every((a) => a.status === 'passed')).toBe(true);
+    expect(r.outcome).toEqual({ kind: 'ran' });
+  });
+
+  it('uses the principal the options name, and skips without another caller', async () => {
+    const named = await runFake(crossPrincipal, {
+      target: modelTarget(),
+      headers: callers.headers,
+      principals: { bob: { Authorization: 'Bearer b' }, carol: { Authorization: 'Bearer c' } },
+      options: { principal: 'carol' },
+    });
+    expect(named.requests.map((q) => q.principal)).toEqual(['default', 'carol']);
+    const none = await runFake(crossPrincipal, { target: modelTarget() });
+    expect(none.outcome).toEqual({ kind: 'skipped', reason: 'target.principals declares no other caller' });
+    const unknown = await runFake(crossPrincipal, { target: modelTarget(), ...callers, options: { principal: 'eve' } });
+    expect(unknown.outcome).toEqual({
+      kind: 'skipped',
+      reason: "principal 'eve' is not declared under target.principals",
+    });
+  });
+
+  it('is inconclusive when the first request is refused or the other caller cannot be judged', async () => {
+    const refused = await runFake(crossPrincipal, { target: () => ({ status: 400 }), ...callers });
+    expect(refused.outcome.kind).toBe('inconclusive');
+    for (const status of [401, 403, 429, 500]) {
+      const target: FakeTarget = (req) => (req.nth === 1 ? { status: 201, body: { id: 'p1' }, writes: 1 } : { status });
+      const r = await runFake(crossPrincipal, { target, ...callers });
+      expect(r.findings, String(status)).toEqual([]);
+      expect(r.outcome.kind, String(status)).toBe('inconclusive');
+    }
   });
 });

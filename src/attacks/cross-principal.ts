@@ -5,6 +5,7 @@
  * Findings name the principals, never their credentials (those are redacted at record time).
  */
 import { z } from 'zod';
+import { principalName } from '../scenario/references.js';
 import { DEFAULT_PRINCIPAL } from '../scenario/types.js';
 import { isSuccess } from '../http/exchange.js';
 import { outcomeHistogram } from './_shared/describe.js';
@@ -12,7 +13,7 @@ import { defineAttack } from './types.js';
 
 const options = z.strictObject({
   /** The other caller; default the first of `target.principals`. */
-  principal: z.string().min(1).optional(),
+  principal: principalName().optional(),
 });
 
 /** Answers that say the other caller could not be judged: its credentials, or the target, failed. */
@@ -24,6 +25,8 @@ export const crossPrincipal = defineAttack({
     title: 'The same key from another principal',
     description:
       'Sends a request as the default principal, then the same request with the same key as another principal. A correct target scopes keys per caller and executes the second request for its own caller.',
+    sends: 'the same key and request from another principal of `target.principals`',
+    finds: '`cross-principal-leak` (critical), `scope-collision` (medium)',
     options,
     timingDependent: false,
     findings: {

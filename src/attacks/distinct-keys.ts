@@ -19,6 +19,8 @@ export const distinctKeys = defineAttack({
     title: 'The same body under two different keys',
     description:
       'Sends the request with key K1, then the identical request with a new key K2. Keys identify operations, so both must execute.',
+    sends: 'the same body under a second key',
+    finds: '`over-deduplication` (a legitimate second operation blocked)',
     options,
     timingDependent: false,
     findings: {

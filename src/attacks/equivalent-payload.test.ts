@@ -1,22 +1,80 @@
 import { describe, expect, it } from 'vitest';
-import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
+import { equivalentPayload } from './equivalent-payload.js';
+import { modelTarget, runFake, type FakeTarget } from '../testing/index.js';
+
+/** The fingerprint hashes the raw bytes: reordered members or other whitespace are a "mismatch". */
+const byteExact = (): FakeTarget =>
+  modelTarget({ fingerprint: (req) => `${req.method} ${req.path} ${req.body ?? ''}` });
 
 describe('equivalent-payload', () => {
-  it('finds a byte-exact fingerprint rejecting reordered and re-indented JSON', async () => {
-    const r = await auditDemo({
-      flaws: 'byte-exact-fingerprint',
-      only: ['equivalent-payload'],
-      endpoints: ['byte-exact-fingerprint'],
-    });
-    expect(findingKeys(r)).toEqual(['false-mismatch@byte-exact-fingerprint', 'false-mismatch@byte-exact-fingerprint']);
+  it('finds a byte-exact fingerprint rejecting reordered and re-indented JSON; decimals are informational', async () => {
+    const r = await runFake(equivalentPayload, { target: byteExact() });
+    expect(r.kinds()).toEqual(['false-mismatch', 'false-mismatch']);
     expect(r.findings.every((f) => f.severity === 'low')).toBe(true);
+    expect(r.findings.map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^A retry of key \S+ with JSON members reordered was answered 422 instead of the replay\.$/,
+      ),
+      expect.stringMatching(/with indented JSON with a trailing newline was answered 422/),
+    ]);
+    // Two variants of one kind keep distinct fingerprints.
+    expect(new Set(r.findings.map((f) => f.fingerprint)).size).toBe(2);
     // Numbers written differently are informational: a note, never a finding.
-    expect(r.attacks[0]?.notes.join('\n')).toContain('informational');
+    expect(r.notes.join('\n')).toMatch(
+      /integers written as decimals was answered 422 .*\(informational: numbers written differently\)/,
+    );
   });
 
-  it('stays silent on the correct implementation', async () => {
-    const r = await auditDemo({ flaws: 'none', only: ['equivalent-payload'] });
+  it('finds a retry executed again when the target keys its records by the raw request', async () => {
+    const seen = new Set<string>();
+    const target: FakeTarget = (req) => {
+      const record = `${req.key} ${req.header('user-agent') ?? ''} ${req.body ?? ''}`;
+      const fresh = !seen.has(record);
+      seen.add(record);
+      return { status: 201, body: { id: record }, writes: fresh ? 1 : 0 };
+    };
+    const r = await runFake(equivalentPayload, { target });
+    expect(r.kinds()).toEqual(['duplicate-write', 'duplicate-write', 'duplicate-write', 'duplicate-write']);
+    expect(r.findings.find((f) => f.message.includes('User-Agent'))?.sideEffects).toMatchObject({
+      expected: 1,
+      observed: 2,
+    });
+  });
+
+  it('stays silent on a target that fingerprints the parsed body and ignores volatile headers', async () => {
+    const r = await runFake(equivalentPayload, { target: modelTarget() });
     expect(r.findings).toEqual([]);
-    expect(r.attacks.every((a) => a.status === 'passed')).toBe(true);
+    expect(r.notes).toEqual([]);
+    expect(r.outcome).toEqual({ kind: 'ran' });
+    const retries = r.requests.filter((q) => q.label.endsWith(' retry'));
+    expect(retries.map((q) => q.label)).toEqual([
+      'reordered retry',
+      'whitespace retry',
+      'volatile-headers retry',
+      'numbers retry',
+    ]);
+    expect(retries[0]?.body).toBe('{"customer":"cus_42","currency":"usd","amount":1000}');
+    expect(retries[3]?.body).toBe('{"amount":1000.0,"currency":"usd","customer":"cus_42"}');
+    expect(retries[2]?.header('x-request-id')).toBe('idem-audit-3');
+  });
+
+  it('retries an in-flight answer before judging it', async () => {
+    const target: FakeTarget = (req) =>
+      req.nth === 1
+        ? { status: 201, body: { id: 'p1' }, writes: 1 }
+        : req.nth === 2
+          ? { status: 409, body: { error: 'in flight' } }
+          : { status: 201, body: { id: 'p1' } };
+    const r = await runFake(equivalentPayload, { target, options: { variants: ['reordered'] } });
+    expect(r.findings).toEqual([]);
+    expect(r.requests.map((q) => q.label)).toEqual(['reordered original', 'reordered retry', 'reordered retry 1']);
+  });
+
+  it('sends only the header variant for a request without a body, and is inconclusive when nothing is accepted', async () => {
+    const bodiless = await runFake(equivalentPayload, { target: modelTarget(), endpoint: { body: undefined } });
+    expect(bodiless.requests.map((q) => q.label)).toEqual(['volatile-headers original', 'volatile-headers retry']);
+    const refused = await runFake(equivalentPayload, { target: () => ({ status: 401 }) });
+    expect(refused.outcome.kind).toBe('inconclusive');
+    expect(refused.findings).toEqual([]);
   });
 });

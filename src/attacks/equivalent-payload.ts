@@ -89,6 +89,9 @@ export const equivalentPayload = defineAttack({
     title: 'The same request written differently',
     description:
       'Reuses a key with the same JSON reordered or re-indented, and with other volatile headers. A correct target compares the meaning, not the bytes, and replays.',
+    sends:
+      'the same key with the JSON reordered, re-indented, other volatile headers; integers as decimals (informational)',
+    finds: '`false-mismatch` (low), `duplicate-write`',
     options,
     timingDependent: false,
     findings: {

@@ -1,48 +1,86 @@
 import { describe, expect, it } from 'vitest';
-import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
+import { inFlightDuplicate } from './in-flight-duplicate.js';
+import { modelTarget, runFake, type FakeTarget } from '../testing/index.js';
 
 describe('in-flight-duplicate', () => {
   it('finds a duplicate executed while the original is still running', async () => {
-    // Slow processing keeps the original in flight even on a loaded machine.
-    const r = await auditDemo({
-      flaws: 'in-flight-executed',
-      only: ['in-flight-duplicate'],
-      endpoints: ['in-flight-executed'],
-      demo: { processingMs: 400 },
-    });
-    expect(findingKeys(r)).toEqual(['duplicate-write@in-flight-executed']);
-    expect(r.findings[0]?.sideEffects?.observed).toBeGreaterThan(1);
+    const r = await runFake(inFlightDuplicate, { target: modelTarget({ inFlight: 'execute', processingMs: 400 }) });
+    expect(r.kinds()).toEqual(['duplicate-write']);
+    const f = r.findings[0];
+    expect(f?.severity).toBe('critical');
+    expect(f?.sideEffects?.observed).toBeGreaterThan(1);
+    expect(f?.message).toMatch(
+      /^Key \S+: a duplicate and a mismatching request sent while the first was running produced 3 side effects/,
+    );
+    // The followers left after the first request and before its answer.
+    const [first, dup, mis] = f?.exchanges ?? [];
+    expect(first?.label).toBe('round[1] first');
+    expect(dup?.timings.sent).toBe(5);
+    expect(mis?.label).toMatch(/^round\[1\] mismatch \(body\.amount: 1000 → 1001\)$/);
+    expect(dup?.timings.sent ?? 0).toBeLessThan(first?.timings.headers ?? 0);
   });
 
-  it('does not count a replayed response of another key as a second write', async () => {
-    // dedupe-by-body answers the first request with another key's stored response (a foreign id), and the
-    // mismatching follower executes: two distinct ids in the answers, one write in the key's ledger.
-    const r = await auditDemo({
-      flaws: 'dedupe-by-body',
-      only: ['in-flight-duplicate'],
-      endpoints: ['dedupe-by-body'],
-      seed: 7,
+  it('stays silent on a target that answers followers of a running request with 409 or 422', async () => {
+    const r = await runFake(inFlightDuplicate, { target: modelTarget({ processingMs: 400 }) });
+    expect(r.findings).toEqual([]);
+    expect(r.outcome).toEqual({ kind: 'ran' });
+    expect(r.exchanges.filter((e) => e.label.includes('duplicate')).map((e) => e.response?.status)).toEqual([
+      409, 409, 409,
+    ]);
+    expect(r.exchanges.filter((e) => e.label.includes('mismatch')).map((e) => e.response?.status)).toEqual([
+      422, 422, 422,
+    ]);
+  });
+
+  it('sends the first request with firstRequestHeaders, and no mismatch when told not to', async () => {
+    const r = await runFake(inFlightDuplicate, {
+      target: modelTarget({ processingMs: 400 }),
+      options: { firstRequestHeaders: { 'X-Slow': '400' }, mismatch: false, rounds: 1 },
     });
-    expect(findingKeys(r)).toEqual([]);
-    expect(r.attacks[0]?.notes.join('\n')).toMatch(
-      /the answers suggest 2 writes \(responseId 2\) but the target's records show 1 \(http 1\)/,
+    expect(r.requests.map((q) => [q.label, q.header('x-slow')])).toEqual([
+      ['round[1] first', '400'],
+      ['round[1] duplicate', undefined],
+    ]);
+  });
+
+  it('reports a follower answered with a status outside the contract', async () => {
+    const target: FakeTarget = (req) =>
+      req.nth === 1 ? { status: 201, body: { id: 'p1' }, writes: 1, latencyMs: 400 } : { status: 500 };
+    const r = await runFake(inFlightDuplicate, { target });
+    expect(r.kinds()).toEqual(['in-flight-status']);
+    expect(r.findings[0]?.message).toContain('the identical duplicate was answered 500 (expected 409)');
+    expect(r.findings[0]?.message).toContain('the mismatching request was answered 500 (expected 422/409)');
+    // 503 for a request in flight is outside the IETF contract but one of the lenient profile's statuses.
+    const busy: FakeTarget = (req) =>
+      req.nth === 1 ? { status: 201, body: { id: 'p1' }, writes: 1, latencyMs: 400 } : { status: 503 };
+    expect((await runFake(inFlightDuplicate, { target: busy })).kinds()).toEqual(['in-flight-status']);
+    expect((await runFake(inFlightDuplicate, { target: busy, contract: { profile: 'lenient' } })).findings).toEqual([]);
+  });
+
+  it('is inconclusive when the first request always answered before the followers left', async () => {
+    const r = await runFake(inFlightDuplicate, { target: modelTarget({ processingMs: 1 }) });
+    expect(r.findings).toEqual([]);
+    expect(r.outcome.kind).toBe('inconclusive');
+    expect(r.outcome.reason).toMatch(
+      /^in 3 rounds the first request always answered before the followers were sent; slow it down/,
     );
   });
 
-  it("skips when every first request was answered with another key's stored response", async () => {
-    const r = await auditDemo({
-      flaws: 'dedupe-by-body',
-      only: ['distinct-keys', 'in-flight-duplicate'],
-      endpoints: ['dedupe-by-body'],
-    });
-    expect(findingKeys(r)).toEqual(['over-deduplication@dedupe-by-body']);
-    const a = r.attacks.find((x) => x.attack === 'in-flight-duplicate');
-    expect(a?.status).toBe('skipped');
-  });
-
-  it('stays silent on the correct implementation', { timeout: 180_000 }, async () => {
-    const r = await auditDemo({ flaws: 'none', only: ['in-flight-duplicate'], demo: { processingMs: 400 } });
+  it('does not count a replayed response of another key as a second write, and skips when every round had one', async () => {
+    // The first request gets another key's stored response (a foreign id), the mismatch executes:
+    // two distinct ids in the answers, one write in the key's records.
+    const foreign: FakeTarget = (req) =>
+      req.label.endsWith('first')
+        ? { status: 201, body: { id: 'foreign' }, latencyMs: 400 }
+        : req.label.includes('mismatch')
+          ? { status: 201, body: { id: `own-${req.key}` }, writes: 1 }
+          : { status: 409 };
+    const r = await runFake(inFlightDuplicate, { target: foreign, observe: ['responseId', 'ledger'] });
     expect(r.findings).toEqual([]);
-    expect(r.attacks.every((a) => a.status === 'passed')).toBe(true);
+    expect(r.notes.join('\n')).toMatch(
+      /the answers suggest 2 writes \(responseId 2\) but the target's records show 1 \(ledger 1\)/,
+    );
+    expect(r.outcome.kind).toBe('skipped');
+    expect(r.outcome.reason).toContain('distinct-keys judges deduplication across keys');
   });
 });

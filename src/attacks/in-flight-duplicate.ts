@@ -10,6 +10,7 @@
  * demo's `X-Demo-Processing-Ms`) or simply get more `rounds`.
  */
 import { z } from 'zod';
+import { REQUEST_VARIABLES, templateField } from '../scenario/template.js';
 import { isSuccess, type Exchange } from '../http/exchange.js';
 import { hasStatus, outcomeHistogram, plural } from './_shared/describe.js';
 import { countWrites } from './_shared/effects.js';
@@ -21,7 +22,9 @@ const options = z.strictObject({
   /** Pause after dispatching the first request before the followers go out. */
   delayMs: z.number().int().min(0).max(60_000).default(5),
   /** Extra headers on the first request only, e.g. a hook that makes the target slower. */
-  firstRequestHeaders: z.record(z.string(), z.string()).default({}),
+  firstRequestHeaders: z
+    .record(z.string(), templateField({ variables: REQUEST_VARIABLES, what: 'a header value' }))
+    .default({}),
   /** Also send a mismatching request while the first runs (IK-21). */
   mismatch: z.boolean().default(true),
 });
@@ -32,6 +35,9 @@ export const inFlightDuplicate = defineAttack({
     title: 'A duplicate while the original is still running',
     description:
       'Sends a request and, before its answer, an identical duplicate and a mismatching request with the same key. One execution only; the followers get the in-flight or mismatch status.',
+    sends:
+      'an identical duplicate and a mismatching request while the first is still running (`firstRequestHeaders` can slow it)',
+    finds: '`duplicate-write`, `in-flight-status` (low)',
     options,
     timingDependent: true,
     notReplayable:

@@ -1,152 +1,144 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
-import { extensionSchemas } from '../cli/extensions.js';
-import { loadScenarioText } from '../config/index.js';
-import { runAudit } from '../engine/run-audit.js';
-import { observers } from '../observers/index.js';
-import { attacks } from './index.js';
+import { RequestBudgetError } from '../errors/errors.js';
+import { keyFormat } from './key-format.js';
+import { FakeAttackRun, modelTarget, runFake, type FakeTarget } from '../testing/index.js';
 
-/**
- * An idempotent target whose key column overflows: keys over 100 characters get a 500. Or, with
- * `caseSensitive`, one that reads the key only from a header spelled exactly `Idempotency-Key`.
- */
-async function startCrashingTarget(caseSensitive = false): Promise<{ url: string; close: () => Promise<void> }> {
-  let n = 0;
-  const stored = new Map<string, string>();
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const key = req.headers['idempotency-key'];
-      const exact = req.rawHeaders.findIndex((h, i) => i % 2 === 0 && h === 'Idempotency-Key');
-      const value = caseSensitive
-        ? (req.rawHeaders[exact + 1] ?? `none-${n}`)
-        : Array.isArray(key)
-          ? key.join(', ')
-          : (key ?? '');
-      if (!caseSensitive && value.length > 100) {
-        res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"value too long for column"}');
-        return;
-      }
-      let body = stored.get(value);
-      if (body === undefined) {
-        n += 1;
-        body = JSON.stringify({ id: `pay_${n}` });
-        stored.set(value, body);
-      }
-      res.writeHead(201, { 'content-type': 'application/json' }).end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+/** An idempotent target whose key column overflows: keys over 100 characters get a 500. */
+function overflowing(): FakeTarget {
+  const model = modelTarget();
+  return (req, env) =>
+    (req.header('idempotency-key')?.length ?? 0) > 100
+      ? { status: 500, body: { error: 'value too long for column' } }
+      : model(req, env);
 }
 
 describe('key-format', () => {
-  it('finds case-folded keys colliding', async () => {
-    const r = await auditDemo({ flaws: 'case-fold', only: ['key-format'], endpoints: ['case-fold'] });
-    expect(findingKeys(r)).toEqual(['key-collision@case-fold']);
-    expect(r.findings[0]?.severity).toBe('high');
-    expect(r.findings[0]?.message).toContain('letter case');
-  });
-
-  it('finds truncated keys colliding', async () => {
-    const r = await auditDemo({ flaws: 'key-truncation', only: ['key-format'], endpoints: ['key-truncation'] });
-    expect(findingKeys(r)).toEqual([
-      'key-collision@key-truncation',
-      'key-collision@key-truncation',
-      'key-collision@key-truncation',
+  it('finds keys that differ only in letter case colliding', async () => {
+    const r = await runFake(keyFormat, { target: modelTarget({ storedKey: (k) => k.toLowerCase() }) });
+    expect(r.kinds()).toEqual(['key-collision']);
+    const f = r.findings[0];
+    expect(f?.severity).toBe('high');
+    expect(f?.message).toMatch(
+      /^Keys "IK-[0-9A-F-]+" and "ik-[0-9a-f-]+" differ \(letter case\), yet the second answered 201 with the first key's response, without executing; the same request with an unrelated fresh key executed \(201×1\)\.$/,
+    );
+    expect(f?.exchanges.map((e) => e.label)).toEqual([
+      'letter case: first key',
+      'letter case: second key',
+      'letter case: control (unrelated key)',
     ]);
-    expect(r.findings.every((f) => f.message.includes('prefix'))).toBe(true);
   });
 
-  it('reports a 5xx for a long key as key-crash, shrunk to a short crashing key', async () => {
-    const target = await startCrashingTarget();
-    try {
-      const yaml = [
-        'version: 1',
-        'name: crash',
-        'target: { baseUrl: "${URL}" }',
-        'endpoints:',
-        '  pay:',
-        '    request: { method: POST, path: /payments, body: { amount: 1 } }',
-        '    observe: [ { responseId: $.id } ]',
-        '    attacks: { key-format: { runs: 30 } }',
-      ].join('\n');
-      const scenario = loadScenarioText(yaml, '/tmp/crash.yaml', extensionSchemas(), { URL: target.url });
-      const r = await runAudit({ scenario, attacks, observers, seed: 3 });
-      expect(findingKeys(r)).toEqual(['key-crash@pay']);
-      const f = r.findings[0];
-      expect(f?.severity).toBe('medium');
-      expect(f?.message).toContain('256 characters');
-      // Shrunk to the shortest generated key of its shape that still crashes (250-256 characters).
-      expect(f?.message).toMatch(/generated "[^"]*…" \(25\d characters\) \(fast-check seed -?\d+, path [\d:]+/);
-    } finally {
-      await target.close();
-    }
+  it('finds keys truncated to a prefix colliding, once per prefix length', async () => {
+    const r = await runFake(keyFormat, { target: modelTarget({ storedKey: (k) => k.slice(0, 64) }) });
+    expect(r.kinds()).toEqual(['key-collision', 'key-collision', 'key-collision']);
+    expect(r.findings.every((f) => f.message.includes('prefix'))).toBe(true);
+    expect(new Set(r.findings.map((f) => f.fingerprint)).size).toBe(3);
+    expect(r.findings.map((f) => /shared (\d+)-character prefix/.exec(f.message)?.[1])).toEqual(['70', '130', '250']);
+  });
+
+  it('reports a 5xx for long keys as key-crash, shrunk to the shortest generated key that still crashes', async () => {
+    const r = await runFake(keyFormat, { target: overflowing(), options: { runs: 30 }, seed: 3 });
+    expect(r.kinds()).toEqual(['key-crash']);
+    const f = r.findings[0];
+    expect(f?.severity).toBe('medium');
+    expect(f?.message).toContain('255 characters');
+    expect(f?.message).toContain('256 characters');
+    expect(f?.message).toContain('4096 characters');
+    // Shrunk to the shortest generated key of its shape that still crashes (250-256 characters).
+    expect(f?.message).toMatch(
+      /generated "[^"]*…" \(25\d characters\) \(fast-check seed \d+, path [\d:]+, \d+ shrinks\)/,
+    );
+    // The same seed sends the same odd keys again.
+    const again = await runFake(keyFormat, { target: overflowing(), options: { runs: 30 }, seed: 3 });
+    expect(again.findings[0]?.message).toBe(f?.message);
+    expect(again.requests.map((q) => q.key)).toEqual(r.requests.map((q) => q.key));
   });
 
   it('finds a key ignored when its header name has other letter case', async () => {
-    const target = await startCrashingTarget(true);
-    try {
-      const yaml = [
-        'version: 1',
-        'name: header-case',
-        'target: { baseUrl: "${URL}" }',
-        'endpoints:',
-        '  pay:',
-        '    request: { method: POST, path: /payments, body: { amount: 1 } }',
-        '    observe: [ { responseId: $.id } ]',
-        '    attacks: { key-format: { runs: 0, prefixLengths: [] } }',
-      ].join('\n');
-      const scenario = loadScenarioText(yaml, '/tmp/header-case.yaml', extensionSchemas(), { URL: target.url });
-      const r = await runAudit({ scenario, attacks, observers, seed: 3 });
-      expect(findingKeys(r)).toEqual(['key-header-case@pay']);
-      expect(r.findings[0]?.message).toContain("then as 'idempotency-key' executed again");
-    } finally {
-      await target.close();
-    }
+    // Reads the key only from a header spelled exactly `Idempotency-Key`; any other spelling is no key at all.
+    let n = 0;
+    const stored = new Map<string, number>();
+    const target: FakeTarget = (req) => {
+      const exact = req.headers['Idempotency-Key'] ?? `none-${++n}`;
+      const id = stored.get(exact) ?? stored.size + 1;
+      const fresh = !stored.has(exact);
+      stored.set(exact, id);
+      return { status: 201, body: { id: `pay_${id}` }, writes: fresh ? 1 : 0 };
+    };
+    const r = await runFake(keyFormat, { target, options: { runs: 0, prefixLengths: [] } });
+    expect(r.kinds()).toEqual(['key-header-case']);
+    expect(r.findings[0]?.message).toContain("then as 'idempotency-key' executed again");
+    expect(r.findings[0]?.sideEffects).toMatchObject({ expected: 1, observed: 2 });
+  });
+
+  it('judges a collision by the answer when only the answers witness writes (the same id for both keys)', async () => {
+    const r = await runFake(keyFormat, {
+      target: modelTarget({ storedKey: (k) => k.toLowerCase() }),
+      observe: ['responseId'],
+      options: { runs: 0, prefixLengths: [] },
+    });
+    expect(r.kinds()).toEqual(['key-collision']);
+    expect(r.findings[0]?.message).toContain("answered 201 with the first key's response, without executing");
   });
 
   it('does not blame the key for a target that deduplicates by content (an unrelated key is deduplicated too)', async () => {
-    const r = await auditDemo({ flaws: 'dedupe-by-body', only: ['key-format'], endpoints: ['dedupe-by-body'] });
-    expect(findingKeys(r)).toEqual([]);
-    expect(r.attacks[0]?.notes.join('\n')).toContain('the target deduplicates by content');
+    const r = await runFake(keyFormat, { target: modelTarget({ dedupeByBody: true }) });
+    expect(r.findings).toEqual([]);
+    expect(r.notes.join('\n')).toContain('the target deduplicates by content');
   });
 
   it('terminates with a key template that renders only dashes (no characters for the shared prefix)', async () => {
-    const target = await startCrashingTarget();
-    try {
-      const yaml = [
-        'version: 1',
-        'name: dashes',
-        'target: { baseUrl: "${URL}" }',
-        'endpoints:',
-        '  pay:',
-        '    request: { method: POST, path: /payments, body: { amount: 1 } }',
-        "    key: '--'",
-        '    observe: [ { responseId: $.id } ]',
-        '    attacks: { key-format: { runs: 0, prefixLengths: [20] } }',
-      ].join('\n');
-      const scenario = loadScenarioText(yaml, '/tmp/dashes.yaml', extensionSchemas(), { URL: target.url });
-      const r = await runAudit({ scenario, attacks, observers, seed: 3 });
-      expect(r.attacks[0]?.status).not.toBe('error');
-    } finally {
-      await target.close();
-    }
-  }, 20_000);
+    const r = await runFake(keyFormat, {
+      target: overflowing(),
+      endpoint: { key: '--' },
+      options: { runs: 0, prefixLengths: [20] },
+    });
+    expect(r.requests.find((q) => q.label === 'shared 20-character prefix: first key')?.key).toMatch(
+      /^[0-9a-f]{20}-1$/,
+    );
+  });
 
-  it('stays silent on the correct implementation', async () => {
-    const r = await auditDemo({ flaws: 'none', only: ['key-format'] });
+  it('stays silent on a target that stores keys exactly and validates them', async () => {
+    const r = await runFake(keyFormat, { target: modelTarget() });
     expect(r.findings).toEqual([]);
-    expect(r.attacks.every((a) => a.status === 'passed')).toBe(true);
+    expect(r.notes).toEqual([]);
+    expect(r.outcome).toEqual({ kind: 'ran' });
+    const boundary = r.requests.filter((q) => q.label.startsWith('key ')).map((q) => q.label);
+    expect(boundary).toEqual([
+      'key empty',
+      'key whitespace only',
+      'key 255 characters',
+      'key 256 characters',
+      'key 4096 characters',
+      'key non-ASCII',
+      'key a tab',
+      'key two values (as two header fields join)',
+    ]);
+    expect(r.requests.filter((q) => q.label.startsWith('generated key['))).toHaveLength(20);
+  });
+
+  it('is inconclusive when the target accepts no request', async () => {
+    const r = await runFake(keyFormat, { target: () => ({ error: 'connect-refused' }), options: { runs: 2 } });
+    expect(r.outcome).toEqual({
+      kind: 'inconclusive',
+      reason: 'the target accepted no request, so no key could be judged',
+    });
+  });
+
+  it('reports the crash found before the request budget ran out (mid-shrink), then stops', async () => {
+    // 8 boundary keys, the first generated key (which crashes), one shrink attempt: then the budget is spent.
+    const run = new FakeAttackRun(keyFormat, {
+      target: overflowing(),
+      options: { runs: 30 },
+      seed: 3,
+      maxRequests: 10,
+    });
+    await expect(run.run()).rejects.toBeInstanceOf(RequestBudgetError);
+    expect(run.kinds()).toEqual(['key-crash']);
+    expect(run.findings[0]?.message).toMatch(
+      /; generated "k+…" \(\d+ characters\) \(fast-check seed \d+, path [\d:]+, 1 shrinks\)/,
+    );
+    expect(run.requests).toHaveLength(10);
+    expect(run.requests.some((q) => q.label.includes(': first key'))).toBe(false);
   });
 });

@@ -10,10 +10,10 @@
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { RequestBudgetError } from '../errors/errors.js';
 import { isSuccess, responseJson, type Exchange } from '../http/exchange.js';
 import { isServerError, outcomeHistogram } from './_shared/describe.js';
 import { countWrites } from './_shared/effects.js';
+import { runProperty } from './_shared/property-runner.js';
 import type { AttackContext } from './types.js';
 import { defineAttack } from './types.js';
 
@@ -49,6 +49,9 @@ export const keyFormat = defineAttack({
     title: 'Odd keys and keys that must stay distinct',
     description:
       'Sends empty, over-long, non-ASCII and generated keys (no 5xx allowed), pairs of keys that differ only in case or after a long shared prefix (each must execute), and the key header in other letter case.',
+    sends:
+      'empty, long (255/256/4096), non-ASCII, tab and list keys, fast-check keys; key pairs differing in case or after a long prefix; the header name in other case',
+    finds: '`key-crash` (medium), `key-collision` (high), `key-header-case` (high)',
     options,
     timingDependent: false,
     findings: {
@@ -117,37 +120,21 @@ async function crashes(ctx: AttackContext<Options>): Promise<number> {
       whys.push(`${b.why} ${shown(b.key)}`);
     }
   }
-  let smallest: { key: string; ex: Exchange } | undefined;
-  let shrinks = 0;
-  let budget: RequestBudgetError | undefined;
   let n = 0;
-  const seed = ctx.rng.nextSeed();
-  const result = await fc.check(
-    fc.asyncProperty(keyArb, async (key) => {
-      if (budget || ctx.signal.aborted) return true;
-      if (smallest && shrinks++ >= o.maxShrinks) return true;
-      try {
-        const ex = await ctx.send(ctx.request({ label: `generated key[${++n}]`, key }));
-        if (ex.response) judged++;
-        if (!isServerError(ex)) return true;
-        smallest = { key, ex };
-        return false;
-      } catch (err) {
-        if (!(err instanceof RequestBudgetError)) throw err;
-        budget = err;
-        return true;
-      }
-    }),
-    { seed, numRuns: o.runs },
-  );
-  // A throw inside the property is a bug of ours, not a crash of the target.
-  if (result.failed && !smallest && result.errorInstance !== null) throw asError(result.errorInstance);
-  const found: { key: string; ex: Exchange } | undefined = smallest;
-  if (found) {
-    crashed.push(found.ex);
-    whys.push(
-      `generated ${shown(found.key)} (fast-check seed ${seed}, path ${result.counterexamplePath ?? '?'}, ${result.numShrinks} shrinks)`,
-    );
+  const run = await runProperty(ctx, {
+    arbitrary: keyArb,
+    runs: o.runs,
+    maxShrinks: o.maxShrinks,
+    async check(key: string): Promise<Exchange | undefined> {
+      const ex = await ctx.send(ctx.request({ label: `generated key[${++n}]`, key }));
+      if (ex.response) judged++;
+      return isServerError(ex) ? ex : undefined;
+    },
+  });
+  if (run.counterexample) {
+    const { value: key, failure: ex } = run.counterexample;
+    crashed.push(ex);
+    whys.push(`generated ${shown(key)} (fast-check seed ${run.seed}, path ${run.path ?? '?'}, ${run.shrinks} shrinks)`);
   }
   if (crashed.length > 0) {
     ctx.report({
@@ -158,7 +145,7 @@ async function crashes(ctx: AttackContext<Options>): Promise<number> {
       exchanges: crashed.slice(0, 10),
     });
   }
-  if (budget) throw budget;
+  if (run.stopped) throw run.stopped;
   return judged;
 }
 
@@ -273,8 +260,4 @@ async function headerCase(ctx: AttackContext<Options>): Promise<number> {
     }
   }
   return 1;
-}
-
-function asError(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
 }

@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { SEVERITIES } from '../findings/severity.js';
+import { SEVERITIES } from '../scenario/severity.js';
 import { isSuccess, type Exchange } from '../http/exchange.js';
 import { OVERHEAD_PERCENTILES, type JsonValue } from '../scenario/types.js';
 import { LatencyRecorder, overheadOf, type LatencySummary } from './_shared/latency.js';
@@ -47,6 +47,10 @@ export const latencyOverhead = defineAttack({
     title: 'The latency the idempotency key adds',
     description:
       'Measures first-time keyed requests, their replays and unkeyed requests (where accepted) with HDR histograms, interleaved at a bounded rate, and reports p50/p95/p99/max per class and the overhead of the key. With contract.maxOverhead, an overhead above the limit is a finding.',
+    sends:
+      'first-time keyed requests, their replays and unkeyed requests, interleaved at a bounded rate; p50/p95/p99/max per class from HDR histograms',
+    finds:
+      '`overhead-exceeded` (low; only above `contract.maxOverhead`, e.g. `{ p99: 20ms }`), otherwise the figures alone',
     options,
     timingDependent: true,
     notReplayable: 'its findings are statistics over many timed requests',

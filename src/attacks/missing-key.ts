@@ -16,6 +16,8 @@ export const missingKey = defineAttack({
     title: 'The request without a key',
     description:
       'Sends the request without the idempotency key header. When the contract requires a key, the target must refuse it (400 by the IETF draft) without executing it.',
+    sends: 'the request without the key header (when the contract requires one)',
+    finds: '`missing-key-accepted`, `missing-key-crash`, `missing-key-status`',
     options,
     timingDependent: false,
     findings: {

@@ -1,71 +1,113 @@
 import { describe, expect, it } from 'vitest';
-import { auditYaml } from '../../test/helpers/audit-yaml.js';
-import { httpServer } from '../../test/helpers/servers.js';
-import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
+import { partialFailure } from './partial-failure.js';
+import { modelTarget, runFake, type FakeTarget } from '../testing/index.js';
+
+const downstreamEndpoint = { path: '/charges' };
+const observe = ['sink', 'ledger'] as const;
+const noReplayedErrors = { errorsReplayed: false };
+const fast = { retryDelayMs: 0 };
 
 describe('partial-failure', () => {
-  it('finds a provider call retried without its key after a lost answer', async () => {
-    const r = await auditDemo({
-      flaws: 'downstream-unkeyed-retry',
-      only: ['partial-failure'],
-      endpoints: ['downstream-unkeyed-retry'],
+  it('finds a provider call retried without its key after a lost answer, for each fault that loses it', async () => {
+    const r = await runFake(partialFailure, {
+      target: modelTarget({ downstream: 'unkeyed' }),
+      observe,
+      endpoint: downstreamEndpoint,
+      contract: noReplayedErrors,
+      options: fast,
     });
-    // Both faults that apply and then lose the answer show the double application.
-    expect(findingKeys(r)).toEqual([
-      'duplicate-write@downstream-unkeyed-retry',
-      'duplicate-write@downstream-unkeyed-retry',
-    ]);
+    expect(r.kinds()).toEqual(['duplicate-write', 'duplicate-write']);
     const f = r.findings[0];
     expect(f?.severity).toBe('critical');
     expect(f?.sideEffects?.counts.find((c) => c.observer === 'sink')?.count).toBe(2);
     expect(f?.message).toContain('applied-lost, applied');
+    expect(r.findings.map((x) => x.message.match(/^On its first call for key \S+, (.*?);/)?.[1])).toEqual([
+      'the provider applied the call, then reset the connection',
+      'the provider applied the call and never answered',
+    ]);
   });
 
-  it('finds a provider 5xx cached against the key', async () => {
-    const r = await auditDemo({ flaws: 'error-cached', only: ['partial-failure'], endpoints: ['error-cached'] });
-    expect(findingKeys(r)).toEqual(['error-cached@error-cached']);
-    expect(r.findings[0]?.exchanges.map((e) => e.response?.status)).toEqual([502, 502, 502, 502]);
-  });
-
-  it('stays silent on the correct implementation and skips endpoints without a sink', async () => {
-    const r = await auditDemo({ flaws: 'none', only: ['partial-failure'] });
-    expect(r.findings).toEqual([]);
-    const byEndpoint = Object.fromEntries(r.attacks.map((a) => [a.endpoint, a.status]));
-    expect(byEndpoint['downstream-unkeyed-retry']).toBe('passed');
-    expect(byEndpoint['error-cached']).toBe('passed');
-    expect(byEndpoint['correct']).toBe('skipped');
-  });
-});
-
-describe('bounded waits', () => {
-  it('a target that never answers and a hanging downstream end the run in bounded time, reported', async () => {
-    const { freePort } = await import('../demo/free-port.js');
-    const sinkPort = await freePort();
-    // Health checks answer; every POST hangs after calling the (hanging) downstream.
-    const s = await httpServer((req, res) => {
-      if (req.method !== 'POST') return void res.end('{"count":0}');
-      req.resume();
-      req.on('end', () => {
-        fetch(`http://127.0.0.1:${sinkPort}/charges`, {
-          method: 'POST',
-          headers: { 'idempotency-key': String(req.headers['idempotency-key']) },
-        }).catch(() => undefined);
-      });
+  it('finds a provider 5xx cached against the key, when the contract says errors are not replayed', async () => {
+    const target = (): FakeTarget => modelTarget({ downstream: 'keyed', storeFailures: true });
+    const r = await runFake(partialFailure, {
+      target: target(),
+      observe,
+      endpoint: downstreamEndpoint,
+      contract: noReplayedErrors,
+      options: fast,
     });
-    try {
-      const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}", timeout: 300ms }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { sink: { listen: "127.0.0.1:${sinkPort}", hangMs: 60000 } } ]\n    attacks: { partial-failure: { retries: 1, retryDelayMs: 0 }, client-timeout-retry: { rounds: 1, maxWaitMs: 300 }, connection-drop: {} }\n`;
-      const t0 = Date.now();
-      const r = await auditYaml(yaml);
-      expect(Date.now() - t0).toBeLessThan(15_000);
-      expect(r.findings).toEqual([]);
-      expect(r.attacks.map((a) => [a.attack, a.status]).sort()).toEqual([
-        ['client-timeout-retry', 'inconclusive'],
-        ['connection-drop', 'inconclusive'],
-        ['partial-failure', 'inconclusive'],
-      ]);
-      expect(r.attacks.find((a) => a.attack === 'partial-failure')?.notes.join(' ')).toContain('never answered');
-    } finally {
-      await s.close();
-    }
-  }, 30_000);
+    expect(r.kinds()).toEqual(['error-cached']);
+    expect(r.findings[0]?.exchanges.map((e) => e.response?.status)).toEqual([502, 502, 502, 502]);
+    expect(r.findings[0]?.observed).toBe('502×3 replayed, 1 provider call');
+    // Replaying errors is what a Stripe-like contract promises.
+    const replayed = await runFake(partialFailure, {
+      target: target(),
+      observe,
+      endpoint: downstreamEndpoint,
+      contract: { errorsReplayed: true },
+      options: fast,
+    });
+    expect(replayed.findings).toEqual([]);
+  });
+
+  it('does not take a failure the provider was asked again for to be an error cached against the key', async () => {
+    // The target calls the provider on every request and answers 502 whatever it says.
+    const target: FakeTarget = (req, env) => {
+      env.downstream?.call(req.key ?? '', req.key);
+      return { status: 502, body: { error: 'provider' } };
+    };
+    const r = await runFake(partialFailure, {
+      target,
+      observe,
+      contract: noReplayedErrors,
+      options: { ...fast, faults: ['fail'] },
+    });
+    expect(r.findings).toEqual([]);
+    expect(r.ctx.downstream?.calls(r.requests[0]?.key ?? '')).toHaveLength(4);
+    expect(r.notes[0]).toMatch(/^downstream fail: no retry succeeded \(answers: 502×4\)$/);
+  });
+
+  it('stays silent when the key is forwarded downstream and failures release the key', async () => {
+    const r = await runFake(partialFailure, {
+      target: modelTarget({ downstream: 'keyed' }),
+      observe,
+      endpoint: downstreamEndpoint,
+      contract: noReplayedErrors,
+    });
+    expect(r.findings).toEqual([]);
+    expect(r.outcome).toEqual({ kind: 'ran' });
+    expect(r.notes).toEqual([]);
+    // One key per fault, the faults programmed for the first call, the client retrying after the failure.
+    expect(new Set(r.requests.map((q) => q.key)).size).toBe(3);
+    expect(r.requests.map((q) => q.label)).toEqual([
+      'first (downstream fail)',
+      'retry[1] (downstream fail)',
+      'first (downstream reset)',
+      'first (downstream hang)',
+    ]);
+    const retry = r.requests[1];
+    const first = r.requests[0];
+    expect((retry?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(200);
+  });
+
+  it('skips an endpoint without a sink', async () => {
+    const r = await runFake(partialFailure, { target: modelTarget() });
+    expect(r.outcome.kind).toBe('skipped');
+    expect(r.requests).toEqual([]);
+  });
+
+  it('is inconclusive when the target never answers or never calls the sink', async () => {
+    const silent = await runFake(partialFailure, { target: () => ({ error: 'timeout' }), observe, options: fast });
+    expect(silent.outcome.kind).toBe('inconclusive');
+    expect(silent.notes.join(' ')).toContain('never answered');
+    const unwired = await runFake(partialFailure, {
+      target: modelTarget(),
+      observe,
+      options: { ...fast, faults: ['fail'] },
+    });
+    expect(unwired.outcome.kind).toBe('inconclusive');
+    expect(unwired.notes[0]).toMatch(
+      /never called the sink for key \S+ .*check that it is configured with the sink's URL/,
+    );
+  });
 });

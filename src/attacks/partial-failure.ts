@@ -42,6 +42,10 @@ export const partialFailure = defineAttack({
     title: 'The downstream provider fails, then the client retries',
     description:
       'Makes the target’s downstream (the sink observer) fail, reset or hang on its first call for a key, then retries with the same key. The provider must apply the operation once, and a failure must not be replayed when the contract says errors are released.',
+    sends:
+      "the target's downstream (the `sink` observer) fails, resets or hangs on its first call, then the client retries",
+    finds:
+      '`duplicate-write` (downstream applied twice, critical), `error-cached` (high, with `errorsReplayed: false`)',
     options,
     timingDependent: false,
     notReplayable: 'its findings depend on the downstream failing on command, which only the attack programs',

@@ -20,6 +20,8 @@ export const rejectedThenValid = defineAttack({
     title: 'A valid request after a rejected one with the same key',
     description:
       'Sends an invalid body (a field of the wrong type, then truncated JSON) with a key, then the valid request with the same key. A correct target validates before touching the key store, so the valid request executes.',
+    sends: 'an invalid body (a field of the wrong type; truncated JSON) with a key, then the valid request with it',
+    finds: '`rejection-replayed`, `valid-refused` (high)',
     options,
     timingDependent: false,
     findings: {

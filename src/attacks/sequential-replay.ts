@@ -4,6 +4,7 @@
  * same representation headers, and the replay marker when the contract promises one.
  */
 import { z } from 'zod';
+import { jsonPathField } from '../scenario/json-path.js';
 import { isSuccess, type Exchange } from '../http/exchange.js';
 import { getHeader } from '../http/headers.js';
 import { compareReplay } from './_shared/compare.js';
@@ -16,7 +17,7 @@ const options = z.strictObject({
   /** Pause between the answer and the next replay. */
   delayMs: z.number().int().min(0).max(60_000).default(50),
   /** JSON paths left out of the body comparison (values the target may legitimately vary). */
-  ignoreFields: z.array(z.string().regex(/^\$/)).default([]),
+  ignoreFields: z.array(jsonPathField('$.created_at')).default([]),
   /** How often a replay answered with an in-flight status is retried before it counts as the answer. */
   inFlightRetries: z.number().int().min(0).max(20).default(5),
 });
@@ -27,6 +28,9 @@ export const sequentialReplay = defineAttack({
     title: 'The same request again after the first completed',
     description:
       'Sends the request, waits for the answer, then sends it again with the same key. A correct target executes once and replays the original answer byte for byte.',
+    sends: 'the request, then the same request again after the answer',
+    finds:
+      '`duplicate-write`, `replay-divergent` (status, body or Location/ETag differ), `replay-refused`, `replay-header-missing`',
     options,
     timingDependent: false,
     findings: {

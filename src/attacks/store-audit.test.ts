@@ -1,130 +1,115 @@
-import { randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RedisServer } from '../../test/helpers/redis-server.js';
-import { httpServer } from '../../test/helpers/servers.js';
-import { extensionSchemas } from '../cli/extensions.js';
-import { loadScenarioText } from '../config/index.js';
-import { parseFlaws, startDemoServer } from '../demo/index.js';
-import { RedisKeyStore, type RedisStoreMode } from '../demo/redis-store.js';
-import type { AuditResult } from '../engine/result.js';
-import { runAudit } from '../engine/run-audit.js';
-import { observers } from '../observers/index.js';
-import { auditDemo } from '../../test/helpers/audit-demo.js';
-import { attacks } from './index.js';
+import { describe, expect, it } from 'vitest';
+import type { JsonValue } from '../scenario/types.js';
+import { storeAudit } from './store-audit.js';
+import { modelTarget, runFake } from '../testing/index.js';
+import type { ObserverInstance } from '../observers/types.js';
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis.stop());
-
-function scenario(baseUrl: string, path: string, attackList: string, extra = ''): string {
-  return `
-version: 1
-name: redis-store
-target: { baseUrl: "${baseUrl}", headers: { Authorization: Bearer demo-alice-token } }
-contract: { profile: ietf, ttl: 24h }
-endpoints:
-  pay:
-    request: { method: POST, path: ${path}, body: { amount: 1000, currency: usd, customer: cus_42 } }
-    observe:
-      - redis: { url: "\${REDIS_URL}", key: "idem:{{key}}" }${extra}
-    attacks: { ${attackList} }
-`;
+interface Rec {
+  key: string;
+  pttlMs: number;
+  state: string | null;
+  inProgress: boolean;
 }
 
-async function auditRedisDemo(mode: RedisStoreMode, attackList: string): Promise<AuditResult> {
-  // Every audit with the same seed sends the same keys: start each from an empty store.
-  const admin = createClient({ url: redis.url });
-  await admin.connect();
-  await admin.flushDb();
-  await admin.quit();
-  const store = await RedisKeyStore.connect({ url: redis.url, mode });
-  const server = await startDemoServer({ flaws: parseFlaws('none'), store: () => store });
-  try {
-    const s = loadScenarioText(
-      scenario(server.url, '/correct/payments', attackList),
-      '/tmp/redis.yaml',
-      extensionSchemas(),
-      {
-        REDIS_URL: redis.url,
-      },
-    );
-    return await runAudit({ scenario: s, attacks, observers, seed: 11 });
-  } finally {
-    await server.close();
-    await store.close();
-  }
+const DAY = 86_400_000;
+
+/**
+ * A store-reading observer over records the test controls, shaped like the redis observer's facts;
+ * `reads` lists what each successive read returns (the last one repeats).
+ */
+function storeObserver(reads: (key: string) => Rec[][]): ObserverInstance & { reads: number } {
+  const o = {
+    reads: 0,
+    count(key: string) {
+      const all = reads(key);
+      const records = all[Math.min(o.reads++, all.length - 1)] ?? [];
+      const facts: Record<string, JsonValue> = {
+        store: 'redis',
+        key,
+        records: records.map((r) => ({ ...r })),
+        orphans: 0,
+      };
+      return Promise.resolve({ observer: 'redis', count: records.length, detail: '', evidence: [], facts });
+    },
+  };
+  return o;
 }
 
-const kinds = (r: AuditResult): string[] => r.findings.map((f) => f.kind).sort();
+const done = (key: string, pttlMs = DAY - 5): Rec => ({ key: `idem:${key}`, pttlMs, state: 'done', inProgress: false });
 
-describe('store-audit and the redis observer on the demo target with a Redis store', () => {
-  it('correct store (SET NX PX): silent, and the record is read with its full TTL', async () => {
-    const r = await auditRedisDemo('correct', 'store-audit: {}, concurrent-burst: {}, sequential-replay: {}');
+describe('store-audit', () => {
+  it('stays silent on one record with the full TTL, and keeps the records as a metric', async () => {
+    const r = await runFake(storeAudit, { target: modelTarget(), observe: [storeObserver((k) => [[done(k)]])] });
     expect(r.findings).toEqual([]);
-    expect(r.attacks.map((a) => a.status)).toEqual(['passed', 'passed', 'passed']);
-    const store = r.attacks.find((a) => a.attack === 'store-audit')?.metrics?.['store'] as {
-      records: { pttlMs: number; state: string }[];
-    };
+    expect(r.outcome).toEqual({ kind: 'ran' });
+    const store = r.metrics['store'] as unknown as { records: Rec[] };
     expect(store.records).toHaveLength(1);
-    expect(store.records[0]?.pttlMs).toBeGreaterThan(86_000_000);
     expect(store.records[0]?.state).toBe('done');
-    // The demo's principal is its bearer token: it must not appear in key names, hence in reports.
-    expect(JSON.stringify(r)).not.toContain('demo-alice-token');
+    expect(r.requests).toHaveLength(1);
   });
 
-  it('short expiry: ttl-too-short at once, from one request, without waiting', async () => {
-    const started = Date.now();
-    const r = await auditRedisDemo('short-ttl', 'store-audit: {}');
-    expect(kinds(r)).toEqual(['ttl-too-short']);
-    expect(r.findings[0]?.message).toMatch(/expires in [\d.]+ (s|min).*promises 24\.0 h/);
-    expect(Date.now() - started).toBeLessThan(20_000);
-  });
-
-  it('read-then-write store: a concurrent burst judged by the redis observer alone is a duplicate write', async () => {
-    // Ten rounds of ten: one round that wrote twice is enough, and a loaded machine may need several.
-    const r = await auditRedisDemo('racy', 'concurrent-burst: { copies: 10, rounds: 10 }');
-    expect(kinds(r)).toContain('duplicate-write');
-    const f = r.findings.find((x) => x.kind === 'duplicate-write');
-    expect(f?.sideEffects?.counts.map((c) => c.observer)).toEqual(['redis']);
-    expect(f?.sideEffects?.counts[0]?.detail).toMatch(/match no stored response/);
-  });
-
-  it('a record left in progress after the answer is stuck-in-progress', async () => {
-    const c = createClient({ url: redis.url });
-    await c.connect();
-    // A target that answers before it completes its record, and never does.
-    const stub = await httpServer((req, res) => {
-      const key = req.headers['idempotency-key'];
-      void (async () => {
-        if (typeof key === 'string')
-          await c.set(`idem:${key}`, JSON.stringify({ state: 'in-flight' }), { PX: 86_400_000 });
-        res.writeHead(201, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: randomUUID() }));
-      })();
-      req.resume();
+  it('finds a record expiring long before the TTL the contract promises, at once', async () => {
+    const r = await runFake(storeAudit, { target: modelTarget(), observe: [storeObserver((k) => [[done(k, 800)]])] });
+    expect(r.kinds()).toEqual(['ttl-too-short']);
+    expect(r.findings[0]?.message).toMatch(/expires in 0\.8 s \(PTTL 800 ms\), although the contract promises 24\.0 h/);
+    // Within the slack of the contract it is fine.
+    const close = await runFake(storeAudit, {
+      target: modelTarget(),
+      contract: { ttlMs: 60_000 },
+      observe: [storeObserver((k) => [[done(k, 59_500)]])],
     });
-    try {
-      const s = loadScenarioText(
-        scenario(stub.url, '/payments', 'store-audit: { settleMs: 100 }'),
-        '/tmp/r.yaml',
-        extensionSchemas(),
-        {
-          REDIS_URL: redis.url,
-        },
-      );
-      const r = await runAudit({ scenario: s, attacks, observers, seed: 1 });
-      expect(kinds(r)).toEqual(['stuck-in-progress']);
-    } finally {
-      await stub.close();
-      await c.quit();
-    }
+    expect(close.findings).toEqual([]);
   });
 
-  it('without a store-reading observer it skips (the demo scenario stays clean)', async () => {
-    const r = await auditDemo({ flaws: 'none', only: ['store-audit'] });
-    expect(r.findings).toEqual([]);
+  it('finds several records for one logical key', async () => {
+    const r = await runFake(storeAudit, {
+      target: modelTarget(),
+      observe: [storeObserver((k) => [[done(k), { ...done(k), key: `idem:${k}:req-2` }]])],
+    });
+    expect(r.kinds()).toEqual(['duplicate-record']);
+    expect(r.findings[0]?.message).toMatch(/left 2 records in the store: idem:\S+, idem:\S+:req-2\.$/);
+  });
+
+  it('finds a record still in progress after the answer, once settleMs has passed, and only then', async () => {
+    const stuck = storeObserver((k) => [[{ ...done(k), state: 'in-flight', inProgress: true }]]);
+    const r = await runFake(storeAudit, { target: modelTarget(), observe: [stuck], options: { settleMs: 100 } });
+    expect(r.kinds()).toEqual(['stuck-in-progress']);
+    expect(r.findings[0]?.message).toMatch(
+      /^100 ms after the request with key \S+ was answered 201, its record is still 'in-flight'\.$/,
+    );
+    expect(stuck.reads).toBe(2);
+    expect(r.now).toBeGreaterThanOrEqual(100);
+    // A record completed within settleMs is fine.
+    const late = storeObserver((k) => [[{ ...done(k), state: 'in-flight', inProgress: true }], [done(k)]]);
+    expect((await runFake(storeAudit, { target: modelTarget(), observe: [late] })).findings).toEqual([]);
+  });
+
+  it('takes the severity from the options and notes a record that never expires', async () => {
+    const r = await runFake(storeAudit, {
+      target: modelTarget(),
+      observe: [storeObserver((k) => [[done(k, 800), { ...done(k, -1), key: 'idem:other' }]])],
+      options: { severity: 'critical' },
+    });
+    expect(r.findings.map((f) => [f.kind, f.severity])).toEqual([
+      ['duplicate-record', 'critical'],
+      ['ttl-too-short', 'critical'],
+    ]);
+    expect(r.notes).toContain('a record has no expiry: keys are kept forever');
+  });
+
+  it('skips without a store-reading observer, and is inconclusive without an accepted request or a record', async () => {
+    const blind = await runFake(storeAudit, { target: modelTarget() });
+    expect(blind.outcome).toEqual({
+      kind: 'skipped',
+      reason: 'no observer of this endpoint reads the idempotency store (add observe: - redis: …)',
+    });
+    const refused = await runFake(storeAudit, {
+      target: () => ({ status: 400 }),
+      observe: [storeObserver(() => [[]])],
+    });
+    expect(refused.outcome.kind).toBe('inconclusive');
+    const empty = await runFake(storeAudit, { target: modelTarget(), observe: [storeObserver(() => [[]])] });
+    expect(empty.outcome.kind).toBe('inconclusive');
+    expect(empty.outcome.reason).toMatch(/the redis observer found no record for key \S+ after a successful answer/);
   });
 });

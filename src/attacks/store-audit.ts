@@ -6,7 +6,7 @@
  * progress after the answer was sent is a key the next retry will find locked.
  */
 import { z } from 'zod';
-import { SEVERITIES } from '../findings/severity.js';
+import { SEVERITIES } from '../scenario/severity.js';
 import { isSuccess } from '../http/exchange.js';
 import type { JsonValue } from '../scenario/types.js';
 import { outcomeHistogram } from './_shared/describe.js';
@@ -62,6 +62,8 @@ export const storeAudit = defineAttack({
     title: 'The idempotency record in the store, read directly',
     description:
       'Sends one request and reads its record(s) from the store through a white-box observer (redis): more than one record for the key, a remaining TTL shorter than the contract, or a record still in progress after the answer.',
+    sends: 'one request, then its record read through the `redis` observer (no waiting)',
+    finds: '`ttl-too-short`, `duplicate-record`, `stuck-in-progress` (high)',
     options,
     timingDependent: false,
     notReplayable: 'its findings are read from the key store right after the request, not from the answers',

@@ -41,6 +41,9 @@ export const ttlProbe = defineAttack({
     title: 'Keys are remembered for the declared TTL',
     description:
       'Replays the request after growing delays up to the contract’s ttl. A retry within the TTL must be deduplicated; the report gives the measured retention window.',
+    sends:
+      'replays after doubling delays up to the declared `ttl` (bounded by `--max-wait`, default 60 s; skipped with a note beyond)',
+    finds: '`ttl-too-short` (high), with the measured retention window',
     options,
     timingDependent: false,
     notReplayable: 'its findings depend on waiting between the requests for the key to age',

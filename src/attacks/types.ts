@@ -5,13 +5,13 @@
  */
 import type { z } from 'zod';
 import type { SideEffectVerdict } from '../findings/finding.js';
-import type { Severity } from '../findings/severity.js';
+import type { Severity } from '../scenario/severity.js';
 import type { BurstOptions, BurstResult } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
 import type { ClientFault, FaultOutcome } from '../http/faults.js';
 import type { DownstreamControl } from '../observers/types.js';
 import type { RequestSpec } from '../http/request-spec.js';
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../random/rng.js';
 import type { Contract, JsonValue, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
 
 export interface FindingKindMeta {
@@ -28,6 +28,13 @@ export interface AttackMeta<O> {
   id: string;
   title: string;
   description: string;
+  /**
+   * What it sends, in a line (markdown): the README's `sends` column and `idem-audit explain`.
+   * Optional for attacks passed to runAudit from outside; every registered attack has it.
+   */
+  sends?: string;
+  /** What it finds, in a line (markdown, every finding kind in backticks): the README's `finds` column. */
+  finds?: string;
   options: z.ZodType<O>;
   /** Every finding kind this attack can report. */
   findings: Readonly<Record<string, FindingKindMeta>>;
@@ -102,12 +109,9 @@ export interface AttackContext<O> {
   sideEffects(key: string): Promise<SideEffects>;
   /**
    * Sends with a client-side fault (abort after the complete request, reset mid-body or after the
-   * body); recorded and budgeted like `send`. Absent in contexts that cannot open raw connections.
+   * body); recorded and budgeted like `send`.
    */
-  readonly sendWithFault?: (
-    spec: RequestSpec,
-    fault: ClientFault,
-  ) => Promise<{ exchange: Exchange; fault: FaultOutcome }>;
+  sendWithFault(spec: RequestSpec, fault: ClientFault): Promise<{ exchange: Exchange; fault: FaultOutcome }>;
   /** Longest the run lets an attack wait on the target's clock (`--max-wait`); unset: the attack's default. */
   readonly maxWaitMs?: number;
   /** The target's downstream stand-in, when the endpoint declares a sink observer. */

@@ -1,7 +1,7 @@
 /** The options `run` and `demo` share, declared once. */
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors/errors.js';
-import { SEVERITIES, type Severity } from '../findings/severity.js';
+import { SEVERITIES, type Severity } from '../scenario/severity.js';
 import { MAX_SHARDS, SHARD_COUNT_VARIABLE, shardFromCi, type Shard } from './ci-shard.js';
 import { addGuardRailOptions, cliDuration, type GuardRailOptions } from './guard-rails.js';
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../../test/helpers/cli.js';
-import type { RunEvent } from '../engine/events.js';
-import type { AuditResult } from '../engine/result.js';
+import type { RunEvent } from '../result/events.js';
+import type { AuditResult } from '../result/result.js';
 import type { Exchange } from '../http/exchange.js';
 import { hostileResult, hostileRunEvents } from '../reporters/__fixtures__/hostile-result.js';
 

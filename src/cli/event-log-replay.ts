@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { RunEvent } from '../engine/events.js';
+import type { RunEvent } from '../result/events.js';
 import { IdemAuditError } from '../errors/errors.js';
 import type { Reporting } from './reporting.js';
 

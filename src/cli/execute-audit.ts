@@ -16,7 +16,7 @@ import type { Baseline } from '../verdict/baseline.js';
 import { resolveShard, type AuditCliOptions } from './audit-options.js';
 import { renderDryRun } from './dry-run.js';
 import { type CliIo } from './io.js';
-import { packageVersion } from './package-info.js';
+import { packageVersion } from '../package-info.js';
 import { readBaseline } from './read-report.js';
 import { reporterEnvironment, startReporting } from './reporting.js';
 import { shellQuote } from './shell-quote.js';

@@ -5,6 +5,8 @@ export interface CliIo {
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Where questions are asked and answered (`init`); absent: nothing may be asked. */
+  terminal?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream };
 }
 
 export function processIo(): CliIo {
@@ -14,6 +16,7 @@ export function processIo(): CliIo {
     isTTY: process.stdout.isTTY === true,
     env: process.env,
     cwd: process.cwd(),
+    terminal: { input: process.stdin, output: process.stdout },
   };
 }
 

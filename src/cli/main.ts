@@ -16,7 +16,7 @@ import { registerServeDemo } from './commands/serve-demo.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT, exitCodeForError } from '../verdict/exit-codes.js';
 import { processIo, type CliIo } from './io.js';
-import { packageVersion } from './package-info.js';
+import { packageVersion } from '../package-info.js';
 import { renderError } from './render-error.js';
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { REPORT_SCHEMA_VERSION, type AuditResult } from '../engine/result.js';
+import { REPORT_SCHEMA_VERSION, type AuditResult } from '../result/result.js';
 import { UsageError } from '../errors/errors.js';
-import { SEVERITIES } from '../findings/severity.js';
+import { SEVERITIES } from '../scenario/severity.js';
 import { parseBaseline, type Baseline } from '../verdict/baseline.js';
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -5,7 +5,7 @@
 import { runReporters, type ReporterRun } from '../reporters/run-reporters.js';
 import type { ReporterDefinition, ReporterEnvironment } from '../reporters/types.js';
 import { useColor, type CliIo } from './io.js';
-import { packageVersion } from './package-info.js';
+import { packageVersion } from '../package-info.js';
 import { reportFolder } from './report-folder.js';
 
 export function reporterEnvironment(

@@ -8,12 +8,12 @@ describe('interpolateString', () => {
     expect(interpolateString('Bearer ${API_TOKEN}', env)).toMatchObject({
       value: 'Bearer tok-123',
       missing: [],
-      substituted: ['tok-123'],
+      fromEnvironment: ['tok-123'],
       whole: false,
     });
   });
   it('uses defaults when unset or empty, and allows empty defaults', () => {
-    expect(interpolateString('${NOPE:-http://x:1}', env).value).toBe('http://x:1');
+    expect(interpolateString('${NOPE:-http://x:1}', env)).toMatchObject({ value: 'http://x:1', fromEnvironment: [] });
     expect(interpolateString('${EMPTY:-dflt}', env).value).toBe('dflt');
     expect(interpolateString('a${NOPE:-}b', env).value).toBe('ab');
     expect(interpolateString('${EMPTY}', env)).toMatchObject({ value: '', missing: [] });
@@ -41,9 +41,19 @@ describe('isSecretPath', () => {
     [['target', 'principals', 'bob', 'headers', 'Cookie'], true],
     [['endpoints', 'e', 'request', 'headers', 'X-Foo'], true],
     [['endpoints', 'e', 'observe', 2, 'sql', 'url'], true],
+    [['endpoints', 'e', 'request', 'body', 'url'], true],
+    [['endpoints', 'e', 'request', 'path'], true],
+    [['endpoints', 'e', 'observe', 0, 'http', 'path'], true],
+    [['endpoints', 'e', 'attacks', 'in-flight-duplicate', 'firstRequestHeaders', 'X-Slow'], true],
     [['target', 'baseUrl'], false],
-    [['endpoints', 'e', 'request', 'body', 'url'], false],
-    [['endpoints', 'e', 'observe', 0, 'http', 'path'], false],
+    [['target', 'nodes', 0], false],
+    [['target', 'allowHosts', 1], false],
+    [['target', 'timeout'], false],
+    [['settings', 'maxRequests'], false],
+    [['contract', 'ttl'], false],
+    [['endpoints', 'e', 'key'], false],
+    [['endpoints', 'e', 'request', 'method'], false],
+    [['endpoints', 'e', 'attacks', 'concurrent-burst', 'copies'], false],
   ] as const)('%j -> %s', (path, secret) => {
     expect(isSecretPath(path)).toBe(secret);
   });

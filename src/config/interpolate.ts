@@ -10,8 +10,11 @@
  *
  * Typing: when an unquoted scalar is exactly one `${...}`, the result is re-read as a YAML
  * scalar, so `maxRequests: ${MAX}` with MAX=5000 is the number 5000 and `${X:-}` is null.
- * Quoted scalars always stay strings (`"${PORT}"`), just as `"5000"` would, and so do values in
- * secret places (header values, observer connection strings).
+ * Quoted scalars always stay strings (`"${PORT}"`), just as `"5000"` would, and so do header
+ * values and observer connection strings.
+ *
+ * Secrets: every value taken from the environment (not a default) is one, except in the places
+ * `isConfigPath` names.
  */
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import type { ScenarioIssue } from '../errors/errors.js';
@@ -22,8 +25,8 @@ export interface InterpolationResult {
   value: string;
   /** Variables referenced without a default and not set. */
   missing: string[];
-  /** Substituted values (from the environment or from defaults), in order. */
-  substituted: string[];
+  /** Values substituted from the environment, in order (defaults are written in the file, not secrets). */
+  fromEnvironment: string[];
   /** Set when the text has an unterminated or malformed `${`. */
   malformed: string | undefined;
   /** The whole text was exactly one `${...}` expression. */
@@ -34,7 +37,7 @@ const EXPRESSION = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/;
 
 export function interpolateString(text: string, env: NodeJS.ProcessEnv): InterpolationResult {
   const missing: string[] = [];
-  const substituted: string[] = [];
+  const fromEnvironment: string[] = [];
   let malformed: string | undefined;
   let out = '';
   let expressions = 0;
@@ -56,36 +59,61 @@ export function interpolateString(text: string, env: NodeJS.ProcessEnv): Interpo
       const [all, name = '', fallback] = m;
       const set = env[name];
       let value: string;
-      if (set !== undefined && !(fallback !== undefined && set === '')) value = set;
-      else if (fallback !== undefined) value = fallback;
+      if (set !== undefined && !(fallback !== undefined && set === '')) {
+        value = set;
+        fromEnvironment.push(set);
+      } else if (fallback !== undefined) value = fallback;
       else {
         missing.push(name);
         value = '';
       }
-      if (!missing.includes(name)) substituted.push(value);
       out += value;
       expressions++;
       i += all.length;
       if (expressions === 1 && all.length === text.length) {
-        return { value: out, missing, substituted, malformed, whole: true };
+        return { value: out, missing, fromEnvironment, malformed, whole: true };
       }
       continue;
     }
     out += text[i];
     i++;
   }
-  return { value: out, missing, substituted, malformed, whole: false };
+  return { value: out, missing, fromEnvironment, malformed, whole: false };
 }
 
-/** Where interpolated values are credentials that reports must never show. */
+/**
+ * Where an interpolated value is not a secret: where the audit is pointed and how it is tuned.
+ * The target's address must be printed (reports say what was audited), and limits, contract
+ * statuses, seeds and attack tuning are read by people to understand a run. Everything else that
+ * came from the environment (paths, queries, bodies, headers, observer options) is request data or
+ * a credential, and is redacted wherever it ends up.
+ */
+function isConfigPath(path: readonly PathSegment[]): boolean {
+  const [a, b, c, d] = path;
+  if (a === 'name' || a === 'version' || a === '$schema' || a === 'contract' || a === 'settings') return true;
+  if (a === 'target')
+    return (
+      b === 'baseUrl' || b === 'nodes' || b === 'allowHosts' || b === 'environment' || b === 'timeout' || b === 'http2'
+    );
+  if (a !== 'endpoints') return false;
+  if (c === 'key' || c === 'vary' || c === 'contract') return true;
+  if (c === 'request') return d === 'method';
+  // Attack tuning, except headers an attack adds to its requests.
+  return c === 'attacks' && !path.slice(3).some((seg) => typeof seg === 'string' && /headers$/i.test(seg));
+}
+
+/** Where interpolated values are secrets that reports must never show. */
 export function isSecretPath(path: readonly PathSegment[]): boolean {
-  const [a, b, c, d, e] = path;
-  if (a === 'target' && b === 'headers' && path.length === 3) return true;
-  if (a === 'target' && b === 'principals' && d === 'headers' && path.length === 5) return true;
-  if (a === 'endpoints' && c === 'request' && d === 'headers' && path.length === 5) return true;
-  // Any other header map (an observer's own `headers`, say) carries credentials just the same.
+  return !isConfigPath(path);
+}
+
+/**
+ * Where a value is text whatever it looks like: header values and connection strings. An
+ * all-digit API key retyped to a number would be refused, and the refusal would print the key.
+ */
+function staysText(path: readonly PathSegment[]): boolean {
   if (path.length >= 2 && path.at(-2) === 'headers') return true;
-  // Observer options named `url` are connection strings (postgres://user:password@...).
+  const [a, , c, d, e] = path;
   return a === 'endpoints' && c === 'observe' && typeof d === 'number' && e !== undefined && path.at(-1) === 'url';
 }
 
@@ -163,13 +191,10 @@ export function interpolateDocument(
         ),
       );
     }
-    const secret = isSecretPath(path);
-    if (secret) for (const v of result.substituted) if (v !== '') secrets.add(v);
+    if (isSecretPath(path)) for (const v of result.fromEnvironment) if (v !== '') secrets.add(v);
     const fromEnv = envHeader(node.value, path, env);
     if (fromEnv) envHeaders.push(fromEnv);
-    // Header values and connection strings are text whatever they look like: an all-digit API key
-    // retyped to a number would be refused, and the refusal would print the key.
-    node.value = result.whole && node.type === 'PLAIN' && !secret ? retype(result.value) : result.value;
+    node.value = result.whole && node.type === 'PLAIN' && !staysText(path) ? retype(result.value) : result.value;
   };
 
   visit(doc.contents, []);

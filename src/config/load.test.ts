@@ -170,7 +170,17 @@ describe('loadScenarioText: valid files', () => {
         bodyCap: 0,
         secretHeaders: [...DEFAULT_SECRET_HEADERS, 'X-Api-Signature'],
       },
-      secretValues: ['tok-alice', 'tok-bob', 'acme', 'postgres://u:pw@db/x'],
+      // From the environment, then the literal values sent under credential names (here the
+      // whole secret headers) and the connection string's password.
+      secretValues: [
+        'tok-alice',
+        'tok-bob',
+        'acme',
+        'postgres://u:pw@db/x',
+        'Bearer tok-alice',
+        'Bearer tok-bob',
+        'pw',
+      ],
       // Names only: reproductions read these variables instead of the redacted values.
       envHeaders: [
         { scope: { kind: 'target' }, header: 'Authorization', variable: 'API_TOKEN', prefix: 'Bearer ' },
@@ -217,6 +227,14 @@ describe('loadScenarioText: valid files', () => {
       {},
     );
     expect(s.contract).toMatchObject({ replayHeader: undefined, onInFlight: [], inFlightMayWait: true });
+  });
+
+  it('takes the header a target reports arrival times in, and refuses one that is no header name', () => {
+    const text = MINIMAL.replace('target:\n', 'target:\n  arrivalHeader: X-Arrived-Ns\n');
+    expect(loadScenarioText(text, FILE, fakeExt, {}).target.arrivalHeader).toBe('X-Arrived-Ns');
+    expect(issuesOf(text.replace('X-Arrived-Ns', "'x arrived'")).map(brief)).toEqual([
+      `4:18 target.arrivalHeader 'x arrived' is not a valid HTTP header name`,
+    ]);
   });
 
   it('follows aliases', () => {
@@ -401,7 +419,8 @@ settings:
     expect(s.endpoints[0]?.request.headers).toEqual({ 'X-Num': '7' });
     expect(s.endpoints[0]?.request.body).toEqual({ n: 7, q: '7', t: true, z: null });
     expect(s.settings).toMatchObject({ seed: 42, rate: 1.5 });
-    // Only header and connection-string values are secrets, and never empty ones.
+    // Every value from the environment outside the audit's own settings is a secret; defaults
+    // written in the file are not, and empty values never are.
     expect(s.secretValues).toEqual(['7']);
   });
 
@@ -411,6 +430,41 @@ settings:
     const s = loadScenarioText(text, FILE, fakeExt, { API_KEY: '98765432101234', FLAG: 'true' });
     expect(s.target.headers).toEqual({ 'X-Api-Key': '98765432101234', 'X-Flag': 'true' });
     expect(s.secretValues).toEqual(['98765432101234', 'true']);
+  });
+
+  it('adds the literal credentials a scenario sends to its secret values, never templates or the idempotency key', () => {
+    const text = `version: 1
+name: literals
+target:
+  baseUrl: http://h
+  headers: { apikey: lit-apikey-1, Accept: application/json, Idempotency-Key: '{{uuid}}' }
+  principals:
+    bob: { headers: { Authorization: Basic Ym9iOnB3 } }
+endpoints:
+  e:
+    request:
+      path: /pay?access_token=lit-query-tok&key=k1&page=2
+      headers: { X-Auth: lit-xauth, X-Request-Id: '{{uuid}}', X-Api-Secret-Foo: '{{key}}' }
+      body: { amount: 1000, client_secret: lit-client-secret, nested: { password: 123456 }, note: plain }
+    observe:
+      - http: { path: '/ledger?key={{key}}&api_key=lit-ledger-key', count: $.count }
+      - sql: { url: 'postgres://u:p%40ss@db/x', query: 'select count(*) from t where k = $1', params: ['{{key}}'] }
+`;
+    const s = loadScenarioText(text, FILE, fakeExt, {});
+    expect([...s.secretValues].sort()).toEqual(
+      [
+        'lit-apikey-1',
+        'Basic Ym9iOnB3',
+        'Ym9iOnB3',
+        'lit-query-tok',
+        'lit-xauth',
+        'lit-client-secret',
+        '123456',
+        'lit-ledger-key',
+        'p%40ss',
+        'p@ss',
+      ].sort(),
+    );
   });
 
   it('reports a malformed reference', () => {

@@ -13,6 +13,7 @@ import { interpolateDocument } from './interpolate.js';
 import { formatPath, Locator } from './locate.js';
 import { errorMap, explainIssues } from './messages.js';
 import { MAX_SCENARIO_BYTES, readYaml } from './read-yaml.js';
+import { checkReferences } from './references.js';
 import { resolveScenario } from './resolve.js';
 import { buildScenarioSchema, type ExtensionSchemas } from './schema.js';
 
@@ -139,6 +140,16 @@ function load(text: string, file: string, ext: ExtensionSchemas, env: NodeJS.Pro
     throw new ScenarioError(sortIssues(issues));
   }
   if (interpolation.issues.length > 0) throw new ScenarioError(sortIssues(interpolation.issues));
+
+  // Templates and names of other endpoints or principals can only be judged against the whole scenario.
+  const references = checkReferences(schema, parsed.data, {
+    endpoints: Object.keys(parsed.data.endpoints),
+    principals: Object.keys(parsed.data.target.principals ?? {}),
+    // The scenario defines no variables of its own yet; each place's own are on its field.
+    variables: () => [],
+  });
+  if (references.length > 0)
+    throw new ScenarioError(sortIssues(references.map((p) => locator.issue(p.path, p.message, p.hint, p.anchor))));
 
   const late: ScenarioIssue[] = [];
   const scenario = resolveScenario(parsed.data, raw, file, interpolation.secretValues, ext, (path, message) =>

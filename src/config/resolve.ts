@@ -2,23 +2,13 @@
  * Validated scenario -> ResolvedScenario: profiles applied, defaults filled, durations in ms,
  * maps turned into ordered lists. No validation happens here; the schema has done it all.
  */
+import { DEFAULT_SECRET_HEADERS, isSecretField, namePattern } from '../scenario/credentials.js';
 import type { AttackSpec, EndpointContract, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
 import type { PathSegment } from './locate.js';
 import { resolveContract } from './profiles.js';
 import type { ExtensionSchemas, ScenarioInput } from './schema.js';
 
-/** Case-insensitive, `*` wildcard; the scenario's `settings.secretHeaders` are added to these. */
-export const DEFAULT_SECRET_HEADERS: readonly string[] = [
-  'Authorization',
-  'Proxy-Authorization',
-  'Cookie',
-  'Set-Cookie',
-  '*-Key',
-  '*-Token',
-  '*-Secret',
-  '*-Api-Key',
-  'X-Api-Key',
-];
+export { DEFAULT_SECRET_HEADERS } from '../scenario/credentials.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -51,7 +41,26 @@ export function resolveScenario(
     ...(ep.contract ? { contract: endpointContract(ep.contract) } : {}),
   }));
 
-  const extraSecretHeaders = settings?.secretHeaders ?? [];
+  const secretHeaders = dedupeCaseInsensitive([...DEFAULT_SECRET_HEADERS, ...(settings?.secretHeaders ?? [])]);
+  const contract = resolveContract(
+    input.contract && {
+      profile: input.contract.profile,
+      keyHeader: input.contract.keyHeader,
+      keyRequired: input.contract.keyRequired,
+      ttlMs: input.contract.ttl,
+      onMissingKey: input.contract.onMissingKey,
+      onMismatch: input.contract.onMismatch,
+      onInFlight: input.contract.onInFlight,
+      errorsReplayed: input.contract.errorsReplayed,
+      replayHeader: input.contract.replayHeader,
+      maxOverhead: input.contract.maxOverhead,
+    },
+  );
+  const literals = literalCredentials(
+    { target: input.target, endpoints: input.endpoints },
+    namePattern(secretHeaders),
+    contract.keyHeader,
+  );
   return {
     file,
     version: 1,
@@ -67,23 +76,11 @@ export function resolveScenario(
       timeoutMs: input.target.timeout ?? DEFAULT_TIMEOUT_MS,
       // Absent unless declared, so resolved targets of existing scenarios stay as they were.
       ...(input.target.http2 === true ? { http2: true } : {}),
+      ...(input.target.arrivalHeader ? { arrivalHeader: input.target.arrivalHeader } : {}),
       ...(input.target.allowHosts ? { allowHosts: input.target.allowHosts } : {}),
       ...(input.target.environment ? { environment: input.target.environment } : {}),
     },
-    contract: resolveContract(
-      input.contract && {
-        profile: input.contract.profile,
-        keyHeader: input.contract.keyHeader,
-        keyRequired: input.contract.keyRequired,
-        ttlMs: input.contract.ttl,
-        onMissingKey: input.contract.onMissingKey,
-        onMismatch: input.contract.onMismatch,
-        onInFlight: input.contract.onInFlight,
-        errorsReplayed: input.contract.errorsReplayed,
-        replayHeader: input.contract.replayHeader,
-        maxOverhead: input.contract.maxOverhead,
-      },
-    ),
+    contract,
     endpoints,
     settings: {
       seed: settings?.seed,
@@ -91,9 +88,9 @@ export function resolveScenario(
       maxRequests: settings?.maxRequests ?? 10_000,
       rate: settings?.rate,
       bodyCap: settings?.bodyCap ?? 65_536,
-      secretHeaders: dedupeCaseInsensitive([...DEFAULT_SECRET_HEADERS, ...extraSecretHeaders]),
+      secretHeaders,
     },
-    secretValues: [...new Set(secretValues.filter((v) => v !== ''))],
+    secretValues: [...new Set([...secretValues, ...literals].filter((v) => v !== ''))],
   };
 }
 
@@ -150,4 +147,64 @@ function dedupeCaseInsensitive(names: readonly string[]): string[] {
     seen.add(k);
     return true;
   });
+}
+
+/**
+ * Credentials written into the scenario itself rather than taken from the environment: values of
+ * secret headers (and the credential after an auth scheme), of credential-named query parameters
+ * in paths and of credential-named body fields, and passwords in connection strings. The name
+ * rules hide them where they are sent; a target may echo them under any name, so they are
+ * secret values too. Templates (`{{uuid}}`) are rendered per request and are not values.
+ */
+function literalCredentials(scenario: unknown, secretHeader: RegExp, keyHeader: string): string[] {
+  const out: string[] = [];
+  const add = (v: unknown): void => {
+    if ((typeof v === 'string' && !v.includes('{{')) || typeof v === 'number') out.push(String(v));
+  };
+  const walk = (value: unknown, key: string | undefined, inBody: boolean, depth: number): void => {
+    if (depth > 64 || value === null || value === undefined) return;
+    if (Array.isArray(value)) {
+      for (const v of value) walk(v, key, inBody, depth + 1);
+      return;
+    }
+    if (typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (key !== undefined && /headers$/i.test(key) && typeof v === 'string') {
+          if (k.toLowerCase() === keyHeader.toLowerCase() || !secretHeader.test(k)) continue;
+          add(v);
+          const credential = /^[A-Za-z][\w-]*\s+(\S+)$/.exec(v.trim())?.[1];
+          if (credential !== undefined) add(credential);
+          continue;
+        }
+        if (inBody && isSecretField(k) && (typeof v !== 'object' || v === null)) add(v);
+        walk(v, k, inBody || (k === 'body' && key === 'request'), depth + 1);
+      }
+      return;
+    }
+    if (typeof value !== 'string') return;
+    if (key === 'path') for (const [name, v] of queryParams(value)) if (isSecretField(name)) add(v);
+    if (key === 'url' && URL.canParse(value)) {
+      const password = new URL(value).password;
+      if (password !== '') {
+        add(password);
+        add(safeDecode(password));
+      }
+    }
+  };
+  walk(scenario, undefined, false, 0);
+  return out;
+}
+
+function queryParams(path: string): [string, string][] {
+  const q = path.indexOf('?');
+  if (q < 0) return [];
+  return [...new URLSearchParams(path.slice(q + 1).split('#', 1)[0] ?? '').entries()];
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }

@@ -4,7 +4,8 @@
  * Every object is strict: an unknown key is far more often a typo than an extension.
  */
 import { z } from 'zod';
-import { SEVERITIES } from '../findings/severity.js';
+import { SEVERITIES } from '../scenario/severity.js';
+import { KEY_VARIABLES, PER_OPERATION_VARIABLES, REQUEST_VARIABLES, templateField } from '../scenario/template.js';
 import { DURATION_EXAMPLES, DURATION_PATTERN, parseDuration } from './durations.js';
 import { PROFILE_NAMES } from './profiles.js';
 import { didYouMean } from './suggest.js';
@@ -40,9 +41,13 @@ const headerName = z
   .regex(TOKEN, { error: (iss) => `${quote(iss.input)} is not a valid HTTP header name` })
   .meta({ description: 'HTTP header name' });
 
+// Header values are rendered as templates for every request, whichever map they come from.
 const headerMap = z.record(
   headerName,
-  z.string().regex(/^[^\r\n]*$/, { error: 'header values cannot contain line breaks' }),
+  templateField(
+    { variables: REQUEST_VARIABLES, what: 'a header value' },
+    z.string().regex(/^[^\r\n]*$/, { error: 'header values cannot contain line breaks' }),
+  ),
 );
 
 const httpUrl = z
@@ -159,7 +164,10 @@ export function buildScenarioSchema(ext: ExtensionSchemas, nullableOptions: Null
     method: z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum(METHODS)).default('POST'),
     // A regex rather than startsWith: the latter emits `format: starts_with`, which strict
     // JSON Schema validators reject as an unknown format.
-    path: z.string().regex(/^\//, { error: (iss) => `path ${quote(iss.input)} must start with '/'` }),
+    path: templateField(
+      { variables: REQUEST_VARIABLES, what: 'the request path' },
+      z.string().regex(/^\//, { error: (iss) => `path ${quote(iss.input)} must start with '/'` }),
+    ),
     headers: headerMap.optional(),
     body: z.json().optional(),
   });
@@ -167,7 +175,10 @@ export function buildScenarioSchema(ext: ExtensionSchemas, nullableOptions: Null
   const endpoint = z
     .strictObject({
       request,
-      key: z.string().min(1, { error: 'key template cannot be empty' }).default('{{uuid}}'),
+      key: templateField(
+        { variables: KEY_VARIABLES, requireOneOf: PER_OPERATION_VARIABLES, what: 'the key template' },
+        z.string().min(1, { error: 'key template cannot be empty' }),
+      ).default('{{uuid}}'),
       vary: z.record(z.string().min(1), z.enum(VARY_KINDS)).optional(),
       observe: z.array(observeItem).optional(),
       attacks: attacks.nullish(),
@@ -204,6 +215,8 @@ export function buildScenarioSchema(ext: ExtensionSchemas, nullableOptions: Null
     timeout: duration({ max: MAX_TIMEOUT_MS, maxText: '10m' }).optional(),
     /** The cleartext target speaks HTTP/2 (h2c); bursts then use the single-packet attack. */
     http2: z.boolean().optional(),
+    /** Response header carrying the target's arrival time per request (integer nanoseconds), for burst arrival spreads. */
+    arrivalHeader: headerName.optional(),
     /** Hosts besides loopback that may be audited without declaring an environment (see engine/host-policy.ts). */
     allowHosts: z.array(z.string().min(1)).optional(),
     /** Where the target runs: any other host must be declared `staging` (or `production` plus --allow-production). */

@@ -4,6 +4,7 @@ import { PAYMENT, burst, ledger, newKey, post, rowsFor } from './__fixtures__/cl
 import { SinkServer } from '../observers/sink-server.js';
 import { startDemoCluster } from './cluster.js';
 import { SHORT_TTL_MS } from './policies.js';
+import { MemoryKeyStore, type Reservation, type ReserveResult, type Scope } from './store.js';
 import { FLAWS, startDemoServer, type DemoServer, type DemoVariant, type FlawId } from './index.js';
 
 /**
@@ -21,15 +22,57 @@ const sink = new SinkServer({
   hangMs: 5_000,
 });
 
+/**
+ * Keys the servers have reserved. A probe that needs the server to hold a request (to abandon it,
+ * or to send a duplicate while it runs) waits for its reservation instead of sleeping: on a loaded
+ * machine a process that gets no CPU for longer than the sleep wakes up to its timer before it
+ * reads the request, and the abort or duplicate then lands first.
+ */
+const reserved = new Set<string>();
+const awaitingReservation = new Map<string, () => void>();
+
+class WatchedStore extends MemoryKeyStore {
+  override async reserve(scope: Scope, reservation: Reservation): Promise<ReserveResult> {
+    const result = await super.reserve(scope, reservation);
+    if (result.reserved) {
+      reserved.add(scope.key);
+      awaitingReservation.get(scope.key)?.();
+    }
+    return result;
+  }
+}
+const stores: WatchedStore[] = [];
+const watchedStore = (): WatchedStore => {
+  const store = new WatchedStore();
+  stores.push(store);
+  return store;
+};
+
+/** Resolves once a server has reserved `key`; bounded, so a request that never arrives fails the probe. */
+function reservation(key: string, timeoutMs = 10_000): Promise<void> {
+  if (reserved.has(key)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      awaitingReservation.delete(key);
+      reject(new Error(`no server reserved key ${key} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    awaitingReservation.set(key, () => {
+      clearTimeout(timer);
+      awaitingReservation.delete(key);
+      resolve();
+    });
+  });
+}
+
 beforeAll(async () => {
   await sink.listen();
   [flawed, clean] = await Promise.all([
-    startDemoServer({ flaws: new Set(FLAWS), raceWindow: 15, downstreamUrl: sink.url }),
-    startDemoServer({ flaws: new Set(), downstreamUrl: sink.url }),
+    startDemoServer({ flaws: new Set(FLAWS), raceWindow: 15, downstreamUrl: sink.url, store: watchedStore }),
+    startDemoServer({ flaws: new Set(), downstreamUrl: sink.url, store: watchedStore }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([flawed.close(), clean.close(), sink.close()]);
+  await Promise.all([flawed.close(), clean.close(), sink.close(), ...stores.map((s) => s.close())]);
 });
 
 interface Probe<T> {
@@ -244,7 +287,7 @@ const PROBES: { readonly [F in FlawId]: Probe<unknown> } = {
     async run(base, prefix, variant) {
       const key = newKey();
       const slow = post(base, `${prefix}/payments`, PAYMENT, { key, headers: { 'x-demo-processing-ms': '300' } });
-      await sleep(60);
+      await reservation(key);
       const dup = await post(base, `${prefix}/payments`, PAYMENT, { key });
       await slow;
       return { dup: dup.status, rows: await rowsFor(base, variant, key) };
@@ -262,9 +305,11 @@ const PROBES: { readonly [F in FlawId]: Probe<unknown> } = {
         headers: { 'x-demo-processing-ms': '200' },
         signal: gone.signal,
       }).catch(() => 'aborted' as const);
-      await sleep(50);
+      // Only once the server holds the request does leaving it abandon an execution.
+      await reservation(key);
       gone.abort();
       await first;
+      // The server's 200 ms of work was timed from the reservation, before this wait: its timer fires first.
       await sleep(350);
       const retry = await post(base, `${prefix}/payments`, PAYMENT, { key });
       return { retry: retry.status, rows: await rowsFor(base, variant, key) };

@@ -1,7 +1,7 @@
 /** The demo target: a payments API whose idempotency layer can be switched to each flaw idem-audit hunts. */
 export { DemoConfigError, FLAWS, FLAW_DESCRIPTIONS, VARIANTS, isFlawId, parseFlaws } from './flaws.js';
 export type { DemoVariant, FlawId } from './flaws.js';
-export { BODY_LIMIT_BYTES, DEMO_DEFAULTS, startDemoServer } from './server.js';
+export { ARRIVAL_HEADER, BODY_LIMIT_BYTES, DEMO_DEFAULTS, startDemoServer } from './server.js';
 export type { DemoOptions, DemoServer } from './server.js';
 export { startDemoH2Server } from './h2.js';
 export type { DemoH2Options, DemoH2Server } from './h2.js';

@@ -16,6 +16,8 @@ import { apiError, json } from './responses.js';
 import { MemoryKeyStore, type KeyStore, type StoredResponse } from './store.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** Where each answer reports when its request arrived (process.hrtime ns); scenarios name it as `target.arrivalHeader`. */
+export const ARRIVAL_HEADER = 'x-demo-arrival-ns';
 /** Past this much unwanted body the connection is cut; below it the body is drained so the client can read the 413. */
 const DRAIN_LIMIT_BYTES = 16 * BODY_LIMIT_BYTES;
 const MAX_PROCESSING_OVERRIDE_MS = 60_000;
@@ -325,7 +327,7 @@ function send(res: DemoResponse, response: StoredResponse, arrival: bigint): voi
   res.writeHead(response.status, {
     ...response.headers,
     'content-length': String(body.length),
-    'x-demo-arrival-ns': arrival.toString(),
+    [ARRIVAL_HEADER]: arrival.toString(),
   });
   res.end(body);
 }

@@ -3,22 +3,21 @@
  * sending through the shared engine, side-effect counting through the endpoint's observers,
  * and the collection of findings and outcome.
  */
-import type { Attack, AttackContext, FindingReport, RequestOverrides, SideEffects } from '../attacks/types.js';
-import { InterruptedError, ObserverError } from '../errors/errors.js';
-import { toCurlLines } from '../findings/curl.js';
-import { fingerprintOf, type Finding, type FindingBaseline } from '../findings/finding.js';
+import type { Attack, AttackContext, FindingReport, SideEffects } from '../attacks/types.js';
+import { InterruptedError } from '../errors/errors.js';
+import type { Finding, FindingBaseline } from '../findings/finding.js';
 import type { HeaderVariables } from '../findings/shell-variables.js';
 import type { BurstResult, HttpEngine } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
-import { deleteHeader, getHeader, mergeHeaders } from '../http/headers.js';
-import type { RequestSpec } from '../http/request-spec.js';
 import type { ObserverInstance } from '../observers/types.js';
-import { renderTemplate } from '../scenario/template.js';
-import { DEFAULT_PRINCIPAL, type JsonValue, type ResolvedEndpoint, type ResolvedScenario } from '../scenario/types.js';
+import type { Rng } from '../random/rng.js';
+import type { BurstStat } from '../result/result.js';
+import type { JsonValue, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
 import { burstTimeline } from './burst-timeline.js';
-import type { BurstStat } from './result.js';
-import type { Rng } from './rng.js';
+import { buildFinding } from './finding-builder.js';
 import { countSideEffects } from './observer-set.js';
+import { buildRequest, contractFor, renderKey } from './request-builder.js';
+import { noObserverError } from './side-effects.js';
 
 export interface AttackOutcome {
   kind: 'ran' | 'skipped' | 'inconclusive';
@@ -74,11 +73,11 @@ export class AttackRun {
       options: d.options,
       scenario,
       endpoint,
-      contract: endpoint.contract ? { ...scenario.contract, ...endpoint.contract } : scenario.contract,
+      contract: contractFor(scenario, endpoint),
       rng,
       signal: d.signal,
-      newKey: () => renderTemplate(endpoint.key, { uuid: () => d.uuidRng.uuid() }),
-      request: (o) => this.#request(o),
+      newKey: () => renderKey(endpoint, () => d.uuidRng.uuid()),
+      request: (o) => buildRequest(scenario, endpoint, () => d.uuidRng.uuid(), o),
       send: async (spec) => {
         const ex = await d.engine.send(spec, exCtx);
         exchanges.push(ex);
@@ -124,95 +123,39 @@ export class AttackRun {
     if (downstream) this.ctx = { ...this.ctx, downstream };
   }
 
-  #request(o: RequestOverrides): RequestSpec {
-    const { scenario, endpoint } = this.#d;
-    const principalName = o.principal ?? DEFAULT_PRINCIPAL;
-    const principal = scenario.target.principals.find((p) => p.name === principalName);
-    const key = o.key;
-    const vars = { key: key ?? '', uuid: () => this.#d.uuidRng.uuid(), principal: principalName };
-    const path = renderTemplate(o.path ?? endpoint.request.path, vars, encodeURIComponent);
-    const headers = mergeHeaders(scenario.target.headers, principal?.headers, endpoint.request.headers, o.headers);
-    for (const [k, v] of Object.entries(headers)) headers[k] = renderTemplate(v, vars);
-    const keyHeader = scenario.contract.keyHeader;
-    if (key === undefined) deleteHeader(headers, keyHeader);
-    else if (o.headers === undefined || getHeader(o.headers, keyHeader) === undefined) {
-      deleteHeader(headers, keyHeader);
-      headers[keyHeader] = key;
-    }
-    const body = o.rawBody ?? ('body' in o ? jsonText(o.body) : jsonText(endpoint.request.body));
-    if (body !== undefined && getHeader(headers, 'content-type') === undefined)
-      headers['content-type'] = 'application/json';
-    const spec: RequestSpec = {
-      method: o.method ?? endpoint.request.method,
-      url: `${o.baseUrl ?? scenario.target.baseUrl}${path}`,
-      headers,
-      body,
-      label: o.label,
-      key,
-      principal: principalName,
-    };
-    if (o.timeoutMs !== undefined) spec.timeoutMs = o.timeoutMs;
-    return spec;
-  }
-
   async #sideEffects(key: string): Promise<SideEffects> {
     const { observers, endpoint } = this.#d;
-    if (observers.length === 0) {
-      throw new ObserverError(
-        '(none)',
-        `endpoint ${endpoint.name} declares no observer, so side effects cannot be counted`,
-        'Add `observe: [ { responseId: $.id } ]` or an http/sql observer to the endpoint.',
-      );
-    }
+    if (observers.length === 0) throw noObserverError(endpoint.name);
     const exchanges = this.exchanges.filter((e) => e.key === key);
-    const { counts, observed, writes, disputed } = await countSideEffects(observers, key, exchanges, (work) =>
+    const { counts, ...effects } = await countSideEffects(observers, key, exchanges, (work) =>
       untilCutoff(work, this.#d.cutoff),
     );
     for (const c of counts) this.exchanges.push(...c.evidence);
-    return { observed, writes, disputed, verdict: (expected) => ({ expected, observed: writes, counts }) };
+    return effects;
   }
 
   #report(f: FindingReport): void {
-    const { attack, endpoint, scenario, seed } = this.#d;
-    const kindMeta = attack.meta.findings[f.kind];
-    if (!kindMeta) throw new Error(`attack ${attack.meta.id} reported undeclared finding kind '${f.kind}'`);
-    const evidence = [...f.exchanges, ...(f.sideEffects?.counts.flatMap((c) => c.evidence) ?? [])];
-    const fingerprint = fingerprintOf(scenario.name, endpoint.name, attack.meta.id, f.kind, f.discriminator);
-    const curl = toCurlLines(evidence, {
-      ...(this.#d.headerVariables ? { variables: this.#d.headerVariables } : {}),
-      ...(this.#d.replayCommand ? { replayCommand: this.#d.replayCommand(fingerprint) } : {}),
-    });
-    const baseline = this.#d.baselineOf?.(fingerprint);
-    const finding: Finding = {
-      attack: attack.meta.id,
-      endpoint: endpoint.name,
-      kind: f.kind,
-      severity: f.severity ?? kindMeta.severity,
-      title: kindMeta.title,
-      message: f.message,
-      fingerprint,
-      expected: f.expected,
-      observed: f.observed,
-      sideEffects: f.sideEffects,
-      exchanges: evidence,
-      remediation: kindMeta.remediation,
-      references: kindMeta.references,
-      reproduce: {
+    const { attack, endpoint, scenario, seed, reproCommand, replayCommand, headerVariables, baselineOf } = this.#d;
+    // Exchanges were redacted when recorded; what attacks and observers wrote about them (a path
+    // with its query, a ledger URL, a stored record) is redacted here.
+    const red = this.#d.engine.redactor;
+    const finding = buildFinding(
+      {
+        attack: attack.meta,
+        scenario: scenario.name,
+        endpoint: endpoint.name,
         seed,
-        command: this.#d.reproCommand,
-        curl: curl.lines,
-        env: curl.env,
-        timingDependent: attack.meta.timingDependent,
+        reproCommand,
+        redact: (t) => red.text(t),
+        ...(replayCommand ? { replayCommand } : {}),
+        ...(headerVariables ? { headerVariables } : {}),
+        ...(baselineOf ? { baselineOf } : {}),
       },
-      ...(baseline ? { baseline } : {}),
-    };
+      f,
+    );
     this.findings.push(finding);
     this.#d.onFinding(finding);
   }
-}
-
-function jsonText(body: unknown): string | undefined {
-  return body === undefined ? undefined : JSON.stringify(body);
 }
 
 /** `work`, or an InterruptedError as soon as `cutoff` is aborted, whichever comes first. */

@@ -1,6 +1,6 @@
 /** Compacts a burst's exchanges into the per-request rows the HTML timeline draws. */
 import { outcomeOf, type Exchange } from '../http/exchange.js';
-import type { BurstTimelineRow } from './result.js';
+import type { BurstTimelineRow } from '../result/result.js';
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 

@@ -3,12 +3,13 @@
  * are counted with them. The audit loop and replay share both, so a replayed finding is judged
  * by the same witnesses and the same records-versus-answers rule as the attack that found it.
  */
+import type { SideEffects } from '../attacks/types.js';
 import { ObserverError } from '../errors/errors.js';
 import type { HttpEngine } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
 import type { EffectCount, Observer, ObserverInstance } from '../observers/types.js';
 import { DEFAULT_PRINCIPAL, type ResolvedEndpoint, type ResolvedScenario } from '../scenario/types.js';
-import { judgeWrites } from './side-effects.js';
+import { sideEffectsOf } from './side-effects.js';
 
 export function createObservers(
   endpoint: ResolvedEndpoint,
@@ -50,13 +51,9 @@ function createOrFailing(create: () => ObserverInstance): ObserverInstance {
   }
 }
 
-export interface CountedEffects {
+/** What `ctx.sideEffects(key)` answers, with the observers' counts behind it. */
+export interface CountedEffects extends SideEffects {
   counts: EffectCount[];
-  /** The highest count among observers: any witness of a write, answers included. */
-  observed: number;
-  /** What duplicate-write claims rest on (side-effects.ts). */
-  writes: number;
-  disputed: string | undefined;
 }
 
 /** Asks every observer about `key` and judges the writes; `guard` bounds each wait (interruption). */
@@ -68,6 +65,5 @@ export async function countSideEffects(
 ): Promise<CountedEffects> {
   const counts: EffectCount[] = [];
   for (const o of observers) counts.push(await guard(o.count(key, { exchanges })));
-  const { writes, disputed } = judgeWrites(key, counts);
-  return { counts, observed: Math.max(...counts.map((c) => c.count)), writes, disputed };
+  return { counts, ...sideEffectsOf(key, counts) };
 }

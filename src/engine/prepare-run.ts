@@ -6,12 +6,12 @@
  */
 import type { Attack } from '../attacks/types.js';
 import { UsageError } from '../errors/errors.js';
-import type { Severity } from '../findings/severity.js';
+import type { Severity } from '../scenario/severity.js';
 import { HostPolicy, allowHostsFromEnv } from '../http/host-policy.js';
 import type { Observer } from '../observers/types.js';
 import type { ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
 import type { Baseline } from '../verdict/baseline.js';
-import { randomKeySalt, randomSeed } from './rng.js';
+import { randomKeySalt, randomSeed } from '../random/rng.js';
 
 /** The registries a run draws from: the built-ins, or a caller's own (tests, extensions). */
 export interface Registries {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineAttack, type Attack } from '../attacks/types.js';
-import { extensionSchemas } from '../cli/extensions.js';
+import { extensionSchemas } from './extension-schemas.js';
 import { loadScenarioText } from '../config/index.js';
 import { defineObserver, type Observer, type ObserverInstance } from '../observers/types.js';
 import { OBSERVER_CLOSE_MS, runAudit } from './run-audit.js';

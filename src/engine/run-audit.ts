@@ -25,7 +25,7 @@ import {
 import { baselineMatcher, utcDay } from '../verdict/baseline.js';
 import { AttackRun, untilCutoff } from './attack-context.js';
 import { createObservers } from './observer-set.js';
-import type { RunEvent } from './events.js';
+import type { RunEvent } from '../result/events.js';
 import { assertReachable } from './preflight.js';
 import { prepareRun, type Registries, type RunPlan, type RunRequest } from './prepare-run.js';
 import {
@@ -34,8 +34,8 @@ import {
   type AuditResult,
   type EndpointLocation,
   type RunError,
-} from './result.js';
-import { Rng, deriveSeed } from './rng.js';
+} from '../result/result.js';
+import { Rng, deriveSeed } from '../random/rng.js';
 import { DEFAULT_INTERRUPT_GRACE_MS, RunLimits } from './run-limits.js';
 
 export {
@@ -121,6 +121,7 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
       maxRequests: plan.maxRequests,
       rate: scenario.settings.rate,
       h2c: scenario.target.http2 === true,
+      ...(scenario.target.arrivalHeader ? { arrivalHeader: scenario.target.arrivalHeader } : {}),
       redactor,
       now,
       onExchange: (exchange) => emit({ type: 'exchange', exchange }),

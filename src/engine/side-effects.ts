@@ -11,6 +11,8 @@
  * a second write is enough); the answers decide only when nothing reads the records. A
  * disagreement is described for the report.
  */
+import type { SideEffects } from '../attacks/types.js';
+import { ObserverError } from '../errors/errors.js';
 import type { EffectCount } from '../observers/types.js';
 
 export interface JudgedWrites {
@@ -36,4 +38,24 @@ export function judgeWrites(key: string, counts: readonly EffectCount[]): Judged
           )}): an answer carried a response that was not written for this key (e.g. another key's stored response); judged by the records`
       : undefined;
   return { writes, disputed };
+}
+
+/** What `ctx.sideEffects(key)` answers, from every observer's count (at least one). */
+export function sideEffectsOf(key: string, counts: readonly EffectCount[]): SideEffects {
+  const { writes, disputed } = judgeWrites(key, counts);
+  return {
+    observed: Math.max(...counts.map((c) => c.count)),
+    writes,
+    disputed,
+    verdict: (expected) => ({ expected, observed: writes, counts }),
+  };
+}
+
+/** Counting side effects on an endpoint that declares no observer is a scenario problem, said so. */
+export function noObserverError(endpoint: string): ObserverError {
+  return new ObserverError(
+    '(none)',
+    `endpoint ${endpoint} declares no observer, so side effects cannot be counted`,
+    'Add `observe: [ { responseId: $.id } ]` or an http/sql observer to the endpoint.',
+  );
 }

@@ -4,7 +4,7 @@ import { loadScenarioText } from '../config/index.js';
 import type { Exchange } from '../http/exchange.js';
 import { toCurl, toCurlLines } from './curl.js';
 import { headerVariables } from './shell-variables.js';
-import { extensionSchemas } from '../cli/extensions.js';
+import { extensionSchemas } from '../engine/extension-schemas.js';
 
 function ex(id: number, burst?: number, principal = 'default'): Exchange {
   const e: Exchange = {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { EffectCount } from '../observers/types.js';
 import type { Exchange } from '../http/exchange.js';
-import type { Severity } from './severity.js';
+import type { Severity } from '../scenario/severity.js';
 
 export interface SideEffectVerdict {
   /** Side effects exactly-once allows for what was sent. */

@@ -197,4 +197,22 @@ describe('HttpEngine.burst', () => {
     await e.close();
     expect(b.exchanges[0]?.error?.code).toBe('connect-refused');
   });
+
+  it('reads arrival times from the header the target names, and from no other', async () => {
+    let arrival = 1_000_000n;
+    const s = await httpServer((_q, res) => {
+      res.writeHead(200, { 'x-arrived-ns': String((arrival += 250_000n)), 'x-demo-arrival-ns': '1' });
+      res.end('ok');
+    });
+    servers.push(s);
+    const named = engine({ arrivalHeader: 'X-Arrived-Ns' });
+    const b = await named.e.burst([spec(s.url), spec(s.url)], ctx);
+    expect(b.exchanges.map((x) => x.serverArrivalNs).sort()).toEqual(['1250000', '1500000']);
+    expect(b.arrivalSpreadMs).toBe(0.25);
+    const unnamed = engine();
+    const u = await unnamed.e.burst([spec(s.url), spec(s.url)], ctx);
+    expect(u.exchanges.map((x) => x.serverArrivalNs)).toEqual([undefined, undefined]);
+    expect(u.arrivalSpreadMs).toBeUndefined();
+    await Promise.all([named.e.close(), unnamed.e.close()]);
+  });
 });

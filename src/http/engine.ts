@@ -18,9 +18,6 @@ import { singlePacketBurst } from './sync/single-packet.js';
 import type { SyncBurstOutcome } from './sync/types.js';
 import { classifyTransportError } from './transport-errors.js';
 
-/** Header through which a target may report when each request arrived (the demo target does). */
-export const ARRIVAL_HEADER = 'x-demo-arrival-ns';
-
 /**
  * Connector options for h2c with prior knowledge. Pool builds its own connector and drops a
  * top-level `useH2c` (undici 7.30); connect options reach the connector, though its type does
@@ -52,6 +49,11 @@ export interface EngineOptions {
    * connections too, so plain sends and observer queries reach an h2c-only server.
    */
   h2c?: boolean;
+  /**
+   * Response header in which the target reports when each request arrived, as integer
+   * nanoseconds on its own clock (`target.arrivalHeader`); only spreads within a burst are used.
+   */
+  arrivalHeader?: string;
 }
 
 export interface ExchangeContext {
@@ -81,6 +83,8 @@ export interface BurstResult {
 
 export class HttpEngine {
   readonly #o: EngineOptions;
+  /** Lower-cased: captured response headers are keyed in lower case. */
+  readonly #arrivalHeader: string | undefined;
   readonly #pools = new Map<string, Pool>();
   #nextId = 1;
   #nextBurst = 1;
@@ -90,6 +94,18 @@ export class HttpEngine {
 
   constructor(opts: EngineOptions) {
     this.#o = opts;
+    this.#arrivalHeader = opts.arrivalHeader?.toLowerCase();
+  }
+
+  /** The run's redactor, for text about exchanges that is not itself an exchange (findings). */
+  get redactor(): Redactor {
+    return this.#o.redactor;
+  }
+
+  /** At most bodyCap characters; a secret the cap cuts in two is redacted as well (`cut`). */
+  #recordedBody(body: string): string {
+    const cap = this.#o.bodyCap;
+    return body.length > cap ? this.#o.redactor.text(body.slice(0, cap), true) : this.#o.redactor.body(body);
   }
 
   /** Requests sent so far (counted when they are dispatched). */
@@ -335,7 +351,7 @@ export class HttpEngine {
         method: spec.method,
         url: red.text(spec.url),
         headers: red.headers(spec.headers),
-        body: spec.body === undefined ? undefined : red.text(spec.body.slice(0, this.#o.bodyCap)),
+        body: spec.body === undefined ? undefined : this.#recordedBody(spec.body),
       },
       timings: { queued, done: r.doneAt },
     };
@@ -358,11 +374,11 @@ export class HttpEngine {
       ex.response = {
         status: r.status,
         headers: red.headers(r.headers),
-        body: red.text(r.body.toString('utf8')),
+        body: red.body(r.body.toString('utf8'), r.truncated),
         bytes: r.bytes,
         truncated: r.truncated,
       };
-      const arrival = r.headers[ARRIVAL_HEADER];
+      const arrival = this.#arrivalHeader === undefined ? undefined : r.headers[this.#arrivalHeader];
       if (arrival !== undefined && /^\d{1,20}$/.test(arrival)) ex.serverArrivalNs = arrival;
     }
     if (error) ex.error = error;

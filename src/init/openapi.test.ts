@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { extensionSchemas } from '../cli/extensions.js';
+import { extensionSchemas } from '../engine/extension-schemas.js';
 import { loadScenarioText } from '../config/index.js';
 import { draftFromOpenApi, scenarioFromOpenApi } from './openapi.js';
 

@@ -1,12 +1,18 @@
 /**
- * The questions `init` asks on a terminal. `ask` is injected so the flow is testable without a
- * TTY; the CLI passes readline's question().
+ * The questions `init` asks on a terminal. The prompter is injected so the flow is testable
+ * without a TTY; the CLI passes one built on readline. Each answer is checked as soon as it is
+ * given, and a bad one is asked again with the reason, a bounded number of times.
  */
 import { UsageError } from '../errors/errors.js';
 import type { JsonValue } from '../scenario/types.js';
 import { STARTER_DEFAULTS } from './starter.js';
 
-export type Ask = (question: string) => Promise<string>;
+export interface Prompter {
+  /** Asks and resolves with the answer; rejects with InterruptedError when the user cancels (Ctrl-C, Ctrl-D). */
+  ask(question: string): Promise<string>;
+  /** Shows a line to the user (why an answer was refused). */
+  tell(line: string): void;
+}
 
 export interface StarterAnswers {
   baseUrl: string;
@@ -15,15 +21,26 @@ export interface StarterAnswers {
   body: JsonValue | undefined;
 }
 
-export async function askStarter(ask: Ask, given: Partial<StarterAnswers>): Promise<StarterAnswers> {
-  const q = async (label: string, fallback: string): Promise<string> => {
-    const a = (await ask(`${label} [${fallback}]: `)).trim();
-    return a === '' ? fallback : a;
+/** Bad answers to one question before init gives up with the last reason (exit 2). */
+export const MAX_ATTEMPTS = 5;
+
+/** Asks what `given` (the flags, already checked) leaves open. */
+export async function askStarter(prompter: Prompter, given: Partial<StarterAnswers>): Promise<StarterAnswers> {
+  const q = async <T>(label: string, fallback: string, check: (answer: string) => T): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      const answer = (await prompter.ask(`${label} [${fallback}]: `)).trim();
+      try {
+        return check(answer === '' ? fallback : answer);
+      } catch (err) {
+        if (!(err instanceof UsageError) || attempt >= MAX_ATTEMPTS) throw err;
+        prompter.tell(`  ${err.message.replace(/^init: /, '')}${err.hint ? ` (${err.hint})` : ''}; try again`);
+      }
+    }
   };
-  const baseUrl = given.baseUrl ?? (await q('Base URL of the API', STARTER_DEFAULTS.baseUrl));
-  const method = given.method ?? (await q('Method of the operation to audit', STARTER_DEFAULTS.method)).toUpperCase();
-  const path = given.path ?? (await q('Path of the operation', STARTER_DEFAULTS.path));
-  const body = given.body ?? parseBody(await q('JSON body (empty for none)', '{}'));
+  const baseUrl = given.baseUrl ?? (await q('Base URL of the API', STARTER_DEFAULTS.baseUrl, checkBaseUrl));
+  const method = given.method ?? (await q('Method of the operation to audit', STARTER_DEFAULTS.method, checkMethod));
+  const path = given.path ?? (await q('Path of the operation', STARTER_DEFAULTS.path, checkPath));
+  const body = 'body' in given ? given.body : await q('JSON body (empty for none)', '{}', parseBody);
   return { baseUrl, method, path, body };
 }
 
@@ -32,7 +49,7 @@ export function parseBody(text: string): JsonValue | undefined {
   try {
     return JSON.parse(text) as JsonValue;
   } catch {
-    throw new UsageError(`init: the body is not valid JSON: ${text}`, `e.g. --body '{"amount":1000,"currency":"usd"}'`);
+    throw new UsageError(`init: the body is not valid JSON: ${text}`, `e.g. {"amount":1000,"currency":"usd"}`);
   }
 }
 
@@ -47,7 +64,7 @@ export function checkBaseUrl(url: string): string {
   if (/[\s{}#?"'\\\u0000-\u001f\u007f]/.test(url) || !URL.canParse(url))
     throw new UsageError(
       `init: base URL must be a plain http(s) URL without spaces, quotes, braces, query or fragment, got '${url}'`,
-      'e.g. --base-url https://api.example.com/v1',
+      'e.g. https://api.example.com/v1',
     );
   return url.replace(/\/+$/, '');
 }

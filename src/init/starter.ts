@@ -36,7 +36,8 @@ name: ${inline(o.name)}
 target:
   # \${VAR:-default} reads the environment, so one file serves every stage.
   baseUrl: \${API_URL:-${o.baseUrl}}
-  # Headers sent with every request. Authorization, Cookie, *-Key and *-Token are redacted in reports.
+  # Headers sent with every request. Credentials (Authorization, Cookie, *-Key, *Token*, X-Auth*, …) and
+  # values from the environment (except the target's address) are redacted in reports.
   # headers:
   #   Authorization: Bearer \${API_TOKEN}
   # A second caller, for the cross-principal attack (the same key must not leak across callers):

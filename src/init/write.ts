@@ -18,12 +18,17 @@ export function schemaPathFor(scenarioFile: string): string {
   return join(dirname(scenarioFile), SCHEMA_FILE);
 }
 
-export function writeInitFiles(scenarioFile: string, scenarioText: string, schema: unknown, force: boolean): InitFiles {
+/** Refuses to overwrite a scenario without --force; checked before anything is asked, and again before writing. */
+export function assertNewFile(scenarioFile: string, force: boolean): void {
   if (existsSync(scenarioFile) && !force)
     throw new UsageError(
       `init: ${scenarioFile} already exists`,
       'pass --force to overwrite it, or --out to choose another file',
     );
+}
+
+export function writeInitFiles(scenarioFile: string, scenarioText: string, schema: unknown, force: boolean): InitFiles {
+  assertNewFile(scenarioFile, force);
   const schemaFile = schemaPathFor(scenarioFile);
   try {
     writeFileSync(scenarioFile, scenarioText);

@@ -5,17 +5,21 @@
 import { z } from 'zod';
 import { ObserverError } from '../errors/errors.js';
 import { outcomeOf, responseJson } from '../http/exchange.js';
-import { renderTemplate } from '../scenario/template.js';
+import { jsonPathField } from '../scenario/json-path.js';
+import { OBSERVER_VARIABLES, renderTemplate, templateField } from '../scenario/template.js';
 import { extractCount } from './json-path.js';
 import { defineObserver } from './types.js';
 
 const options = z.strictObject({
   method: z.enum(['GET', 'POST']).default('GET'),
-  path: z
-    .string()
-    .startsWith('/')
-    .refine((p) => p.includes('{{key}}'), 'the path must contain {{key}}'),
-  count: z.string().regex(/^\$/, 'a JSON path starting with $, e.g. $.count or $.rows.length'),
+  path: templateField(
+    { variables: OBSERVER_VARIABLES, what: 'the observer path' },
+    z
+      .string()
+      .startsWith('/')
+      .refine((p) => p.includes('{{key}}'), 'the path must contain {{key}}'),
+  ),
+  count: jsonPathField('$.count or $.rows.length'),
   headers: z.record(z.string(), z.string()).default({}),
 });
 

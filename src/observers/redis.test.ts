@@ -3,8 +3,15 @@ import { performance } from 'node:perf_hooks';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '../../test/helpers/redis-server.js';
+import { attacks } from '../attacks/index.js';
+import { extensionSchemas } from '../engine/extension-schemas.js';
+import { loadScenarioText } from '../config/index.js';
+import { parseFlaws, startDemoServer } from '../demo/index.js';
+import { RedisKeyStore } from '../demo/redis-store.js';
+import { runAudit } from '../engine/run-audit.js';
 import { ObserverError } from '../errors/errors.js';
 import type { Exchange } from '../http/exchange.js';
+import { observers } from './index.js';
 import type { ObserverEnv, ObserverInstance } from './types.js';
 import { globEscape, redisObserver } from './redis.js';
 
@@ -124,6 +131,11 @@ describe('redis observer', () => {
       { key: 'idem:k3', type: 'hash', pttlMs: -1, state: 'processing', inProgress: true },
     ]);
     expect((await observer().count('absent', { exchanges: [answer('{}')] })).count).toBe(0);
+    // A JSON record a target left in flight after answering (what store-audit reports as stuck-in-progress).
+    await client.set('idem:k4', JSON.stringify({ state: 'in-flight' }), { PX: 86_400_000 });
+    expect((await observer().count('k4', { exchanges: [] })).facts?.['records']).toMatchObject([
+      { key: 'idem:k4', type: 'string', state: 'in-flight', inProgress: true },
+    ]);
   });
 
   it('matches the key literally, glob characters included', async () => {
@@ -139,5 +151,34 @@ describe('redis observer', () => {
       {} as ObserverEnv,
     );
     await expect(o.count('k', { exchanges: [] })).rejects.toBeInstanceOf(ObserverError);
+  });
+
+  it('alone judges a concurrent burst on a read-then-write store (the demo in racy Redis mode) a duplicate write', async () => {
+    await client.flushDb();
+    const store = await RedisKeyStore.connect({ url: redis.url, mode: 'racy' });
+    const server = await startDemoServer({ flaws: parseFlaws('none'), store: () => store });
+    try {
+      const yaml = `
+version: 1
+name: redis-racy
+target: { baseUrl: "${server.url}", headers: { Authorization: Bearer demo-alice-token } }
+endpoints:
+  pay:
+    request: { method: POST, path: /correct/payments, body: { amount: 1000, currency: usd, customer: cus_42 } }
+    observe:
+      - redis: { url: "\${REDIS_URL}", key: "idem:{{key}}" }
+    attacks: { concurrent-burst: { copies: 10, rounds: 10 } }
+`;
+      const scenario = loadScenarioText(yaml, '/tmp/redis.yaml', extensionSchemas(), { REDIS_URL: redis.url });
+      // Ten rounds of ten: one round that wrote twice is enough, and a loaded machine may need several.
+      const r = await runAudit({ scenario, attacks, observers, seed: 11 });
+      expect(r.findings.map((x) => x.kind)).toContain('duplicate-write');
+      const f = r.findings.find((x) => x.kind === 'duplicate-write');
+      expect(f?.sideEffects?.counts.map((c) => c.observer)).toEqual(['redis']);
+      expect(f?.sideEffects?.counts[0]?.detail).toMatch(/match no stored response/);
+    } finally {
+      await server.close();
+      await store.close();
+    }
   });
 });

@@ -10,12 +10,14 @@
  * ones let three executions through: the check-then-act race). Record-level facts (each record's
  * type, remaining PTTL and state) travel in `facts` for the store-audit attack.
  */
+import { canonicalJson } from '../scenario/canonical-json.js';
 import { createClient } from 'redis';
 import { z } from 'zod';
 import { ObserverError } from '../errors/errors.js';
 import { isSuccess } from '../http/exchange.js';
 import type { JsonValue } from '../scenario/types.js';
-import { renderTemplate } from '../scenario/template.js';
+import { jsonPathField } from '../scenario/json-path.js';
+import { OBSERVER_VARIABLES, renderTemplate, templateField } from '../scenario/template.js';
 import { extractValue } from './json-path.js';
 import { defineObserver, type CountContext, type EffectCount } from './types.js';
 
@@ -32,9 +34,15 @@ const IN_PROGRESS = [
 
 const options = z.strictObject({
   /** redis://[user:password@]host:port[/db]; never printed (it may hold a password). */
-  url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+  url: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+    .refine((u) => URL.canParse(u), 'not a valid URL (check the host, port and escaping of the password)'),
   /** Redis key of a logical key's record, e.g. `idem:{{key}}`. */
-  key: z.string().includes('{{key}}', { message: 'the key template must contain {{key}}' }),
+  key: templateField(
+    { variables: OBSERVER_VARIABLES, what: 'the Redis key template' },
+    z.string().includes('{{key}}', { message: 'the key template must contain {{key}}' }),
+  ),
   /** Also SCAN for `<key>:*` (records of the same logical key under a suffix). */
   scan: z.boolean().default(true),
   /** Field of a record (JSON value or hash field) that holds its state. */
@@ -42,7 +50,7 @@ const options = z.strictObject({
   /** States that mean "still being processed". */
   inProgress: z.array(z.string()).min(1).default(IN_PROGRESS),
   /** JSON path, in a record, to the stored response body (to match records against answers). */
-  responseBody: z.string().regex(/^\$/).default('$.response.body'),
+  responseBody: jsonPathField('$.response.body').default('$.response.body'),
   /** Upper bound on SCAN round trips per count, so a huge keyspace cannot stall the audit. */
   maxScanCalls: z.number().int().min(1).max(100_000).default(1000),
   /** Longest one observation (connecting included) may take: a Redis that stops answering must not hang the audit. */
@@ -255,16 +263,5 @@ export function canonicalBody(body: unknown): string | undefined {
   }
   // No response stored yet (an in-progress record): nothing to match answers against.
   if (value === undefined || value === null) return undefined;
-  return stableJson(value);
-}
-
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const entries = Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
+  return canonicalJson(value);
 }

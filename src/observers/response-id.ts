@@ -2,13 +2,13 @@
  * responseId: needs no access to the target's internals. Two successful answers for one key
  * that name different resource ids are two writes; replays must carry the original id.
  */
-import { z } from 'zod';
 import { ObserverError } from '../errors/errors.js';
 import { isSuccess, responseJson } from '../http/exchange.js';
+import { jsonPathField } from '../scenario/json-path.js';
 import { extractValue } from './json-path.js';
 import { defineObserver } from './types.js';
 
-const options = z.string().min(2).regex(/^\$/, 'a JSON path starting with $, e.g. $.id');
+const options = jsonPathField('$.id').min(2, 'a JSON path to the id, e.g. $.id');
 
 export const responseIdObserver = defineObserver({
   meta: {

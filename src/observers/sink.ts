@@ -18,6 +18,7 @@ const options = z.strictObject({
   listen: z
     .string()
     .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port, e.g. 127.0.0.1:4011')
+    .refine((l) => Number(l.slice(l.lastIndexOf(':') + 1)) <= 65535, 'the port must be 0..65535')
     .default('127.0.0.1:0'),
   /** Where the target puts its downstream idempotency key. */
   key: headerRef.default('header:Idempotency-Key'),
@@ -38,7 +39,6 @@ export const sinkObserver = defineObserver({
     const at = o.listen.lastIndexOf(':');
     const host = o.listen.slice(0, at).replace(/^\[|\]$/g, '');
     const port = Number(o.listen.slice(at + 1));
-    if (port > 65535) throw new ObserverError('sink', `listen port ${port} is out of range`);
     const { sink, release } = acquireSink({ host, port, key: o.key, reference: o.reference, hangMs: o.hangMs });
     const downstream: DownstreamControl = {
       get url() {

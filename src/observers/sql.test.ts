@@ -151,6 +151,29 @@ describe('sql observer', () => {
     } finally {
       await o.close?.();
     }
-    expect(() => observer({ query: 'select count(*) from payments' })).toThrow(ObserverError);
+  });
+
+  it('refuses options PostgreSQL would refuse, when the scenario is loaded rather than at the first count', () => {
+    const problems = (o: Record<string, unknown>): string[] =>
+      sqlObserver.meta.options
+        .safeParse({ url: 'postgres://u@127.0.0.1:9/db', ...o })
+        .error?.issues.map((i) => i.message) ?? [];
+    expect(problems({ query: 'select count(*) from payments' })).toEqual([
+      'a count-mode query must bind {{key}} through params',
+    ]);
+    expect(problems({ query: "select count(*) from payments where k = '{{key}}'" })).toEqual([
+      'the query text is not a template: {{...}} would be sent to the database literally',
+    ]);
+    expect(problems({ query: 'select count(*) from p where k = $1 and t = $2', params: ['{{key}}'] })).toEqual([
+      'the query uses placeholders up to $2 but params gives 1 value(s); PostgreSQL refuses the mismatch',
+    ]);
+    // $n inside literals, quoted identifiers, dollar quotes and comments is text, not a placeholder.
+    expect(
+      problems({
+        query: `select count(*) from p where k = $1 and note <> '$2' and "col$3" = $q$ $4 $q$ -- $5\n/* $6 */`,
+        params: ['{{key}}'],
+      }),
+    ).toEqual([]);
+    expect(problems({ query: 'select count(*) from p', mode: 'delta' })).toEqual([]);
   });
 });

@@ -8,21 +8,51 @@
 import pg from 'pg';
 import { z } from 'zod';
 import { ObserverError } from '../errors/errors.js';
-import { renderTemplate } from '../scenario/template.js';
+import { OBSERVER_VARIABLES, renderTemplate, templateField } from '../scenario/template.js';
 import { defineObserver } from './types.js';
 
-const options = z.strictObject({
-  /** Connection string, usually `${DATABASE_URL}`: interpolated values here are redacted from reports. */
-  url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection string'),
-  /** SELECT returning one row with one numeric cell. */
-  query: z.string().min(1),
-  /** Values for $1, $2, …; `{{key}}` is replaced by the idempotency key. */
-  params: z.array(z.string()).default([]),
-  /** count: the query counts for the key. delta: the query counts everything; the growth since the last observation is the count. */
-  mode: z.enum(['count', 'delta']).default('count'),
-  /** Statement timeout of each observation. */
-  timeoutMs: z.number().int().positive().max(60_000).default(5_000),
-});
+const options = z
+  .strictObject({
+    /** Connection string, usually `${DATABASE_URL}`: interpolated values here are redacted from reports. */
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// connection string')
+      .refine((u) => URL.canParse(u), 'not a valid URL (check the host, port and escaping of the password)'),
+    /** SELECT returning one row with one numeric cell. */
+    query: z.string().min(1),
+    /** Values for $1, $2, …; `{{key}}` is replaced by the idempotency key. */
+    params: z.array(templateField({ variables: OBSERVER_VARIABLES, what: 'a query parameter' })).default([]),
+    /** count: the query counts for the key. delta: the query counts everything; the growth since the last observation is the count. */
+    mode: z.enum(['count', 'delta']).default('count'),
+    /** Statement timeout of each observation. */
+    timeoutMs: z.number().int().positive().max(60_000).default(5_000),
+  })
+  .superRefine((o, ctx) => {
+    if (o.query.includes('{{'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['query'],
+        message: 'the query text is not a template: {{...}} would be sent to the database literally',
+        params: { hint: 'use $1 in the query and `params: ["{{key}}"]`' },
+      });
+    else if (o.mode === 'count' && !o.params.some((p) => p.includes('{{key}}')))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['params'],
+        message: 'a count-mode query must bind {{key}} through params',
+        params: {
+          hint: 'e.g. `query: select count(*) from payments where idempotency_key = $1`, `params: ["{{key}}"]`, or use mode: delta',
+        },
+      });
+    const highest = Math.max(0, ...sqlPlaceholders(o.query));
+    if (highest !== o.params.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['params'],
+        message: `the query uses ${highest === 0 ? 'no placeholder' : `placeholders up to $${highest}`} but params gives ${o.params.length} value(s); PostgreSQL refuses the mismatch`,
+        params: { hint: 'give one params entry per $n, in order' },
+      });
+  });
 type Options = z.output<typeof options>;
 
 /** How much longer than the statement timeout the client waits before giving up on the server. */
@@ -36,18 +66,6 @@ export const sqlObserver = defineObserver({
     options,
   },
   create(o: Options) {
-    if (o.mode === 'count' && !o.params.some((p) => p.includes('{{key}}')) && !o.query.includes('{{key}}'))
-      throw new ObserverError(
-        'sql',
-        'a count-mode query must use {{key}} in params (bound as $n)',
-        'Bind the key: `query: select count(*) from payments where idempotency_key = $1`, `params: ["{{key}}"]`, or use mode: delta.',
-      );
-    if (o.query.includes('{{key}}'))
-      throw new ObserverError(
-        'sql',
-        'put {{key}} in params, not in the query text',
-        'Use $1 in the query and `params: ["{{key}}"]`.',
-      );
     const pool = new pg.Pool({
       connectionString: o.url,
       max: 2,
@@ -135,4 +153,17 @@ function single(rows: readonly Record<string, unknown>[]): number {
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The `$n` placeholders of a query, outside string literals, quoted identifiers, dollar-quoted
+ * strings and comments (where `$1` is just text). PostgreSQL infers the parameter count from the
+ * highest one, and refuses a bind with any other count.
+ */
+export function sqlPlaceholders(query: string): number[] {
+  const code = query.replace(
+    /'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\/|\$([A-Za-z_]\w*)?\$[\s\S]*?\$\1\$/g,
+    ' ',
+  );
+  return [...code.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../engine/events.js';
+import type { RunEvent } from '../result/events.js';
 import { hostileResult, hostileRunEvents } from './__fixtures__/hostile-result.js';
 import { memoryContext, memoryOutput } from './__fixtures__/memory-output.js';
 import { EVENT_LOG_FILE, eventLogReporter } from './event-log.js';

@@ -3,7 +3,7 @@
  * Streaming keeps memory flat however many exchanges a campaign records, and leaves a usable
  * trail when the process dies half-way. `merge` reads these logs back for the merged HAR.
  */
-import type { RunEvent } from '../engine/events.js';
+import type { RunEvent } from '../result/events.js';
 import type { ReporterDefinition } from './types.js';
 
 export const EVENT_LOG_FILE = 'events.ndjson';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditResult } from '../engine/result.js';
+import type { AuditResult } from '../result/result.js';
 import { hostileResult } from './__fixtures__/hostile-result.js';
 import { memoryContext, memoryOutput, type MemoryOutputOptions } from './__fixtures__/memory-output.js';
 import { githubAnnotations, githubReporter } from './github.js';

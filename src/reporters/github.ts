@@ -4,7 +4,7 @@
  * summary. Runs whenever GITHUB_ACTIONS=true, whatever --reporter chose.
  */
 import { relative, resolve } from 'node:path';
-import type { AuditResult } from '../engine/result.js';
+import type { AuditResult } from '../result/result.js';
 import { failsRun } from '../verdict/verdict.js';
 import { renderMarkdown } from './markdown.js';
 import type { ReporterDefinition } from './types.js';

@@ -5,9 +5,9 @@
  * payload that slipped past escaping could neither run nor phone home.
  */
 import { createHash } from 'node:crypto';
-import type { AuditResult, BurstStat } from '../engine/result.js';
+import type { AuditResult, BurstStat } from '../result/result.js';
 import type { Finding } from '../findings/finding.js';
-import { SEVERITIES, type Severity } from '../findings/severity.js';
+import { SEVERITIES, type Severity } from '../scenario/severity.js';
 import type { Exchange } from '../http/exchange.js';
 import { esc, token } from './html/escape.js';
 import { SCRIPT } from './html/script.js';

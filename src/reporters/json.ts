@@ -2,7 +2,7 @@
  * report.json: the machine-readable result. Its top-level shape (schemaVersion, status,
  * findings[] with attack, endpoint, severity, kind, fingerprint) is a promise to CI scripts.
  */
-import type { AuditResult } from '../engine/result.js';
+import type { AuditResult } from '../result/result.js';
 import { resultReporter } from './result-reporter.js';
 
 export function renderJson(result: AuditResult, exitCode: number): string {

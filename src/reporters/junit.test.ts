@@ -1,13 +1,13 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditDemo } from '../../test/helpers/audit-demo.js';
-import type { AuditResult } from '../engine/result.js';
+import type { AuditResult } from '../result/result.js';
 import fc from 'fast-check';
-import { SEVERITIES } from '../findings/severity.js';
+import { SEVERITIES } from '../scenario/severity.js';
 import { exitCodeOf } from '../verdict/exit-codes.js';
 import { failsRun, nothingAuditedReason, runStatusOf, summarize, type RunStop } from '../verdict/verdict.js';
 import { renderJunit } from './junit.js';
@@ -16,16 +16,25 @@ const XSD = fileURLToPath(new URL('../../test/fixtures/junit.xsd', import.meta.u
 const work = mkdtempSync(join(tmpdir(), 'idem-junit-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** xmllint exits non-zero and names the offending element when the document breaks the schema. */
+/**
+ * xmllint exits non-zero and names the offending element when the document breaks the schema, and
+ * says `validates` when it holds. Without xmllint nothing is checked, so its absence fails every
+ * test that validates, the negative one included, rather than letting them pass on a missing tool.
+ */
 function validate(xml: string): { ok: boolean; output: string } {
   const file = join(work, `junit-${Math.random().toString(36).slice(2)}.xml`);
   writeFileSync(file, xml);
-  try {
-    const out = execFileSync('xmllint', ['--noout', '--schema', XSD, file], { stdio: 'pipe' });
-    return { ok: true, output: out.toString() };
-  } catch (err) {
-    return { ok: false, output: String((err as { stderr?: Buffer }).stderr ?? err) };
-  }
+  const r = spawnSync('xmllint', ['--noout', '--schema', XSD, file], { encoding: 'utf8' });
+  // 0: valid; 1: not well-formed XML; 3, 4: breaks the schema. Anything else (5: the schema did
+  // not compile, or no xmllint at all) means nothing was checked.
+  if (r.error || ![0, 1, 3, 4].includes(r.status ?? -1))
+    throw new Error(
+      r.error
+        ? `xmllint could not run (${r.error.message}): install libxml2-utils (.ci/run does); the JUnit schema tests cannot pass without it`
+        : `xmllint could not validate against ${XSD}: ${r.stderr.trim()}`,
+    );
+  if (r.status === 0) expect(r.stderr).toContain(`${file} validates`);
+  return { ok: r.status === 0, output: r.stderr };
 }
 
 describe('junit.xml', () => {
@@ -118,7 +127,10 @@ describe('junit.xml', () => {
   });
 
   it('is rejected by the schema when a required attribute is missing (the check can fail)', () => {
-    expect(validate('<testsuites><testsuite tests="1"><testcase/></testsuite></testsuites>').ok).toBe(false);
+    const v = validate('<testsuites><testsuite tests="1"><testcase/></testsuite></testsuites>');
+    expect(v.ok).toBe(false);
+    expect(v.output).toContain('fails to validate');
+    expect(v.output).toMatch(/attribute 'name' is required/);
   });
 
   it('is red exactly when the exit code is: failing cases, errored cases, or a run-level problem', () => {

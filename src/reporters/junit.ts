@@ -8,7 +8,7 @@
  */
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
-import type { AttackResult, AuditResult, BurstStat } from '../engine/result.js';
+import type { AttackResult, AuditResult, BurstStat } from '../result/result.js';
 import type { Finding } from '../findings/finding.js';
 import { inBaseline } from '../verdict/baseline.js';
 import { failsRun } from '../verdict/verdict.js';

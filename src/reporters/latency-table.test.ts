@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AttackResult } from '../engine/result.js';
+import type { AttackResult } from '../result/result.js';
 import { latencyTable } from './latency-table.js';
 
 const base: AttackResult = {

@@ -3,7 +3,7 @@
  * per request class and the key's overhead, read from the attack's structured metrics.
  */
 import Table from 'cli-table3';
-import type { AttackResult } from '../engine/result.js';
+import type { AttackResult } from '../result/result.js';
 
 const CLASSES = [
   ['first', 'first-time (keyed)'],

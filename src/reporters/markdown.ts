@@ -2,9 +2,9 @@
  * A GitHub-flavoured markdown summary for $GITHUB_STEP_SUMMARY or a merge-request comment:
  * the verdict, a table per endpoint × attack and each finding with its reproduction.
  */
-import type { AuditResult } from '../engine/result.js';
+import type { AuditResult } from '../result/result.js';
 import type { Finding } from '../findings/finding.js';
-import { SEVERITIES } from '../findings/severity.js';
+import { SEVERITIES } from '../scenario/severity.js';
 import { failingFindings } from '../verdict/verdict.js';
 import { baselineMarker, baselineNote, exportNote } from './finding-notes.js';
 import { resultReporter } from './result-reporter.js';

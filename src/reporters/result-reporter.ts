@@ -3,7 +3,7 @@
  * stay pure functions, testable without a file system; this adapter makes each a reporter that
  * writes its text to its destination when the run ends.
  */
-import type { AuditResult } from '../engine/result.js';
+import type { AuditResult } from '../result/result.js';
 import type { RenderContext, ReporterDefinition, ReporterEnvironment, ReporterMeta } from './types.js';
 
 export type ResultReporterDefinition = ReporterDefinition & {

@@ -5,8 +5,8 @@
  * and write their outputs, and only then does `end` fail, naming each reporter that could not
  * write, so a broken output is never a silent success.
  */
-import type { RunEvent } from '../engine/events.js';
-import type { AuditResult } from '../engine/result.js';
+import type { RunEvent } from '../result/events.js';
+import type { AuditResult } from '../result/result.js';
 import { IdemAuditError } from '../errors/errors.js';
 import type { Reporter, ReporterContext, ReporterDefinition } from './types.js';
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import ajvDraft04 from 'ajv-draft-04';
 import ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import type { AuditResult } from '../engine/result.js';
+import type { AuditResult } from '../result/result.js';
 import { hostileResult } from './__fixtures__/hostile-result.js';
 import { FINGERPRINT_KEY, levelOf, renderSarif } from './sarif.js';
 

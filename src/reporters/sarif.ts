@@ -11,9 +11,9 @@
  * GitHub Action of this repository turns it on with its `sarif` input).
  */
 import { relative, resolve, sep } from 'node:path';
-import type { AuditResult } from '../engine/result.js';
+import type { AuditResult } from '../result/result.js';
 import type { Finding } from '../findings/finding.js';
-import type { Severity } from '../findings/severity.js';
+import type { Severity } from '../scenario/severity.js';
 import { REDACTED } from '../http/redact.js';
 import { EXIT } from '../verdict/exit-codes.js';
 import { failsRun } from '../verdict/verdict.js';

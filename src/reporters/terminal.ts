@@ -4,9 +4,9 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import type { AttackStatus, AuditResult } from '../engine/result.js';
+import type { AttackStatus, AuditResult } from '../result/result.js';
 import type { Finding } from '../findings/finding.js';
-import { SEVERITIES, type Severity } from '../findings/severity.js';
+import { SEVERITIES, type Severity } from '../scenario/severity.js';
 import { resultReporter } from './result-reporter.js';
 import { latencyTable } from './latency-table.js';
 import { inBaseline } from '../verdict/baseline.js';

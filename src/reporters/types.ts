@@ -4,8 +4,8 @@
  * the file system: everything they write goes through the `ReportOutput` the caller gives them,
  * so a test hands them an in-memory one (__fixtures__/memory-output.ts).
  */
-import type { RunEvent } from '../engine/events.js';
-import type { AttackResult, AuditResult } from '../engine/result.js';
+import type { RunEvent } from '../result/events.js';
+import type { AttackResult, AuditResult } from '../result/result.js';
 import type { Finding } from '../findings/finding.js';
 import type { Exchange } from '../http/exchange.js';
 

@@ -1,20 +1,44 @@
 /**
- * `{{name}}` substitution in paths, header values and the key template. Deliberately tiny:
- * a scenario is data, and a template language with logic would make reproductions ambiguous.
+ * `{{name}}` substitution in paths, header values, the key template and some observer options.
+ * Deliberately tiny: a scenario is data, and a template language with logic would make
+ * reproductions ambiguous.
+ *
+ * Which variables exist depends on where a template is rendered, so each templated option field
+ * says so with `templateField` and the loader checks every template against its place's
+ * variables (plus whatever the scenario itself defines) before anything is sent: a typo such as
+ * `{{uuuid}}` would otherwise be sent literally on every request.
  */
-export const TEMPLATE_VARIABLES = ['uuid', 'key', 'principal'] as const;
-export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
+import { z } from 'zod';
+
+/** Rendered into request paths and header values (endpoint, target, principal and attack-supplied headers). */
+export const REQUEST_VARIABLES = ['uuid', 'key', 'principal'] as const;
+/** Rendered into the key template: the key is drawn before its request is built, so no `key` or `principal`. */
+export const KEY_VARIABLES = ['uuid'] as const;
+/** Variables that take a new value for every operation; a key template needs one, or every operation shares its key. */
+export const PER_OPERATION_VARIABLES = ['uuid'] as const;
+/** Rendered into observer options that address one key's records (`/ledger?key={{key}}`, SQL params, Redis keys). */
+export const OBSERVER_VARIABLES = ['key'] as const;
+
+export type TemplateVariable = (typeof REQUEST_VARIABLES)[number];
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g;
 
-/** Names used in `template` that are not known variables. */
-export function unknownVariables(template: string): string[] {
-  const out: string[] = [];
-  for (const m of template.matchAll(PLACEHOLDER)) {
-    const name = m[1] ?? '';
-    if (!(TEMPLATE_VARIABLES as readonly string[]).includes(name)) out.push(name);
-  }
-  return out;
+/** Variable names a template uses, in order, with repeats. */
+export function templateVariables(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] ?? '');
+}
+
+/** Names used in `template` that are not in `known`. */
+export function unknownVariables(template: string, known: Iterable<string>): string[] {
+  const set = new Set(known);
+  return templateVariables(template).filter((name) => !set.has(name));
+}
+
+/** The text from a `{{` that does not open a well-formed placeholder (`{{uuid}`, `{{ }}`), which would be sent literally. */
+export function strayBraces(template: string): string | undefined {
+  const rest = template.replace(PLACEHOLDER, '');
+  const at = rest.indexOf('{{');
+  return at < 0 ? undefined : rest.slice(at, at + 20);
 }
 
 export function renderTemplate(
@@ -27,4 +51,27 @@ export function renderTemplate(
     if (v === undefined) return whole;
     return encode(typeof v === 'function' ? v() : v);
   });
+}
+
+export interface TemplateFieldMeta {
+  /** Variables rendered where this field is used. */
+  variables: readonly string[];
+  /** At least one of these must appear (the key template: a fresh value per operation). */
+  requireOneOf?: readonly string[];
+  /** What the field is, for messages: `key template`, `path`. */
+  what?: string;
+}
+
+/**
+ * Marks option fields whose strings are templates. The loader finds them by walking an options
+ * schema with its parsed value (config/references.ts), so the schema instance registered here must
+ * be used as is: `templateField(...).optional()` keeps the mark, `templateField(...).min(1)` would not
+ * (checks clone the schema), so pass such checks in as `base`.
+ */
+export const templateFields = z.registry<TemplateFieldMeta>();
+
+export function templateField<S extends z.ZodType<string>>(meta: TemplateFieldMeta, base: S): S;
+export function templateField(meta: TemplateFieldMeta): z.ZodString;
+export function templateField(meta: TemplateFieldMeta, base: z.ZodType<string> = z.string()): z.ZodType<string> {
+  return base.register(templateFields, meta);
 }

@@ -2,7 +2,7 @@
  * The resolved scenario: what `config/` produces and everything else consumes. Durations are
  * milliseconds, profiles are applied, environment variables are interpolated, defaults filled.
  */
-import type { Severity } from '../findings/severity.js';
+import type { Severity } from './severity.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -97,6 +97,11 @@ export interface ResolvedTarget {
   timeoutMs: number;
   /** A cleartext target that speaks HTTP/2 with prior knowledge (h2c); https targets are probed by ALPN. */
   http2?: boolean;
+  /**
+   * Response header in which the target reports when each request arrived (integer nanoseconds on
+   * its own clock), for the server arrival spread of bursts; absent: no arrival times.
+   */
+  arrivalHeader?: string;
   /** Hosts besides loopback the scenario may audit without declaring an environment. */
   allowHosts?: readonly string[];
   /** Declared environment of the target; required for hosts that are neither loopback nor allowed. */
@@ -125,8 +130,10 @@ export interface ResolvedScenario {
   endpoints: readonly ResolvedEndpoint[];
   settings: Settings;
   /**
-   * Values that came from environment variables inside headers or connection strings:
-   * redacted wherever they appear, even in places no header rule covers.
+   * Redacted wherever they appear, in any encoding: every value that came from an environment
+   * variable (except into the target's address and the audit's own tuning, see
+   * config/interpolate.ts), and the literal values the scenario gives to secret headers,
+   * credential-named query parameters and body fields, and connection-string passwords.
    */
   secretValues: readonly string[];
   /**

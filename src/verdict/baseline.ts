@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { UsageError } from '../errors/errors.js';
 import type { Finding, FindingBaseline } from '../findings/finding.js';
-import { SEVERITIES } from '../findings/severity.js';
+import { SEVERITIES } from '../scenario/severity.js';
 
 /** `baselineVersion` of the files `idem-audit baseline` writes. */
 export const BASELINE_VERSION = 1;

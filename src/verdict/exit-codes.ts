@@ -3,8 +3,8 @@
  * command maps its outcome here, so a code means the same thing whichever command returns it.
  */
 import { IdemAuditError, type ErrorCode } from '../errors/errors.js';
-import type { AuditResult } from '../engine/result.js';
-import type { Severity } from '../findings/severity.js';
+import type { AuditResult } from '../result/result.js';
+import type { Severity } from '../scenario/severity.js';
 import { failingFindings, type JudgedFinding } from './verdict.js';
 
 export const EXIT = {

@@ -3,9 +3,9 @@
  * the run's status and its summary. The engine, merge, replay, the API and every reporter ask
  * here, so the JUnit file, the step summary and the exit code cannot disagree.
  */
-import type { AttackResult, AttackStatus, AuditResult, RunStatus } from '../engine/result.js';
+import type { AttackResult, AttackStatus, AuditResult, RunStatus } from '../result/result.js';
 import type { Finding } from '../findings/finding.js';
-import { SEVERITIES, atLeast, type Severity } from '../findings/severity.js';
+import { SEVERITIES, atLeast, type Severity } from '../scenario/severity.js';
 import { inBaseline } from './baseline.js';
 
 export const ATTACK_STATUSES: readonly AttackStatus[] = ['passed', 'failed', 'skipped', 'inconclusive', 'error'];

@@ -5,13 +5,13 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attacks } from '../../src/attacks/index.js';
-import { extensionSchemas } from '../../src/cli/extensions.js';
+import { extensionSchemas } from '../../src/engine/extension-schemas.js';
 import { loadScenario } from '../../src/config/index.js';
 import { startDemoCluster, type DemoStorage } from '../../src/demo/cluster.js';
 import { freePort } from '../../src/demo/free-port.js';
 import { parseFlaws, startDemoServer, type DemoOptions } from '../../src/demo/index.js';
-import type { RunEvent } from '../../src/engine/events.js';
-import type { AuditResult } from '../../src/engine/result.js';
+import type { RunEvent } from '../../src/result/events.js';
+import type { AuditResult } from '../../src/result/result.js';
 import { runAudit } from '../../src/engine/run-audit.js';
 import { observers } from '../../src/observers/index.js';
 

@@ -3,9 +3,9 @@
  * attack tests against a hand-written target (a behaviour the demo does not have).
  */
 import { attacks } from '../../src/attacks/index.js';
-import { extensionSchemas } from '../../src/cli/extensions.js';
+import { extensionSchemas } from '../../src/engine/extension-schemas.js';
 import { loadScenarioText } from '../../src/config/index.js';
-import type { AuditResult } from '../../src/engine/result.js';
+import type { AuditResult } from '../../src/result/result.js';
 import { runAudit, type AuditOptions } from '../../src/engine/run-audit.js';
 import { observers } from '../../src/observers/index.js';
 

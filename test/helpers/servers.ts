@@ -22,30 +22,6 @@ export async function httpServer(handler: http.RequestListener): Promise<TestSer
   };
 }
 
-/**
- * A target that executes the first request of each Idempotency-Key (answered by `first`) and answers
- * every later one with that key through `again`, without executing. `GET …?key=K` reads its ledger
- * as `{ "count": 0 | 1 }`, for an http observer.
- */
-export function executeOnceTarget(
-  again: (res: http.ServerResponse) => void,
-  first: (res: http.ServerResponse) => void = (res) => void res.writeHead(201).end('{"id":"p1"}'),
-): Promise<TestServer> {
-  const seen = new Set<string>();
-  return httpServer((req, res) => {
-    if (req.method === 'GET') {
-      const k = new URL(req.url ?? '/', 'http://x').searchParams.get('key') ?? '';
-      res.end(JSON.stringify({ count: seen.has(k) ? 1 : 0 }));
-      return;
-    }
-    req.resume();
-    const key = String(req.headers['idempotency-key']);
-    if (seen.has(key)) return again(res);
-    seen.add(key);
-    first(res);
-  });
-}
-
 /** A raw TCP server for misbehaving peers (malformed HTTP, stalls, resets). */
 export async function tcpServer(onSocket: (s: net.Socket) => void): Promise<TestServer> {
   const sockets = new Set<net.Socket>();

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { extensionSchemas } from '../../src/cli/extensions.js';
+import { extensionSchemas } from '../../src/engine/extension-schemas.js';
 import { loadScenarioText } from '../../src/config/load.js';
 import { isLoopback } from '../../src/http/host-policy.js';
 import { cli } from '../helpers/cli.js';
@@ -188,6 +188,30 @@ describe('--deadline', () => {
       expect(t.arrivals.length).toBeLessThan(8);
       expect(run.wallMs).toBeLessThan(4_000);
       expect(run.exchanges.length).toBe(t.arrivals.length);
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  it('a run that reaches the deadline after a finding exits 1: the finding outranks the missing coverage', async () => {
+    // Every answer has a new id: the first replay shows a duplicate write; latency-overhead (100 s
+    // of samples at 10 a second) then runs into the deadline.
+    const t = await countingTarget(100);
+    try {
+      const run = await auditHostile(
+        {
+          url: t.server.url,
+          timeout: '5s',
+          attacks:
+            '\n      sequential-replay: { replays: 1, delayMs: 0, inFlightRetries: 0 }\n      latency-overhead: { samples: 1000, rate: 10 }',
+        },
+        ['--deadline', '2s'],
+      );
+      expect(run.report.status).toBe('incomplete');
+      expect(run.report.errors.map((e) => e.code)).toEqual(['IDEM_DEADLINE_REACHED']);
+      expect(run.report.findings.map((f) => `${f.attack}/${f.kind}`)).toContain('sequential-replay/duplicate-write');
+      expect(run.code).toBe(1);
+      expect(run.report.exitCode).toBe(1);
     } finally {
       await t.server.close();
     }

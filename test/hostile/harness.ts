@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuditResult } from '../../src/engine/result.js';
+import type { AuditResult } from '../../src/result/result.js';
 import type { Exchange } from '../../src/http/exchange.js';
 import { cli } from '../helpers/cli.js';
 

@@ -10,7 +10,7 @@ import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditResult } from '../../src/engine/result.js';
+import type { AuditResult } from '../../src/result/result.js';
 import type { Exchange } from '../../src/http/exchange.js';
 import { httpServer, type TestServer } from '../helpers/servers.js';
 

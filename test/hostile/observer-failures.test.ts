@@ -6,8 +6,16 @@
 import type { ServerResponse } from 'node:http';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { attacks } from '../../src/attacks/index.js';
+import { extensionSchemas } from '../../src/engine/extension-schemas.js';
+import { loadScenarioText } from '../../src/config/index.js';
+import { runAudit } from '../../src/engine/run-audit.js';
+import { ObserverError } from '../../src/errors/errors.js';
+import { observers } from '../../src/observers/index.js';
+import { defineObserver } from '../../src/observers/types.js';
 import { closedPort, httpServer, type TestServer } from '../helpers/servers.js';
-import { auditHostile, type HostileRun } from './harness.js';
+import { auditHostile, hostileScenario, type HostileRun } from './harness.js';
 import { brokenLedger } from './targets.js';
 
 /** Payments answer 201 with a fresh id and honour no key; the ledger answers as told. */
@@ -124,17 +132,31 @@ describe('observer failures', () => {
   });
 
   it('an observer that cannot even be set up fails its attacks, not the whole run', async () => {
+    // The built-in observers refuse bad options when the scenario is loaded; an extension's
+    // create() may still refuse at run time.
+    const broken = defineObserver({
+      meta: { id: 'broken', description: 'cannot be set up', options: z.strictObject({}) },
+      create() {
+        throw new ObserverError('broken', 'the credentials file is missing');
+      },
+    });
+    const ext = extensionSchemas();
     const t = await target((res) => res.writeHead(200).end('{"count":1}'));
     try {
-      const run = await auditHostile({
+      const yaml = hostileScenario({
         url: t.url,
         attacks: `${ONE_ATTACK}\n      missing-key: {}`,
-        observe: "      - sink: { listen: '127.0.0.1:99999' }\n",
+        observe: '      - broken: {}\n',
       });
-      expect(run.report.status).toBe('incomplete');
-      const byAttack = Object.fromEntries(run.report.attacks.map((a) => [a.attack, a]));
+      const scenario = loadScenarioText(yaml, '/tmp/broken-observer.yaml', {
+        ...ext,
+        observers: { ...ext.observers, broken: broken.meta.options },
+      });
+      const report = await runAudit({ scenario, attacks, observers: { ...observers, broken }, seed: 1 });
+      expect(report.status).toBe('incomplete');
+      const byAttack = Object.fromEntries(report.attacks.map((a) => [a.attack, a]));
       expect(byAttack['sequential-replay']?.status).toBe('error');
-      expect(byAttack['sequential-replay']?.reason).toBe('observer sink: listen port 99999 is out of range');
+      expect(byAttack['sequential-replay']?.reason).toBe('observer broken: the credentials file is missing');
       // missing-key judges answers, not side effects: it still runs (and finds the accepted request).
       expect(byAttack['missing-key']?.status).toBe('failed');
     } finally {

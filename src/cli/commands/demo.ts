@@ -6,9 +6,9 @@ import { startDemoCluster } from '../../demo/cluster.js';
 import { FLAWS } from '../../demo/index.js';
 import { addAuditOptions, type AuditCliOptions } from '../audit-options.js';
 import { executeAudit } from '../execute-audit.js';
-import { extensionSchemas } from '../extensions.js';
+import { extensionSchemas } from '../../engine/extension-schemas.js';
 import type { CliIo } from '../io.js';
-import { packageRoot } from '../package-info.js';
+import { packageRoot } from '../../package-info.js';
 import { toFlaws } from './serve-demo.js';
 
 export function registerDemo(program: Command, io: CliIo, setExit: (code: number) => void): void {

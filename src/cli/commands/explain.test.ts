@@ -8,6 +8,11 @@ describe('idem-audit explain', () => {
     const r = await cli(['explain', 'concurrent-burst']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^concurrent-burst: /);
+    // What it sends and finds, in the README's words (without markdown).
+    expect(r.stdout).toContain(
+      'sends: N identical requests with one key, on N connections opened first, released in one tick; several rounds',
+    );
+    expect(r.stdout).toContain('finds: duplicate-write (critical), race-error (5xx for the losers, medium)');
     expect(r.stdout).toMatch(/copies: integer \(≥ 2, ≤ 200\) = 10/);
     expect(r.stdout).toMatch(/duplicate-write \(critical\)/);
     expect(r.stdout).toMatch(/breaks: IK-24, IK-30/);

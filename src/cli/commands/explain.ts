@@ -52,6 +52,8 @@ export function explainAttack(attack: Attack): string {
     '',
     m.description,
     '',
+    ...(m.sends !== undefined ? [`sends: ${plain(m.sends)}`] : []),
+    ...(m.finds !== undefined ? [`finds: ${plain(m.finds)}`] : []),
     `in the default suite: ${DEFAULT_SUITE.includes(m.id) ? 'yes' : "no (name it under an endpoint's attacks:)"}`,
     `timing-dependent: ${m.timingDependent ? 'yes (a clean run does not prove the flaw absent)' : 'no'}`,
     '',
@@ -71,6 +73,11 @@ export function explainAttack(attack: Attack): string {
   }
   lines.push('', `docs: docs/attacks/${m.id}.md`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The README's markdown in a terminal: code spans without their backticks. */
+function plain(markdown: string): string {
+  return markdown.replace(/`([^`]*)`/g, '$1');
 }
 
 export function registerExplain(program: Command, io: CliIo): void {

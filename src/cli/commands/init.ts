@@ -3,15 +3,24 @@
  * one with `--from-openapi`. Both write the JSON Schema beside the scenario for editors.
  */
 import type { Command } from 'commander';
-import { stdin, stdout } from 'node:process';
 import { createInterface } from 'node:readline/promises';
 import { basename, resolve } from 'node:path';
 import { scenarioJsonSchema } from '../../config/index.js';
+import { InterruptedError } from '../../errors/errors.js';
 import { scenarioFromOpenApi, slugify } from '../../init/openapi.js';
-import { askStarter, checkBaseUrl, checkMethod, checkPath, parseBody, type StarterAnswers } from '../../init/prompt.js';
+import {
+  askStarter,
+  checkBaseUrl,
+  checkMethod,
+  checkPath,
+  parseBody,
+  type Prompter,
+  type StarterAnswers,
+} from '../../init/prompt.js';
 import { STARTER_DEFAULTS, starterScenario } from '../../init/starter.js';
-import { SCHEMA_FILE, writeInitFiles } from '../../init/write.js';
-import { extensionSchemas } from '../extensions.js';
+import { SCHEMA_FILE, assertNewFile, writeInitFiles } from '../../init/write.js';
+import { EXIT } from '../../verdict/exit-codes.js';
+import { extensionSchemas } from '../../engine/extension-schemas.js';
 import type { CliIo } from '../io.js';
 
 interface InitCliOptions {
@@ -46,6 +55,8 @@ export function registerInit(program: Command, io: CliIo, setExit: (code: number
     .action(async (opts: InitCliOptions) => {
       const file = resolve(io.cwd, opts.out);
       const name = opts.name ?? slugify(basename(io.cwd));
+      // Before any question: answering them all only to hear the file exists wastes the user's time.
+      assertNewFile(file, opts.force === true);
       let text: string;
       if (opts.fromOpenapi !== undefined) {
         const o: Parameters<typeof scenarioFromOpenApi>[1] = {
@@ -57,17 +68,27 @@ export function registerInit(program: Command, io: CliIo, setExit: (code: number
         if (opts.name !== undefined) o.name = opts.name;
         text = await scenarioFromOpenApi(resolve(io.cwd, opts.fromOpenapi), o);
       } else {
+        // Flags are checked before anything is asked, answers as they are given.
         const given: Partial<StarterAnswers> = {};
-        if (opts.baseUrl !== undefined) given.baseUrl = opts.baseUrl;
-        if (opts.path !== undefined) given.path = opts.path;
+        if (opts.baseUrl !== undefined) given.baseUrl = checkBaseUrl(opts.baseUrl);
+        if (opts.path !== undefined) given.path = checkPath(opts.path);
         if (opts.method !== undefined) given.method = checkMethod(opts.method);
         if (opts.body !== undefined) given.body = parseBody(opts.body);
-        const answers = io.isTTY && opts.yes !== true ? await askOnTerminal(given) : withDefaults(given);
+        const terminal = io.isTTY && opts.yes !== true ? io.terminal : undefined;
+        let answers: StarterAnswers;
+        try {
+          answers = terminal ? await askOnTerminal(terminal, given) : withDefaults(given);
+        } catch (err) {
+          if (!(err instanceof InterruptedError)) throw err;
+          io.stderr('\ninit: cancelled, nothing written\n');
+          setExit(EXIT.interrupted);
+          return;
+        }
         text = starterScenario({
           name,
-          baseUrl: checkBaseUrl(answers.baseUrl),
-          method: checkMethod(answers.method),
-          path: checkPath(answers.path),
+          baseUrl: answers.baseUrl,
+          method: answers.method,
+          path: answers.path,
           body: answers.body,
           keyHeader: STARTER_DEFAULTS.keyHeader,
           schemaRef: `./${SCHEMA_FILE}`,
@@ -86,14 +107,26 @@ function withDefaults(given: Partial<StarterAnswers>): StarterAnswers {
     baseUrl: given.baseUrl ?? STARTER_DEFAULTS.baseUrl,
     method: given.method ?? STARTER_DEFAULTS.method,
     path: given.path ?? STARTER_DEFAULTS.path,
-    body: given.body ?? {},
+    body: 'body' in given ? given.body : {},
   };
 }
 
-async function askOnTerminal(given: Partial<StarterAnswers>): Promise<StarterAnswers> {
-  const rl = createInterface({ input: stdin, output: stdout });
+async function askOnTerminal(
+  terminal: NonNullable<CliIo['terminal']>,
+  given: Partial<StarterAnswers>,
+): Promise<StarterAnswers> {
+  const rl = createInterface({ input: terminal.input, output: terminal.output });
+  const prompter: Prompter = {
+    // readline rejects a pending question with an AbortError on Ctrl-C (there is no SIGINT
+    // listener) and on Ctrl-D or the end of input: the user cancelled, it is not a bug.
+    ask: (question) =>
+      rl.question(question).catch((err: unknown) => {
+        throw (err as { name?: unknown } | undefined)?.name === 'AbortError' ? new InterruptedError() : err;
+      }),
+    tell: (line) => terminal.output.write(`${line}\n`),
+  };
   try {
-    return await askStarter((q) => rl.question(q), given);
+    return await askStarter(prompter, given);
   } finally {
     rl.close();
   }

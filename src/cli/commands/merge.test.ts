@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../../../test/helpers/cli.js';
-import type { AttackResult, AuditResult } from '../../engine/result.js';
+import type { AttackResult, AuditResult } from '../../result/result.js';
 import { exitCodeOf } from '../../verdict/exit-codes.js';
 import type { Finding } from '../../findings/finding.js';
 import { hostileResult } from '../../reporters/__fixtures__/hostile-result.js';

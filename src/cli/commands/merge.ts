@@ -7,10 +7,10 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { AttackResult, AuditResult, RunError } from '../../engine/result.js';
+import type { AttackResult, AuditResult, RunError } from '../../result/result.js';
 import { IdemAuditError, UsageError } from '../../errors/errors.js';
 import type { Finding } from '../../findings/finding.js';
-import { severityRank, type Severity } from '../../findings/severity.js';
+import { severityRank, type Severity } from '../../scenario/severity.js';
 import { exitCodeOf } from '../../verdict/exit-codes.js';
 import { nothingAuditedReason, runStatusOf, summarize, type RunStop } from '../../verdict/verdict.js';
 import { burstStatsBySync } from '../../http/sync/stats.js';

@@ -16,7 +16,7 @@ import { attacks } from '../../attacks/index.js';
 import { loadScenario } from '../../config/index.js';
 import { countSideEffects, createObservers } from '../../engine/observer-set.js';
 import { hostPolicyFor } from '../../engine/prepare-run.js';
-import type { AuditResult } from '../../engine/result.js';
+import type { AuditResult } from '../../result/result.js';
 import { closeWithin, OBSERVER_CLOSE_MS, redactorFor } from '../../engine/run-audit.js';
 import { IdemAuditError, UsageError } from '../../errors/errors.js';
 import type { Finding } from '../../findings/finding.js';
@@ -27,7 +27,7 @@ import type { ObserverInstance } from '../../observers/types.js';
 import { EXIT } from '../../verdict/exit-codes.js';
 import { judgeReplayedAnswers, judgeReplayedEffects, type ReplayVerdict } from '../../verdict/replay.js';
 import { failingFindings } from '../../verdict/verdict.js';
-import { extensionSchemas } from '../extensions.js';
+import { extensionSchemas } from '../../engine/extension-schemas.js';
 import type { CliIo } from '../io.js';
 import { readReport } from '../read-report.js';
 import { planReplay, type ReplayPlan } from '../replay-requests.js';
@@ -166,6 +166,7 @@ export function registerReplay(program: Command, io: CliIo, setExit: (code: numb
         bodyCap: scenario.settings.bodyCap,
         maxRequests: scenario.settings.maxRequests,
         rate: undefined,
+        ...(scenario.target.arrivalHeader ? { arrivalHeader: scenario.target.arrivalHeader } : {}),
         redactor: redactorFor(scenario),
         now: () => performance.now() - t0,
         onExchange: () => undefined,

@@ -3,7 +3,7 @@ import { relative, resolve } from 'node:path';
 import { loadScenario } from '../../config/index.js';
 import { addAuditOptions, type AuditCliOptions } from '../audit-options.js';
 import { executeAudit } from '../execute-audit.js';
-import { extensionSchemas } from '../extensions.js';
+import { extensionSchemas } from '../../engine/extension-schemas.js';
 import type { CliIo } from '../io.js';
 import { shellQuote } from '../shell-quote.js';
 

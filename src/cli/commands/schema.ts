@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { scenarioJsonSchema } from '../../config/index.js';
-import { extensionSchemas } from '../extensions.js';
+import { extensionSchemas } from '../../engine/extension-schemas.js';
 import type { CliIo } from '../io.js';
 
 export function registerSchema(program: Command, io: CliIo): void {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { loadScenario } from '../../config/index.js';
 import { ScenarioError } from '../../errors/errors.js';
-import { extensionSchemas } from '../extensions.js';
+import { extensionSchemas } from '../../engine/extension-schemas.js';
 import type { CliIo } from '../io.js';
 import { renderError } from '../render-error.js';
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import http2 from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoH2Server, type DemoH2Server } from '../../demo/h2.js';
-import { startDemoServer, type DemoServer } from '../../demo/server.js';
+import { ARRIVAL_HEADER, startDemoServer, type DemoServer } from '../../demo/server.js';
 import { HttpEngine } from '../engine.js';
 import type { Exchange } from '../exchange.js';
 import { createRedactor } from '../redact.js';
@@ -34,6 +34,7 @@ function engine(): { e: HttpEngine; recorded: Exchange[] } {
     redactor: createRedactor({ secretHeaders: [], keyHeader: 'Idempotency-Key', secretValues: [] }),
     now: () => performance.now(),
     onExchange: (ex) => recorded.push(ex),
+    arrivalHeader: ARRIVAL_HEADER,
   });
   return { e, recorded };
 }
@@ -176,7 +177,7 @@ describe.skipIf(!hasOpenssl())('demo over HTTP/2 with TLS', () => {
         const key = `tls-${release.name}-${Date.now()}`;
         const out = await release(specs(tlsDemo.url, 'correct', key, 5), o);
         expect(out.results.map((x) => x.status).sort()).toEqual([201, 409, 409, 409, 409]);
-        expect(out.results.every((x) => x.headers['x-demo-arrival-ns'] !== undefined)).toBe(true);
+        expect(out.results.every((x) => x.headers[ARRIVAL_HEADER] !== undefined)).toBe(true);
       }
     } finally {
       await tlsDemo.close();

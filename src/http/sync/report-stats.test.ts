@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditDemo } from '../../../test/helpers/audit-demo.js';
-import type { AuditResult } from '../../engine/result.js';
+import type { AuditResult } from '../../result/result.js';
 
 describe('burst timing in the audit result', () => {
   it('reports per-mode release and arrival statistics across the run’s bursts', async () => {

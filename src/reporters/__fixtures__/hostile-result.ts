@@ -4,8 +4,8 @@
  * table pipes), and attacks in every status. Independent of any run, so a reporter test fails
  * only when the reporter does.
  */
-import type { RunEvent } from '../../engine/events.js';
-import type { AuditResult } from '../../engine/result.js';
+import type { RunEvent } from '../../result/events.js';
+import type { AuditResult } from '../../result/result.js';
 import type { Exchange } from '../../http/exchange.js';
 
 export const HOSTILE = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditResult } from '../../engine/result.js';
+import type { AuditResult } from '../../result/result.js';
 import { latencyChartSvg, latencySection } from './latency-chart.js';
 
 const latency = {

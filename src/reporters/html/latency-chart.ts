@@ -3,7 +3,7 @@
  * CSP holds): per endpoint, one group of bars per request class, one bar per percentile, on a
  * shared scale so the key's overhead reads as the gap between "first-time" and "no key".
  */
-import type { AuditResult } from '../../engine/result.js';
+import type { AuditResult } from '../../result/result.js';
 import { esc } from './escape.js';
 
 const CLASSES = [

@@ -2,7 +2,7 @@
  * A burst drawn as inline SVG: one row per request with the moment it was sent, the moment the
  * target says it arrived, and the moment the answer came back. Overlapping rows are the race.
  */
-import type { BurstStat, BurstTimelineRow } from '../../engine/result.js';
+import type { BurstStat, BurstTimelineRow } from '../../result/result.js';
 import { esc } from './escape.js';
 
 const LABEL_W = 170;

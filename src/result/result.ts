@@ -1,6 +1,6 @@
 /** The result object every reporter renders and the programmatic API returns. */
 import type { Finding } from '../findings/finding.js';
-import type { Severity } from '../findings/severity.js';
+import type { Severity } from '../scenario/severity.js';
 import type { SyncModeStats } from '../http/sync/stats.js';
 import type { Contract, JsonValue } from '../scenario/types.js';
 

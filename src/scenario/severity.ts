@@ -1,3 +1,7 @@
+/**
+ * The scale findings are graded on and `settings.failOn` is written in: scenario vocabulary, so the
+ * scenario types depend on nothing above them.
+ */
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 

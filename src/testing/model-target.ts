@@ -1,0 +1,227 @@
+/**
+ * A small in-memory idempotent API for the fake context: by default it keeps every promise the
+ * attacks check (keys required, scoped by caller and route, reserved atomically, requests
+ * fingerprinted by their meaning, replays resent as stored, validation before the key store,
+ * failures released). Each policy field switches one decision to the way real implementations
+ * get it wrong, with the demo target's vocabulary (src/demo/idempotency.ts, whose vocabulary it borrows but not its code), so a unit test reads
+ * `modelTarget({ scopeByPrincipal: false })` for "keys are not scoped to the caller".
+ *
+ * Everything is judged on the fake's virtual clock: an execution takes `processingMs`, and a
+ * request arriving before it ends finds the key in flight. The model keeps its records in the
+ * closure: create one per run, since every run's clock starts at 0 again.
+ */
+import { canonicalJson } from '../scenario/canonical-json.js';
+import type { JsonValue } from '../scenario/types.js';
+import { FAKE_BODY } from './fake-context.js';
+import type { FakeAnswer, FakeRequest, FakeResponse, FakeTarget, FakeTargetEnv } from './fake-target.js';
+
+export interface ModelPolicy {
+  keyHeader: string;
+  /** false: the key is ignored and every request executes, with or without one. */
+  honourKeys: boolean;
+  /** false: a request without a key executes (unprotected) instead of a 400. */
+  keyRequired: boolean;
+  /** How the sent key becomes the stored one (flaws: case folding, truncation). */
+  storedKey: (key: string) => string;
+  /** Scope keys by the caller's Authorization header. */
+  scopeByPrincipal: boolean;
+  /** Scope keys by method and path; false: one table for every route, whose hits are replayed uncompared. */
+  scopeByRoute: boolean;
+  /** 'node': each instance (URL origin) keeps its own keys. */
+  storeScope: 'shared' | 'node';
+  /** What identifies "the same request"; default method, path with query, media type and canonical JSON. */
+  fingerprint: (req: FakeRequest) => string;
+  /** 'execute': a request arriving while the key's first request runs executes too (check-then-act). */
+  inFlight: 'conflict' | 'execute';
+  /** true: validation failures are stored against the key and replayed to every later request. */
+  storeRejections: boolean;
+  /** 'divergent': replays are rebuilt (200, another body, no replay header). */
+  replay: 'faithful' | 'divergent';
+  /** Set on replays (not on first answers); undefined: none. */
+  replayHeader: string | undefined;
+  /** true: a completed request is replayed for any key whose request has the same fingerprint. */
+  dedupeByBody: boolean;
+  /** true: a rejected mismatch replaces the stored fingerprint (IK-22). */
+  overwriteOnMismatch: boolean;
+  /** Keys are forgotten this long after their request completed; undefined: never. */
+  keyTtlMs: number | undefined;
+  /** 'abandon': a client that hangs up before the answer cancels the execution, and the key stays reserved. */
+  onDisconnect: 'continue' | 'abandon';
+  /** 'execute': half a request (a connection reset mid-body) is executed. */
+  tornRequests: 'ignore' | 'execute';
+  /**
+   * Where the side effect happens: 'none' in the target only; otherwise the fake downstream (the
+   * `sink` observer) is called, and a call whose answer was lost is retried with the key forwarded
+   * ('keyed', the provider deduplicates it) or without it ('unkeyed').
+   */
+  downstream: 'none' | 'keyed' | 'unkeyed';
+  /** true: a failed execution (provider 5xx) is stored against the key instead of releasing it. */
+  storeFailures: boolean;
+  /** How long an execution runs, in virtual ms. */
+  processingMs: number;
+  /** Whether the body is acceptable; default: JSON whose fields keep the types of FAKE_BODY. */
+  validate: (req: FakeRequest) => boolean;
+}
+
+interface KeyRecord {
+  fingerprint: string;
+  route: string;
+  doneAt: number;
+  response: FakeResponse | undefined;
+  rejection: boolean;
+}
+
+/** Every field of `shape` present in the JSON body with the same JSON type. */
+export function sameShape(shape: { readonly [key: string]: JsonValue }): (req: FakeRequest) => boolean {
+  const typeOf = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+  return (req) => {
+    if (req.body === undefined) return true;
+    const json = req.json();
+    if (typeOf(json) !== 'object') return false;
+    const body = json as Record<string, unknown>;
+    return Object.entries(shape).every(([k, v]) => k in body && typeOf(body[k]) === typeOf(v));
+  };
+}
+
+export function canonicalFingerprint(req: FakeRequest): string {
+  const media = req.header('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+  const json = req.json();
+  return `${req.method} ${req.path} ${media} ${json === undefined ? (req.body ?? '') : canonicalJson(json)}`;
+}
+
+export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
+  const p: ModelPolicy = {
+    keyHeader: 'Idempotency-Key',
+    honourKeys: true,
+    keyRequired: true,
+    storedKey: (k) => k,
+    scopeByPrincipal: true,
+    scopeByRoute: true,
+    storeScope: 'shared',
+    fingerprint: canonicalFingerprint,
+    inFlight: 'conflict',
+    storeRejections: false,
+    replay: 'faithful',
+    replayHeader: 'Idempotent-Replayed',
+    dedupeByBody: false,
+    overwriteOnMismatch: false,
+    keyTtlMs: undefined,
+    onDisconnect: 'continue',
+    tornRequests: 'ignore',
+    downstream: 'none',
+    storeFailures: false,
+    processingMs: 1,
+    validate: sameShape(FAKE_BODY),
+    ...overrides,
+  };
+  const records = new Map<string, KeyRecord>();
+  const byBody = new Map<string, KeyRecord>();
+  let executions = 0;
+  // Answers that execute nothing (refusals, conflicts, replays) come back at once; executions take processingMs.
+  const latencyMs = 1;
+
+  const execute = (env: FakeTargetEnv, key: string | undefined): FakeResponse => {
+    if (p.downstream !== 'none') {
+      const sink = env.downstream;
+      if (!sink) throw new Error("modelTarget({ downstream }) needs the fake's 'sink' observer");
+      const reference = key ?? '';
+      let call = sink.call(reference, key);
+      if (!call.answered) call = sink.call(reference, p.downstream === 'keyed' ? key : undefined);
+      if (!call.answered || call.status >= 500)
+        return { status: 502, body: { error: 'provider_failed' }, latencyMs: p.processingMs, writes: 0 };
+    }
+    const id = `pay_${++executions}`;
+    return {
+      status: 201,
+      body: { id, status: 'succeeded' },
+      headers: { location: `/payments/${id}` },
+      writes: 1,
+      latencyMs: p.processingMs,
+    };
+  };
+
+  const replay = (rec: KeyRecord, req: FakeRequest): FakeAnswer => {
+    const stored = rec.response ?? { status: 500 };
+    if (p.replay === 'divergent' && stored.status < 300) {
+      const body = typeof stored.body === 'object' && stored.body !== null ? stored.body : {};
+      return { status: 200, body: { ...body, replayedAt: req.at }, latencyMs };
+    }
+    const headers = { ...stored.headers, ...(p.replayHeader !== undefined ? { [p.replayHeader]: 'true' } : {}) };
+    return { ...stored, headers, writes: 0, latencyMs };
+  };
+
+  let servedRun: object | undefined;
+  return (req, env) => {
+    servedRun ??= env.run;
+    // Every run's clock starts at 0: records from another run would look in flight forever.
+    if (env.run !== servedRun) throw new Error('a modelTarget serves one run: create a new one for each run');
+    // A torn request is never answered (the connection is gone); 'execute' starts work before reading the body.
+    if (req.torn)
+      return p.tornRequests === 'execute' ? execute(env, req.header(p.keyHeader)) : { error: 'reset', latencyMs };
+    const sent = req.header(p.keyHeader);
+    const key = sent === undefined || sent.trim() === '' ? undefined : sent;
+    const valid = p.validate(req);
+    const invalid: FakeResponse = { status: 400, body: { error: 'invalid_body' }, latencyMs };
+    if (!p.honourKeys || key === undefined) {
+      if (p.honourKeys && p.keyRequired) return { status: 400, body: { error: 'key_required' }, latencyMs };
+      return valid ? execute(env, key) : invalid;
+    }
+    if (!valid && !p.storeRejections) return invalid;
+
+    const route = `${req.method} ${req.path.split('?')[0] ?? ''}`;
+    const scope = [
+      p.scopeByPrincipal ? (req.header('authorization') ?? '') : '',
+      p.scopeByRoute ? route : '',
+      p.storeScope === 'node' ? req.origin : '',
+      p.storedKey(key),
+    ].join('\u0000');
+    let rec = records.get(scope);
+    if (rec && p.keyTtlMs !== undefined && rec.doneAt + p.keyTtlMs <= req.at) {
+      records.delete(scope);
+      rec = undefined;
+    }
+    const fingerprint = p.fingerprint(req);
+    if (!rec && !valid) {
+      records.set(scope, { fingerprint, route, doneAt: req.at, response: invalid, rejection: true });
+      return invalid;
+    }
+    if (!rec && p.dedupeByBody) {
+      const twin = byBody.get(fingerprint);
+      if (twin && twin.doneAt <= req.at) return replay(twin, req);
+    }
+    if (rec && req.at < rec.doneAt) {
+      if (p.inFlight === 'conflict')
+        return fingerprint === rec.fingerprint
+          ? { status: 409, body: { error: 'in_flight' }, headers: { 'retry-after': '1' }, latencyMs }
+          : { status: 422, body: { error: 'key_reused' }, latencyMs };
+      return execute(env, key);
+    }
+    if (rec) {
+      const uncompared = rec.rejection || (!p.scopeByRoute && rec.route !== route);
+      if (uncompared || fingerprint === rec.fingerprint) return replay(rec, req);
+      if (p.overwriteOnMismatch) rec.fingerprint = fingerprint;
+      return { status: 422, body: { error: 'key_reused' }, latencyMs };
+    }
+
+    const record: KeyRecord = {
+      fingerprint,
+      route,
+      doneAt: req.at + p.processingMs,
+      response: undefined,
+      rejection: false,
+    };
+    records.set(scope, record);
+    if (p.onDisconnect === 'abandon' && req.hangUpAfterMs !== undefined && p.processingMs > req.hangUpAfterMs) {
+      // The execution is cancelled with the request, and nothing releases the reservation.
+      record.doneAt = Number.POSITIVE_INFINITY;
+      return { error: 'aborted', latencyMs: p.processingMs };
+    }
+    const response = execute(env, key);
+    if (response.status >= 500 && !p.storeFailures) records.delete(scope);
+    else {
+      record.response = response;
+      if (p.dedupeByBody && response.status < 300) byBody.set(fingerprint, record);
+    }
+    return response;
+  };
+}
