@@ -85,7 +85,9 @@ describe('--baseline', () => {
     });
     expect(again.file('junit.xml')).not.toContain('<failure');
     expect(again.file('junit.xml')).toContain('[baseline]');
-    expect(again.file('summary.md')).toContain('✅ **PASSED** · exit 0: no finding at or above low outside the baseline');
+    expect(again.file('summary.md')).toContain(
+      '✅ **PASSED** · exit 0: no finding at or above low outside the baseline',
+    );
     expect(again.file('summary.md')).toContain('in the baseline, not failing until 2999-12-31: tracked in PAY-12');
     expect(again.file('report.html')).toContain('in the baseline, not failing until 2999-12-31: tracked in PAY-12');
     const sarif = JSON.parse(again.file('report.sarif')) as { runs: { results: { baselineState: string }[] }[] };
