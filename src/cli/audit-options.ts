@@ -1,5 +1,6 @@
 /** The options `run` and `demo` share, declared once. */
 import { Option, type Command } from 'commander';
+import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from '../engine/prepare-run.js';
 import { UsageError } from '../errors/errors.js';
 import { SEVERITIES, type Severity } from '../scenario/severity.js';
 import { addGuardRailOptions, cliDuration, type GuardRailOptions } from './guard-rails.js';
@@ -19,6 +20,7 @@ export interface AuditCliOptions extends GuardRailOptions {
   shard?: { index: number; count: number };
   /** Milliseconds an attack may spend waiting on the target's clock (ttl-probe). */
   maxWait?: number;
+  concurrency?: number;
 }
 
 function keySalt(value: string): string {
@@ -76,7 +78,18 @@ export function addAuditOptions(cmd: Command): Command {
     .option('--reporter <list>', 'outputs to write: terminal,json,html,junit,markdown,har (default: all of them)', list)
     .option('--quiet', 'print nothing but errors on the terminal (report files are still written)')
     .option('--max-wait <duration>', 'longest an attack may wait on time (e.g. ttl-probe; default 60s)', maxWaitOf)
-    .option('--shard <i/n>', 'run only slice i of n of the endpoint × attack matrix (CI parallelism)', shardOf);
+    .option('--shard <i/n>', 'run only slice i of n of the endpoint × attack matrix (CI parallelism)', shardOf)
+    .option(
+      '--concurrency <n>',
+      `endpoints audited at once in parallel lanes (overrides settings.concurrency; default ${DEFAULT_CONCURRENCY}; 1: one after another)`,
+      concurrencyOf,
+    );
+}
+
+function concurrencyOf(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > MAX_CONCURRENCY)
+    throw new UsageError(`--concurrency must be an integer from 1 to ${MAX_CONCURRENCY}, got '${v}'`);
+  return Number(v);
 }
 
 function maxWaitOf(v: string): number {

@@ -38,6 +38,8 @@ export interface RunRequest {
   rate?: number;
   /** Whole-run time limit: reached, the run stops like an interruption, status `incomplete`. */
   deadlineMs?: number;
+  /** Endpoints audited at once, in parallel lanes (overrides settings.concurrency); 1 is a serial run. */
+  concurrency?: number;
   /** Consent to audit a target declared `environment: production`. */
   allowProduction?: boolean;
   /** Environment read for IDEM_AUDIT_ALLOW_HOSTS; default `process.env`. */
@@ -48,6 +50,14 @@ export interface RunRequest {
 export type OptionLabel = (option: 'only' | 'skip' | 'endpoints') => string;
 
 export const API_LABELS: OptionLabel = (o) => o;
+
+/**
+ * Lanes when neither the caller nor the scenario says. Measured on the demo (bench B6, README):
+ * the wall time falls steeply up to about 8 lanes and no further, since by then the longest
+ * endpoint's own chain of attacks bounds it.
+ */
+export const DEFAULT_CONCURRENCY = 8;
+export const MAX_CONCURRENCY = 64;
 
 export interface PlannedAttack {
   endpoint: ResolvedEndpoint;
@@ -68,6 +78,8 @@ export interface RunPlan {
   maxRequests: number;
   maxWaitMs: number | undefined;
   deadlineMs: number | undefined;
+  /** Parallel lanes (1: serial, in plan order). */
+  concurrency: number;
   hostPolicy: HostPolicy;
   shard: { index: number; count: number } | undefined;
 }
@@ -104,6 +116,9 @@ export function prepareRun(
         `endpoints: ${scenario.endpoints.map((x) => x.name).join(', ')}`,
       );
   }
+  const concurrency = req.concurrency ?? scenario.settings.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)
+    throw new UsageError(`concurrency must be an integer from 1 to ${MAX_CONCURRENCY}, got ${concurrency}`);
   const hostPolicy = hostPolicyFor(scenario, req);
   hostPolicy.assertAllowed([scenario.target.baseUrl, ...scenario.target.nodes]);
   const guarded: ResolvedScenario =
@@ -118,6 +133,7 @@ export function prepareRun(
     maxRequests: req.maxRequests ?? scenario.settings.maxRequests,
     maxWaitMs: req.maxWaitMs,
     deadlineMs: req.deadlineMs,
+    concurrency,
     hostPolicy,
     shard: req.shard,
   };
