@@ -52,9 +52,10 @@ export type OptionLabel = (option: 'only' | 'skip' | 'endpoints') => string;
 export const API_LABELS: OptionLabel = (o) => o;
 
 /**
- * Lanes when neither the caller nor the scenario says. Measured on the demo (bench B6, README):
- * the wall time falls steeply up to about 8 lanes and no further, since by then the longest
- * endpoint's own chain of attacks bounds it.
+ * Lanes when neither the caller nor the scenario says. Measured on the demo (bench B6: 4 lanes
+ * 39 s, 6 lanes 32.5 s, 8 lanes 31.8 s, 12 lanes 32.3 s, serial 103 s, one run at load ~10):
+ * beyond 6 to 8 lanes the longest endpoint's own chain of attacks and the bursts, which take
+ * turns, bound the run; 8 leaves room for scenarios with more slow endpoints than the demo.
  */
 export const DEFAULT_CONCURRENCY = 8;
 export const MAX_CONCURRENCY = 64;

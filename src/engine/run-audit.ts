@@ -129,7 +129,8 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
     );
     // One listener per lane on each run signal, besides the run's own few.
     setMaxListeners(lanes.length + 10, limits.stop, limits.inflight);
-    const byPlan: ({ result: AttackResult; findings: readonly Finding[] } | undefined)[] = cells.map(() => undefined);
+    // Lanes finish in any order; the result keeps the plan's.
+    const byPlan: (CellOutcome | undefined)[] = cells.map(() => undefined);
     const cellOf = (lane: Lane, { index, cell }: LaneCell): Promise<void> =>
       runCell(cell, {
         plan,
