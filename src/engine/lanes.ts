@@ -30,7 +30,7 @@ export interface LaneGroup {
 }
 
 /** The rough duration of one cell, from its attack's own estimate. */
-export function expectedMs(cell: PlannedAttack, maxWaitMs: number | undefined, scenario: ResolvedScenario): number {
+function expectedMs(cell: PlannedAttack, maxWaitMs: number | undefined, scenario: ResolvedScenario): number {
   const { attack, endpoint, options } = cell;
   const cost = attack.meta.expectedCost?.(options, { contract: contractFor(scenario, endpoint), maxWaitMs }) ?? {
     requests: DEFAULT_REQUESTS,
