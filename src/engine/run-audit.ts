@@ -124,11 +124,11 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
       maxWaitMs: plan.maxWaitMs,
       scenario,
     });
-    const lanes = Array.from({ length: Math.min(plan.concurrency, groups.length) }, (_, i) =>
-      Lane.following(i + 1, limits.stop, limits.inflight),
-    );
-    // One listener per lane on each run signal, besides the run's own few.
-    setMaxListeners(lanes.length + 10, limits.stop, limits.inflight);
+    const laneCount = Math.min(plan.concurrency, groups.length);
+    // One listener per lane on each run signal, besides the run's own few (set first: Node warns
+    // as the eleventh is added).
+    setMaxListeners(laneCount + 10, limits.stop, limits.inflight);
+    const lanes = Array.from({ length: laneCount }, (_, i) => Lane.following(i + 1, limits.stop, limits.inflight));
     // Lanes finish in any order; the result keeps the plan's.
     const byPlan: (CellOutcome | undefined)[] = cells.map(() => undefined);
     const cellOf = (lane: Lane, { index, cell }: LaneCell): Promise<void> =>

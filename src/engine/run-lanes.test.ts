@@ -77,14 +77,16 @@ afterAll(async () => {
 
 const ENDPOINTS = ['e1', 'e2', 'e3', 'e4', 'e5', 'e6'];
 
-function scenario(attackList: string) {
-  const endpoints = ENDPOINTS.map(
-    (e) => `  ${e}:
+function scenario(attackList: string, names: readonly string[] = ENDPOINTS) {
+  const endpoints = names
+    .map(
+      (e) => `  ${e}:
     request: { method: POST, path: /${e}/payments, body: { amount: 1 } }
     observe: [ { http: { path: '/${e}/ledger?key={{key}}', count: $.count } } ]
     attacks: ${attackList}
 `,
-  ).join('');
+    )
+    .join('');
   return loadScenarioText(
     `version: 1
 name: lanes
@@ -99,10 +101,17 @@ ${endpoints}`,
 
 const MIXED = '{ concurrent-burst: { copies: 4, rounds: 2 }, payload-mismatch: { runs: 6 }, sequential-replay: {} }';
 
-async function audit(o: { attackList?: string; concurrency: number; maxRequests?: number; signal?: AbortSignal }) {
+async function audit(o: {
+  attackList?: string;
+  endpoints?: readonly string[];
+  concurrency: number;
+  maxRequests?: number;
+  rate?: number;
+  signal?: AbortSignal;
+}) {
   arrivals = [];
   const events: RunEvent[] = [];
-  const s = scenario(o.attackList ?? MIXED);
+  const s = scenario(o.attackList ?? MIXED, o.endpoints);
   const result = await runAudit({
     scenario: s,
     attacks,
@@ -111,6 +120,7 @@ async function audit(o: { attackList?: string; concurrency: number; maxRequests?
     keySalt: 'lanes',
     concurrency: o.concurrency,
     ...(o.maxRequests === undefined ? {} : { maxRequests: o.maxRequests }),
+    ...(o.rate === undefined ? {} : { rate: o.rate }),
     ...(o.signal ? { signal: o.signal } : {}),
     onEvent: (e) => events.push(e),
   });
@@ -181,6 +191,31 @@ describe('parallel audit lanes', () => {
     expect(result.status).toBe('incomplete');
     expect(result.errors.filter((e) => e.code === 'IDEM_REQUEST_BUDGET_EXHAUSTED')).toHaveLength(1);
     expect(result.attacks.some((a) => a.status === 'error' && a.reason?.includes('budget'))).toBe(true);
+  }, 60_000);
+
+  it('paces the whole run at --rate, not each lane, and adds no listener warnings however many lanes wait', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const many = Array.from({ length: 16 }, (_, i) => `r${i + 1}`);
+      const { result, arrivals: seen } = await audit({
+        attackList: '{ sequential-replay: { replays: 2, delayMs: 0 } }',
+        endpoints: many,
+        concurrency: 16,
+        rate: 100,
+      });
+      expect(result.status).toBe('completed');
+      const times = seen.map((a) => a.arrived).sort((a, b) => a - b);
+      expect(times.length).toBeGreaterThan(40);
+      // 10 ms apart at the client; arrivals jitter, so a fifth of slack. 16 lanes at 100 requests/s
+      // each would send these in a sixteenth of the time.
+      const span = (times.at(-1) ?? 0) - (times[0] ?? 0);
+      expect(span).toBeGreaterThanOrEqual((times.length - 1) * 10 * 0.8);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
   }, 60_000);
 
   it('an interruption with lanes in flight stops every lane and returns the partial result, in plan order', async () => {
