@@ -22,9 +22,7 @@ async function main(): Promise<void> {
     nodes: o.nodes ?? 1,
     ...(o.host === undefined ? {} : { host: o.host }),
     ...(o.downstreamUrl === undefined ? {} : { downstreamUrl: o.downstreamUrl }),
-    ...(o.processingMs === undefined ? {} : { processingMs: o.processingMs }),
     ...(o.raceWindow === undefined ? {} : { raceWindow: o.raceWindow }),
-    ...(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }),
   });
   let stopping = false;
   const stop = (): void => {

@@ -15,9 +15,7 @@ export interface DemoChildOptions {
   nodes?: number;
   host?: string;
   downstreamUrl?: string;
-  processingMs?: number;
   raceWindow?: number | 'one-tick';
-  ttlMs?: number;
 }
 
 export interface DemoChild {
