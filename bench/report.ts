@@ -56,6 +56,21 @@ export function toMarkdown(r: BenchResults): string {
     `| B4 memory | ${r.b4.exchanges} recorded exchanges in ${r.b4.seconds} s, peak RSS ${r.b4.peakRssMb} MB | ≤ 250 MB |`,
   );
   if (r.b5) lines.push(`| B5 mutation rate | ${r.b5.cases} cases in ${r.b5.seconds} s (${r.b5.casesPerSecond}/s) | |`);
+  const b6 = r.b6;
+  const same = b6.sameFindings && b6.sameStatuses ? 'same findings and cell statuses' : 'DIFFERENT results';
+  lines.push(
+    `| B6 demo wall time (seed ${b6.seed}, key salt ${b6.keySalt}) | serial ${b6.serial.seconds} s, ${b6.lanes.concurrency} lanes ${b6.lanes.seconds} s (ratio ${b6.ratio}); ${b6.lanes.findings} findings, ${same} | ≤ 0.35, identical |`,
+  );
+  if (b6.sweep.length > 0)
+    lines.push(
+      `| B6 other lane counts | ${b6.sweep.map((s) => `${s.concurrency} lanes ${s.seconds} s`).join(', ')} | |`,
+    );
+  for (const [window, w] of Object.entries(r.b7.windows)) {
+    lines.push(
+      `| B7 race exposed, ${window} window (bursts of ${r.b7.size}) | serial ${w.serial.exposed}/${w.serial.bursts}, ${r.b7.lanes} lanes ${w.lanes.exposed}/${w.lanes.bursts} (${w.lanes.overlappingRequests} requests of other lanes alongside, ${w.lanes.requestsDuringBursts} during bursts) | lanes ≥ serial |`,
+    );
+  }
+  if (b6.differences.length > 0) lines.push('', ...b6.differences.map((d) => `- B6 status differs: ${d}`));
   if (r.notes.length > 0) lines.push('', ...r.notes.map((n) => `- ${n}`));
   return `${lines.join('\n')}\n`;
 }

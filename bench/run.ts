@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: B1 race exposure, B2 arrival spread, B3 throughput, B4 memory (and B5 when
- * its module exists), written to bench/results/latest.json and latest.md. Benchmarks, not tests:
+ * `npm run bench`: B1 race exposure, B2 arrival spread, B3 throughput, B4 memory, B5 mutation
+ * rate (when its module exists), B6 demo wall time serial vs in lanes and B7 race exposure
+ * serial vs in lanes, written to bench/results/latest.json and latest.md. Benchmarks, not tests:
  * they measure, they do not assert. BENCH_QUICK=1 runs a reduced version to check the plumbing.
  * B1 and B2 run over loopback and, when the bench runs as root with `ip` available, again across
  * a veth pair between two network namespaces (netns.ts).
@@ -10,6 +11,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runB6, runB7, type B6Result, type B7Result } from './demo-speed.js';
 import { CLIENT_ADDRESS, createVethPair, TARGET_ADDRESS, vethUnavailable } from './netns.js';
 import { syncBenchmarks, type SyncPlan, type SyncResults } from './sync-bench.js';
 import type { TargetUrls } from './target.js';
@@ -52,6 +54,10 @@ export interface BenchResults {
   b3: ThroughputResult;
   b4: { exchanges: number; peakRssMb: number; seconds: number };
   b5?: { cases: number; seconds: number; casesPerSecond: number };
+  /** `idem-audit demo` serially and at the default concurrency, same seed and key salt. */
+  b6: B6Result;
+  /** Race exposure through concurrent-burst, serially and in lanes beside busy lanes. */
+  b7: B7Result;
   notes: string[];
 }
 
@@ -165,6 +171,10 @@ async function main(): Promise<void> {
     const b4 = await runMemoryChild(urls.minimal, PLAN.b4Exchanges);
     log(`B4: ${b4.exchanges} exchanges, peak RSS ${b4.peakRssMb} MB`);
     const b5 = await runB5(notes);
+    loadAverage['b4b5'] = load();
+    const b6 = await runB6({ quick: QUICK, log });
+    loadAverage['b6'] = load();
+    const b7 = await runB7({ quick: QUICK, log });
     loadAverage['end'] = load();
     const results: BenchResults = {
       date: new Date().toISOString(),
@@ -184,6 +194,8 @@ async function main(): Promise<void> {
       veth,
       b3,
       b4,
+      b6,
+      b7,
       notes,
     };
     if (b5) results.b5 = b5;

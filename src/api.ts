@@ -37,6 +37,11 @@ export interface AuditApiOptions {
   rate?: number;
   /** Whole-run time limit in ms (as `--deadline`): the run then stops with status `incomplete`. */
   deadlineMs?: number;
+  /**
+   * Endpoints audited at once, in parallel lanes (as `--concurrency`); defaults to the scenario's
+   * `settings.concurrency`, else 8. 1 audits them one after another in the scenario's order.
+   */
+  concurrency?: number;
   /** Consent to audit a target that declares `environment: production` (as `--allow-production`). */
   allowProduction?: boolean;
   /** Aborting it ends the run early with status `interrupted` and a partial result. */

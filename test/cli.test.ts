@@ -8,8 +8,8 @@ import { closedPort } from './helpers/servers.js';
 const tmp = mkdtempSync(join(tmpdir(), 'idem-audit-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** The whole demo (every attack on every endpoint) takes about a minute; a loaded CI machine, longer. */
-const FULL_DEMO_MS = 300_000;
+/** The whole demo (every attack on every endpoint, in parallel lanes) takes about 20 s; a loaded CI machine, longer. */
+const FULL_DEMO_MS = 120_000;
 
 function file(name: string, text: string): string {
   const p = join(tmp, name);
@@ -98,8 +98,13 @@ describe('idem-audit demo', () => {
     expect(bad.stderr).toContain('--key-salt');
   });
 
-  it('rejects an unknown flaw and an unknown attack with exit 2', async () => {
+  it('rejects an unknown flaw, an unknown attack and a lane count out of range with exit 2', async () => {
     expect((await cli(['demo', '--flaws', 'racy'])).code).toBe(2);
+    for (const n of ['0', '65', 'two']) {
+      const lanes = await cli(['demo', '--concurrency', n, '--out', join(tmp, 'x')]);
+      expect(lanes.code).toBe(2);
+      expect(lanes.stderr).toContain(`--concurrency must be an integer from 1 to 64, got '${n}'`);
+    }
     const r = await cli(['demo', '--only', 'concurent-burst', '--out', join(tmp, 'x')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown attack 'concurent-burst'");

@@ -93,6 +93,52 @@ describe('reproducibility', () => {
     expect(shared).toEqual([]);
   }, 120_000);
 
+  it('sends the same requests and comes to the same findings and statuses in parallel lanes as in a serial run', async () => {
+    const audit = async (concurrency: number) => {
+      const seen: string[] = [];
+      const r = await auditDemo({
+        flaws: 'all',
+        seed: 77,
+        keySalt: 'lanes',
+        concurrency,
+        // Flaws found by bursts, by fuzzing and through the shared sink, and the correct twin.
+        endpoints: [
+          'correct',
+          'race',
+          'dedupe-by-body',
+          'amount-only-fingerprint',
+          'error-cached',
+          'downstream-unkeyed-retry',
+        ],
+        only: ['concurrent-burst', 'distinct-keys', 'payload-mismatch', 'equivalent-payload', 'partial-failure'],
+        onEvent: (e) => {
+          if (e.type !== 'exchange' || e.exchange.attack.startsWith('observe:')) return;
+          const x = e.exchange;
+          seen.push(
+            `${x.attack}|${x.endpoint}|${x.label}|${x.key ?? '-'}|${x.request.method} ${new URL(x.request.url).pathname}|${x.request.body ?? ''}`,
+          );
+        },
+      });
+      return {
+        requests: seen.sort(),
+        findings: r.findings.map((f) => `${f.endpoint}|${f.attack}|${f.kind}|${f.fingerprint}`).sort(),
+        statuses: r.attacks.map((a) => `${a.endpoint}|${a.attack}|${a.status}`),
+      };
+    };
+    const serial = await audit(1);
+    const parallel = await audit(4);
+    expect(serial.findings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^race\|concurrent-burst\|duplicate-write\|/),
+        expect.stringMatching(/^dedupe-by-body\|distinct-keys\|over-deduplication\|/),
+        expect.stringMatching(/^downstream-unkeyed-retry\|partial-failure\|duplicate-write\|/),
+      ]),
+    );
+    expect(parallel.findings).toEqual(serial.findings);
+    expect(parallel.statuses).toEqual(serial.statuses);
+    expect(parallel.requests).toEqual(serial.requests);
+  }, 180_000);
+
   it('gives --only the same keys the attack got inside the full run', async () => {
     const keysOf = async (only?: string[]): Promise<string[]> => {
       const keys: string[] = [];

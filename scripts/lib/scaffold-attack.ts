@@ -45,6 +45,8 @@ export const ${exportName(id)} = defineAttack({
     finds: '\`todo-finding\` (high)',
     options,
     // Whether a clean run can miss the flaw because it depends on timing (races, in-flight requests).
+    // If so, keep the sends whose timing matters inside ctx.exclusive (bursts and faulted sends take
+    // it by themselves), so other endpoints' lanes cannot disturb them.
     timingDependent: false,
     findings: {
       // TODO: every kind the attack can report, with its severity, remediation and IK references.

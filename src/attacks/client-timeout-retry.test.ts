@@ -28,6 +28,17 @@ describe('client-timeout-retry', () => {
     const firstRound = r.exchanges.filter((e) => e.key === r.requests[0]?.key && e.attack === 'client-timeout-retry');
     expect(firstRound.map((e) => e.response?.status ?? e.error?.code)).toEqual(['aborted', 409, 409, 409, 201, 201]);
     expect(r.requests.filter((q) => q.via === 'fault').map((q) => q.hangUpAfterMs)).toEqual([0, 0]);
+    // The abort and the first retry have the target to themselves (parallel lanes wait); the
+    // retries that follow do not need it.
+    const round = r.requests.filter((q) => q.key === r.requests[0]?.key);
+    expect(round.map((q) => [q.label, q.exclusive])).toEqual([
+      ['first (aborted)', true],
+      ['retry (immediate)', true],
+      ['retry (immediate) #2', false],
+      ['retry (immediate) #3', false],
+      ['retry (immediate) #4', false],
+      ['retry (after)', false],
+    ]);
   });
 
   it('reports a key left refused after the client gave up as stuck-key', async () => {

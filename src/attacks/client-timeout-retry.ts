@@ -38,6 +38,7 @@ export const clientTimeoutRetry = defineAttack({
     finds: '`duplicate-write` (critical), `stuck-key` (high)',
     options,
     timingDependent: true,
+    expectedCost: (o) => ({ requests: o.rounds * 4, waitMs: o.rounds * o.settleMs }),
     notReplayable:
       'its findings depend on the client closing the connection before the answer, which resending the requests does not do',
     findings: {
@@ -72,11 +73,21 @@ export const clientTimeoutRetry = defineAttack({
 async function attempt(ctx: AttackContext<Options>, round: number): Promise<'finding' | 'judged' | 'unjudged'> {
   const o = ctx.options;
   const key = ctx.newKey();
-  const { exchange: first, fault } = await ctx.sendWithFault(ctx.request({ label: `first (aborted)`, key }), {
-    kind: 'abort-after-send',
-    afterMs: o.abortAfterMs,
+  // The immediate retry must meet the original still running: both go out with the target to
+  // ourselves, so other lanes' traffic cannot shift one against the other.
+  const {
+    exchange: first,
+    fault,
+    retry,
+  } = await ctx.exclusive(async () => {
+    const sent = await ctx.sendWithFault(ctx.request({ label: `first (aborted)`, key }), {
+      kind: 'abort-after-send',
+      afterMs: o.abortAfterMs,
+    });
+    if (!sent.fault.completeRequestSent) return { ...sent, retry: undefined };
+    return { ...sent, retry: await ctx.send(ctx.request({ label: 'retry (immediate)', key })) };
   });
-  if (!fault.completeRequestSent) {
+  if (!fault.completeRequestSent || retry === undefined) {
     ctx.note(`round ${round}: the request could not be written completely (${first.error?.message ?? 'no error'})`);
     return 'unjudged';
   }
@@ -85,7 +96,7 @@ async function attempt(ctx: AttackContext<Options>, round: number): Promise<'fin
       `round ${round}: the target answered ${first.response?.status ?? '?'} before the client hung up; lower abortAfterMs to abort earlier`,
     );
   }
-  const immediate = await retryUntilSettled(ctx, key, 'retry (immediate)');
+  const immediate = await retryUntilSettled(ctx, key, 'retry (immediate)', retry);
   await ctx.sleep(o.settleMs);
   const late = await retryUntilSettled(ctx, key, 'retry (after)');
   const sent = [first, ...immediate, ...late];

@@ -32,6 +32,7 @@ export const concurrentBurst = defineAttack({
     finds: '`duplicate-write` (critical), `race-error` (5xx for the losers, medium), `in-flight-status` (low)',
     options,
     timingDependent: true,
+    expectedCost: (o) => ({ requests: o.rounds * 3, waitMs: o.rounds * 2 * o.quietMs }),
     findings: {
       'duplicate-write': {
         severity: 'critical',

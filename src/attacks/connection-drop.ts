@@ -45,6 +45,7 @@ export const connectionDrop = defineAttack({
     finds: '`incomplete-executed` (high), `duplicate-write` (critical)',
     options,
     timingDependent: true,
+    expectedCost: (o) => ({ requests: 4 + 3 * o.rounds, waitMs: 6 * o.settleMs * (1 + o.rounds) }),
     notReplayable:
       'its findings depend on connections reset half-way through the request, which resending the requests does not do',
     findings: {

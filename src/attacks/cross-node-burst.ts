@@ -26,6 +26,7 @@ export const crossNodeBurst = defineAttack({
     finds: '`duplicate-write` (critical)',
     options,
     timingDependent: true,
+    expectedCost: (o) => ({ requests: o.rounds * 3 }),
     findings: {
       'duplicate-write': {
         severity: 'critical',

@@ -20,6 +20,13 @@ describe('in-flight-duplicate', () => {
     expect(dup?.timings.sent ?? 0).toBeLessThan(first?.timings.headers ?? 0);
   });
 
+  it('sends each round with the target to itself, so parallel lanes cannot shift the followers against the first', async () => {
+    const r = await runFake(inFlightDuplicate, { target: modelTarget({ processingMs: 400 }) });
+    expect(r.exclusiveSections).toBe(3);
+    expect(r.requests.filter((q) => q.label.startsWith('round'))).toHaveLength(9);
+    expect(r.requests.filter((q) => q.label.startsWith('round') && !q.exclusive)).toEqual([]);
+  });
+
   it('stays silent on a target that answers followers of a running request with 409 or 422', async () => {
     const r = await runFake(inFlightDuplicate, { target: modelTarget({ processingMs: 400 }) });
     expect(r.findings).toEqual([]);

@@ -40,6 +40,7 @@ export const inFlightDuplicate = defineAttack({
     finds: '`duplicate-write`, `in-flight-status` (low)',
     options,
     timingDependent: true,
+    expectedCost: (o) => ({ requests: o.rounds * 3, waitMs: o.rounds * o.delayMs }),
     notReplayable:
       'its findings depend on the duplicate arriving while the first request is still running, which resending one after the other does not recreate',
     findings: {
@@ -72,21 +73,24 @@ export const inFlightDuplicate = defineAttack({
     let foreign = 0;
     for (let round = 1; round <= o.rounds; round++) {
       const key = ctx.newKey();
-      const firstP = ctx.send(ctx.request({ label: `round[${round}] first`, key, headers: o.firstRequestHeaders }));
-      await ctx.sleep(o.delayMs);
-      const dupP = ctx.send(ctx.request({ label: `round[${round}] duplicate`, key }));
-      const misP = o.mismatch
-        ? ctx.send(
-            ctx.request({
-              label: `round[${round}] mismatch (${describeMutation(base, mismatch)})`,
-              key,
-              method: changed.method,
-              path: changed.path,
-              body: changed.body,
-            }),
-          )
-        : undefined;
-      const [first, dup, mis] = await Promise.all([firstP, dupP, misP]);
+      // The followers must arrive while the first runs: other lanes' traffic must not shift them.
+      const [first, dup, mis] = await ctx.exclusive(async () => {
+        const firstP = ctx.send(ctx.request({ label: `round[${round}] first`, key, headers: o.firstRequestHeaders }));
+        await ctx.sleep(o.delayMs);
+        const dupP = ctx.send(ctx.request({ label: `round[${round}] duplicate`, key }));
+        const misP = o.mismatch
+          ? ctx.send(
+              ctx.request({
+                label: `round[${round}] mismatch (${describeMutation(base, mismatch)})`,
+                key,
+                method: changed.method,
+                path: changed.path,
+                body: changed.body,
+              }),
+            )
+          : undefined;
+        return Promise.all([firstP, dupP, misP]);
+      });
       const followers = mis ? [dup, mis] : [dup];
       const all = [first, ...followers];
       const writes = await countWrites(ctx, key);

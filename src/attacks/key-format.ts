@@ -54,6 +54,7 @@ export const keyFormat = defineAttack({
     finds: '`key-crash` (medium), `key-collision` (high), `key-header-case` (high)',
     options,
     timingDependent: false,
+    expectedCost: (o) => ({ requests: o.runs + 3 * o.prefixLengths.length + 20 }),
     findings: {
       'key-crash': {
         severity: 'medium',

@@ -38,6 +38,9 @@ describe('latency-overhead', () => {
     expect(m.first.count).toBe(30);
     expect(m.replay?.count).toBe(30);
     expect(m.unkeyed?.count).toBe(30);
+    // Each timed request had the target to itself; parallel lanes ran between them.
+    expect(r.requests.every((q) => q.exclusive)).toBe(true);
+    expect(r.exclusiveSections).toBe(r.requests.length);
     // HDR histograms keep 3 significant digits.
     expect(m.first.p50).toBeCloseTo(45, 1);
     expect(m.overhead?.p50).toBeCloseTo(40, 1);

@@ -53,6 +53,7 @@ export const latencyOverhead = defineAttack({
       '`overhead-exceeded` (low; only above `contract.maxOverhead`, e.g. `{ p99: 20ms }`), otherwise the figures alone',
     options,
     timingDependent: true,
+    expectedCost: (o) => ({ requests: 0, waitMs: ((o.warmup + o.samples) * 3 * 1000) / o.rate }),
     notReplayable: 'its findings are statistics over many timed requests',
     findings: {
       'overhead-exceeded': {
@@ -69,11 +70,14 @@ export const latencyOverhead = defineAttack({
     const interval = 1000 / o.rate;
     let next = performance.now();
     // A fixed schedule, not sleep-after-answer: the rate stays bounded however slow the target is.
+    // Each measured request has the target to itself (other lanes' requests drained and held back),
+    // so every class is timed on an otherwise idle target, as in a serial run; between them the
+    // other lanes go on.
     const paced = async (spec: Parameters<typeof ctx.send>[0]): Promise<Exchange> => {
       const wait = next - performance.now();
       if (wait > 0) await ctx.sleep(wait);
       next = Math.max(next + interval, performance.now());
-      return ctx.send(spec);
+      return ctx.exclusive(() => ctx.send(spec));
     };
 
     // `unkeyed: false` means no unguarded write at all, not even the probe.

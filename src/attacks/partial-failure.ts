@@ -48,6 +48,10 @@ export const partialFailure = defineAttack({
       '`duplicate-write` (downstream applied twice, critical), `error-cached` (high, with `errorsReplayed: false`)',
     options,
     timingDependent: false,
+    expectedCost: (o) => ({
+      requests: o.faults.length * (o.retries + 2),
+      waitMs: o.faults.length * o.retries * o.retryDelayMs,
+    }),
     notReplayable: 'its findings depend on the downstream failing on command, which only the attack programs',
     findings: {
       'duplicate-write': {

@@ -73,6 +73,7 @@ export const payloadMismatch = defineAttack({
       '`mismatch-executed` (critical), `mismatch-replayed` (high), `mismatch-overwrote` (high: after a rejected mismatch the original itself is refused or runs again, IK-22), `mismatch-status` (low; only when the changed request is accepted with a fresh key)',
     options,
     timingDependent: false,
+    expectedCost: (o) => ({ requests: o.runs * 3.5 }),
     findings: {
       'mismatch-executed': {
         severity: 'critical',

@@ -46,6 +46,12 @@ export const ttlProbe = defineAttack({
     finds: '`ttl-too-short` (high), with the measured retention window',
     options,
     timingDependent: false,
+    expectedCost: (o, env) => {
+      const waits = ttlSchedule(env.contract.ttlMs, o.firstDelayMs, o.lastAt);
+      const total = waits[waits.length - 1] ?? 0;
+      // Beyond the allowed wait it skips at once.
+      return total > (env.maxWaitMs ?? o.maxWaitMs) ? { requests: 0 } : { requests: 2 * waits.length, waitMs: total };
+    },
     notReplayable: 'its findings depend on waiting between the requests for the key to age',
     findings: {
       'ttl-too-short': {

@@ -38,14 +38,35 @@ export interface AttackMeta<O> {
   options: z.ZodType<O>;
   /** Every finding kind this attack can report. */
   findings: Readonly<Record<string, FindingKindMeta>>;
-  /** Whether its findings depend on timing (a single replay may pass although the flaw is real). */
+  /**
+   * Whether its findings depend on timing (a single replay may pass although the flaw is real).
+   * Such an attack keeps its timing-critical sends in `ctx.exclusive` (or bursts / faulted sends)
+   * so that other lanes' traffic cannot disturb them.
+   */
   timingDependent: boolean;
+  /**
+   * A rough guess of what it costs on one endpoint with these options, for scheduling only: the
+   * run starts the endpoints expected to take longest first (nothing is judged by it). `requests`
+   * it typically sends one after another, `waitMs` it deliberately waits. Absent: a few requests.
+   */
+  expectedCost?(options: O, env: CostEnv): ExpectedCost;
   /**
    * Why resending the recorded requests of its findings cannot recreate them (a client or
    * downstream fault, a wait, a measurement): `idem-audit replay` then says so and points at the
    * reproduction command instead of judging a replay that proves nothing. Absent: replayable.
    */
   notReplayable?: string;
+}
+
+export interface CostEnv {
+  contract: Contract;
+  /** The run's `--max-wait`, when given. */
+  maxWaitMs: number | undefined;
+}
+
+export interface ExpectedCost {
+  requests: number;
+  waitMs?: number;
 }
 
 export interface RequestOverrides {
@@ -112,6 +133,14 @@ export interface AttackContext<O> {
    * body); recorded and budgeted like `send`.
    */
   sendWithFault(spec: RequestSpec, fault: ClientFault): Promise<{ exchange: Exchange; fault: FaultOutcome }>;
+  /**
+   * Runs `work` with the target to itself: when the run audits endpoints in parallel lanes, it
+   * starts once no other lane's request is in flight, and the other lanes wait until it returns.
+   * For a race that spans several sends (a duplicate while the first runs, a retry right after an
+   * abort, a latency measurement); `burst` and `sendWithFault` take it by themselves. Keep it to
+   * the sends whose timing matters: every other lane waits meanwhile.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
   /** Longest the run lets an attack wait on the target's clock (`--max-wait`); unset: the attack's default. */
   readonly maxWaitMs?: number;
   /** The target's downstream stand-in, when the endpoint declares a sink observer. */

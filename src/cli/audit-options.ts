@@ -1,5 +1,6 @@
 /** The options `run` and `demo` share, declared once. */
 import { Option, type Command } from 'commander';
+import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from '../engine/prepare-run.js';
 import { UsageError } from '../errors/errors.js';
 import { SEVERITIES, type Severity } from '../scenario/severity.js';
 import { MAX_SHARDS, SHARD_COUNT_VARIABLE, shardFromCi, type Shard } from './ci-shard.js';
@@ -25,6 +26,7 @@ export interface AuditCliOptions extends GuardRailOptions {
   baseline?: string;
   /** Milliseconds an attack may spend waiting on the target's clock (ttl-probe). */
   maxWait?: number;
+  concurrency?: number;
 }
 
 function keySalt(value: string): string {
@@ -99,7 +101,18 @@ export function addAuditOptions(cmd: Command): Command {
     .option(
       '--baseline <file>',
       'known findings that do not fail the run: a report.json or a file from `idem-audit baseline` (they stay listed, marked baseline)',
+    )
+    .option(
+      '--concurrency <n>',
+      `endpoints audited at once in parallel lanes (overrides settings.concurrency; default ${DEFAULT_CONCURRENCY}; 1: one after another)`,
+      concurrencyOf,
     );
+}
+
+function concurrencyOf(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > MAX_CONCURRENCY)
+    throw new UsageError(`--concurrency must be an integer from 1 to ${MAX_CONCURRENCY}, got '${v}'`);
+  return Number(v);
 }
 
 /** The slice run preparation gets: --shard i/n as given, or auto resolved from the CI system's variables. */

@@ -57,6 +57,9 @@ export function renderDryRun(d: RunPlan): string {
     '',
     `${plan.length} attack${plan.length === 1 ? '' : 's'}, about ${total} requests to the endpoints${unknown > 0 ? ` plus ${unknown} attack${unknown === 1 ? '' : 's'} whose count depends on the answers` : ''}; observer reads come on top.`,
     `bounds: at most ${d.maxRequests} requests (--max-requests), ${rate === undefined ? 'no rate limit' : `${rate} requests/s outside bursts`} (--rate), ${d.deadlineMs === undefined ? 'no deadline' : `deadline ${d.deadlineMs} ms`} (--deadline), timeout ${t.timeoutMs} ms per request.`,
+    d.concurrency === 1
+      ? 'lanes: 1 (--concurrency): endpoints one after another, in this order.'
+      : `lanes: up to ${d.concurrency} endpoints at once (--concurrency), longest expected first; bursts and other timing-dependent sends have the target to themselves.`,
     '',
   ].join('\n');
 }

@@ -47,6 +47,7 @@ function runRequest(
   if (opts.maxWait !== undefined) req.maxWaitMs = opts.maxWait;
   if (opts.rate !== undefined) req.rate = opts.rate;
   if (opts.deadline !== undefined) req.deadlineMs = opts.deadline;
+  if (opts.concurrency !== undefined) req.concurrency = opts.concurrency;
   return req;
 }
 

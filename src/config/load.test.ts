@@ -74,6 +74,7 @@ settings:
   failOn: critical
   maxRequests: \${MAX_REQUESTS}
   rate: 200
+  concurrency: 3
   bodyCap: 0
   secretHeaders: [X-Api-Signature, authorization]
 `;
@@ -167,6 +168,7 @@ describe('loadScenarioText: valid files', () => {
         failOn: 'critical',
         maxRequests: 5000,
         rate: 200,
+        concurrency: 3,
         bodyCap: 0,
         secretHeaders: [...DEFAULT_SECRET_HEADERS, 'X-Api-Signature'],
       },

@@ -87,6 +87,7 @@ export function resolveScenario(
       failOn: settings?.failOn ?? 'high',
       maxRequests: settings?.maxRequests ?? 10_000,
       rate: settings?.rate,
+      ...(settings?.concurrency === undefined ? {} : { concurrency: settings.concurrency }),
       bodyCap: settings?.bodyCap ?? 65_536,
       secretHeaders,
     },

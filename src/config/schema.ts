@@ -248,6 +248,8 @@ export function buildScenarioSchema(ext: ExtensionSchemas, nullableOptions: Null
     failOn: z.enum(SEVERITIES).default('high'),
     maxRequests: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).default(10_000),
     rate: z.number().positive().optional(),
+    /** Endpoints audited at once (parallel lanes); 1 audits them one after another. */
+    concurrency: z.number().int().min(1).max(64).optional(),
     bodyCap: z
       .number()
       .int()

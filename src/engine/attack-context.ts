@@ -9,6 +9,7 @@ import type { Finding, FindingBaseline } from '../findings/finding.js';
 import type { HeaderVariables } from '../findings/shell-variables.js';
 import type { BurstResult, HttpEngine } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
+import type { Lane } from '../http/lane.js';
 import type { ObserverInstance } from '../observers/types.js';
 import type { Rng } from '../random/rng.js';
 import type { BurstStat } from '../result/result.js';
@@ -34,6 +35,8 @@ export interface ContextDeps {
   uuidRng: Rng;
   seed: number;
   engine: HttpEngine;
+  /** The parallel lane the attack runs in (its identity at the traffic gate); absent: the engine's own. */
+  lane?: Lane;
   observers: readonly ObserverInstance[];
   signal: AbortSignal;
   /**
@@ -67,7 +70,7 @@ export class AttackRun {
     const { scenario, endpoint, rng } = d;
     const exchanges = this.exchanges;
     const attackId = d.attack.meta.id;
-    const exCtx = { attack: attackId, endpoint: endpoint.name };
+    const exCtx = { attack: attackId, endpoint: endpoint.name, ...(d.lane ? { lane: d.lane } : {}) };
 
     this.ctx = {
       options: d.options,
@@ -103,6 +106,7 @@ export class AttackRun {
         exchanges.push(r.exchange);
         return r;
       },
+      exclusive: (work) => d.engine.exclusive(work, d.lane),
       sideEffects: (key) => this.#sideEffects(key),
       sleep: (ms) => sleep(ms, d.signal),
       report: (f) => this.#report(f),

@@ -5,8 +5,9 @@
  */
 import type { SideEffects } from '../attacks/types.js';
 import { ObserverError } from '../errors/errors.js';
-import type { HttpEngine } from '../http/engine.js';
+import type { ExchangeContext, HttpEngine } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
+import type { Lane } from '../http/lane.js';
 import type { EffectCount, Observer, ObserverInstance } from '../observers/types.js';
 import { DEFAULT_PRINCIPAL, type ResolvedEndpoint, type ResolvedScenario } from '../scenario/types.js';
 import { sideEffectsOf } from './side-effects.js';
@@ -16,9 +17,19 @@ export function createObservers(
   registry: Readonly<Record<string, Observer>>,
   scenario: ResolvedScenario,
   engine: HttpEngine,
-  /** Where the observers' own requests go (replay --target); default the scenario's base URL. */
-  baseUrl: string = scenario.target.baseUrl,
+  o: {
+    /** Where the observers' own requests go (replay --target); default the scenario's base URL. */
+    baseUrl?: string;
+    /** The lane auditing the endpoint: its observers' requests are its own at the traffic gate. */
+    lane?: Lane;
+  } = {},
 ): ObserverInstance[] {
+  const baseUrl = o.baseUrl ?? scenario.target.baseUrl;
+  const exchangeContext = (id: string): ExchangeContext => ({
+    attack: `observe:${id}`,
+    endpoint: endpoint.name,
+    ...(o.lane ? { lane: o.lane } : {}),
+  });
   return endpoint.observe.map((spec) => {
     const observer = registry[spec.id];
     if (!observer) throw new ObserverError(spec.id, `unknown observer at ${spec.path}`);
@@ -30,7 +41,7 @@ export function createObservers(
         send: (req) =>
           engine.send(
             { ...req, headers: { ...scenario.target.headers, ...req.headers }, principal: DEFAULT_PRINCIPAL },
-            { attack: `observe:${spec.id}`, endpoint: endpoint.name },
+            exchangeContext(spec.id),
           ),
       }),
     );

@@ -5,11 +5,13 @@
  * cannot be reached ends it before the first request, with a result that says so. What the run
  * concluded (statuses, summary) is decided by verdict/.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { IdemAuditError, InterruptedError, RequestBudgetError, TargetUnreachableError } from '../errors/errors.js';
 import type { Finding } from '../findings/finding.js';
 import { headerVariables } from '../findings/shell-variables.js';
 import { HttpEngine } from '../http/engine.js';
+import { Lane } from '../http/lane.js';
 import { burstStatsBySync } from '../http/sync/stats.js';
 import { createRedactor, secretHeaderValues, type Redactor } from '../http/redact.js';
 import type { ObserverInstance } from '../observers/types.js';
@@ -23,11 +25,12 @@ import {
   type RunStop,
 } from '../verdict/verdict.js';
 import { baselineMatcher, utcDay } from '../verdict/baseline.js';
-import { AttackRun, untilCutoff } from './attack-context.js';
+import { AttackRun, untilCutoff, type ContextDeps } from './attack-context.js';
 import { createObservers } from './observer-set.js';
 import type { RunEvent } from '../result/events.js';
 import { assertReachable } from './preflight.js';
-import { prepareRun, type Registries, type RunPlan, type RunRequest } from './prepare-run.js';
+import { laneGroups, runLanes, type LaneCell } from './lanes.js';
+import { prepareRun, type PlannedAttack, type Registries, type RunPlan, type RunRequest } from './prepare-run.js';
 import {
   REPORT_SCHEMA_VERSION,
   type AttackResult,
@@ -112,8 +115,6 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
       graceMs: o.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS,
       deadlineMs: plan.deadlineMs,
     });
-    // `stop` ends sending at once; requests in flight are cut only after the grace period.
-    const signal = limits.stop;
     const engine = new HttpEngine({
       hostPolicy: plan.hostPolicy,
       timeoutMs: scenario.target.timeoutMs,
@@ -125,86 +126,75 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
       redactor,
       now,
       onExchange: (exchange) => emit({ type: 'exchange', exchange }),
+      // `stop` ends sending at once; requests in flight are cut only after the grace period.
       signal: limits.inflight,
-      stopSignal: signal,
+      stopSignal: limits.stop,
     });
+    // Observers live per endpoint, and an endpoint's attacks all run in one lane.
     const observerCache = new Map<string, ObserverInstance[]>();
-    try {
-      for (const { endpoint, attack, options } of cells) {
-        if (signal.aborted) break;
-        emit({ type: 'attack-start', attack: attack.meta.id, endpoint: endpoint.name });
-        const before = engine.requestsSent;
-        const start = now();
-        let endpointObservers = observerCache.get(endpoint.name);
-        if (!endpointObservers) {
-          endpointObservers = createObservers(endpoint, plan.registries.observers, scenario, engine);
-          observerCache.set(endpoint.name, endpointObservers);
-        }
-        const run = new AttackRun({
-          scenario,
-          endpoint,
-          attack,
-          options,
-          rng: new Rng(deriveSeed(seed, endpoint.name, attack.meta.id)),
-          uuidRng: new Rng(deriveSeed(seed, endpoint.name, attack.meta.id, 'uuid', keySalt)),
-          seed,
-          engine,
-          observers: endpointObservers,
-          signal,
-          cutoff: limits.inflight,
-          ...(plan.maxWaitMs === undefined ? {} : { maxWaitMs: plan.maxWaitMs }),
-          reproCommand: `${o.reproCommand?.(attack.meta.id, endpoint.name) ?? `idem-audit run ${scenario.file} --only ${attack.meta.id} --endpoint ${endpoint.name}`} --seed ${seed}`,
-          replayCommand,
-          headerVariables: headerVars,
-          ...(baselineOf ? { baselineOf } : {}),
-          onFinding: (finding) => emit({ type: 'finding', finding }),
-        });
-        let end: AttackEnd;
-        let reason: string | undefined;
-        try {
-          // Observers with something to bring up (a sink the target calls) must be up before the first request.
-          for (const ob of endpointObservers) if (ob.start) await untilCutoff(ob.start(), limits.inflight);
-          await attack.run(run.ctx);
-          if (signal.aborted) throw new InterruptedError();
-          end = run.outcome.kind;
-          reason = run.outcome.reason;
-        } catch (err) {
-          if (err instanceof InterruptedError || signal.aborted) {
-            end = 'interrupted';
-            stop = limits.deadlineReached ? 'cut-short' : 'interrupt';
-            reason = limits.deadlineReached ? limits.deadlineMessage : 'interrupted before the attack finished';
-          } else if (err instanceof RequestBudgetError) {
-            end = 'error';
-            stop = 'cut-short';
-            reason = err.message;
-            errors.push({ code: err.code, message: redactor.text(err.message) });
-          } else if (err instanceof IdemAuditError) {
-            end = 'error';
-            reason = err.message;
-          } else {
-            end = 'error';
-            reason = `IDEM_ATTACK_CRASHED: ${err instanceof Error ? err.message : String(err)}`;
+    const groups = laneGroups(cells, {
+      concurrency: plan.concurrency,
+      observers: plan.registries.observers,
+      maxWaitMs: plan.maxWaitMs,
+      scenario,
+    });
+    const laneCount = Math.min(plan.concurrency, groups.length);
+    // One listener per lane on each run signal, besides the run's own few (set first: Node warns
+    // as the eleventh is added).
+    setMaxListeners(laneCount + 10, limits.stop, limits.inflight);
+    const lanes = Array.from({ length: laneCount }, (_, i) => Lane.following(i + 1, limits.stop, limits.inflight));
+    // Lanes finish in any order; the result keeps the plan's.
+    const byPlan: (CellOutcome | undefined)[] = cells.map(() => undefined);
+    const cellOf = (lane: Lane, { index, cell }: LaneCell): Promise<void> =>
+      runCell(cell, {
+        plan,
+        engine,
+        lane,
+        limits,
+        redactor,
+        now,
+        emit,
+        observers: () => {
+          let endpointObservers = observerCache.get(cell.endpoint.name);
+          if (!endpointObservers) {
+            endpointObservers = createObservers(cell.endpoint, plan.registries.observers, scenario, engine, {
+              lane,
+            });
+            observerCache.set(cell.endpoint.name, endpointObservers);
           }
-        }
-        const result: AttackResult = {
-          attack: attack.meta.id,
-          endpoint: endpoint.name,
-          title: attack.meta.title,
-          status: attackStatusOf(end, run.findings.length),
-          notes: run.notes.map((n) => redactor.text(n)),
-          requests: engine.requestsSent - before,
-          durationMs: Math.round(now() - start),
-          findings: run.findings.length,
-          bursts: run.bursts,
-        };
-        if (reason !== undefined) result.reason = redactor.text(reason);
-        if (Object.keys(run.metrics).length > 0) result.metrics = run.metrics;
-        results.push(result);
-        findings.push(...run.findings);
-        emit({ type: 'attack-end', result });
-        if (stop !== undefined) break;
-      }
+          return endpointObservers;
+        },
+        reproCommand: `${o.reproCommand?.(cell.attack.meta.id, cell.endpoint.name) ?? `idem-audit run ${scenario.file} --only ${cell.attack.meta.id} --endpoint ${cell.endpoint.name}`} --seed ${seed}`,
+        findingExtras: { replayCommand, headerVariables: headerVars, ...(baselineOf ? { baselineOf } : {}) },
+      }).then((ran) => {
+        byPlan[index] = ran;
+        if (ran.stop !== undefined) stop ??= ran.stop;
+        if (ran.error && !errors.some((e) => e.code === ran.error?.code && e.message === ran.error.message))
+          errors.push(ran.error);
+      });
+    // A stop (interruption, deadline, exhausted budget) starts nothing new; what runs finishes.
+    const going = (): boolean => stop === undefined && !limits.stop.aborted;
+    try {
+      await runLanes(
+        groups,
+        lanes.length,
+        async (group, laneId) => {
+          const lane = lanes[laneId - 1] as Lane;
+          try {
+            for (const c of group.cells) {
+              if (!going()) return;
+              await cellOf(lane, c);
+            }
+          } catch (err) {
+            // idem-audit itself failed: the other lanes stop sending rather than run on unreported.
+            limits.abort();
+            throw err;
+          }
+        },
+        going,
+      );
     } finally {
+      for (const lane of lanes) lane.dispose();
       limits.dispose();
       requests = engine.requestsSent;
       await engine.close();
@@ -214,6 +204,11 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
           .flat()
           .map((ob) => (ob.close ? closeWithin(ob.close(), OBSERVER_CLOSE_MS) : Promise.resolve())),
       );
+    }
+    for (const ran of byPlan) {
+      if (!ran) continue;
+      results.push(ran.result);
+      findings.push(...ran.findings);
     }
     // The user's stop wins over a deadline that happened to pass during the grace period.
     if (o.signal?.aborted) stop = 'interrupt';
@@ -257,6 +252,106 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
   if (allBursts.length > 0) result.burstStats = burstStatsBySync(allBursts);
   emit({ type: 'run-end', status, findings: findings.length, requests });
   return result;
+}
+
+interface CellDeps {
+  plan: RunPlan;
+  engine: HttpEngine;
+  lane: Lane;
+  limits: RunLimits;
+  redactor: Redactor;
+  now: () => number;
+  emit: (e: RunEvent) => void;
+  /** The endpoint's observers, created on first use. */
+  observers: () => ObserverInstance[];
+  reproCommand: string;
+  /** What every finding of the run carries besides its own: the replay command, shell variables, the baseline. */
+  findingExtras: Pick<ContextDeps, 'replayCommand' | 'headerVariables' | 'baselineOf'>;
+}
+
+interface CellOutcome {
+  result: AttackResult;
+  findings: readonly Finding[];
+  /** Why the run must start nothing more, if this cell says so. */
+  stop?: RunStop;
+  error?: RunError;
+}
+
+/**
+ * One endpoint × attack: its context, the attack, and what came of it. A crashed attack or a
+ * failing observer ends this attack alone; an interruption or an exhausted budget also asks the
+ * run to start nothing more.
+ */
+async function runCell({ endpoint, attack, options }: PlannedAttack, d: CellDeps): Promise<CellOutcome> {
+  const { plan, engine, lane, limits, redactor, now } = d;
+  const { scenario, seed, keySalt } = plan;
+  d.emit({ type: 'attack-start', attack: attack.meta.id, endpoint: endpoint.name, lane: lane.id });
+  const before = lane.requests;
+  const start = now();
+  const observers = d.observers();
+  const run = new AttackRun({
+    scenario,
+    endpoint,
+    attack,
+    options,
+    rng: new Rng(deriveSeed(seed, endpoint.name, attack.meta.id)),
+    uuidRng: new Rng(deriveSeed(seed, endpoint.name, attack.meta.id, 'uuid', keySalt)),
+    seed,
+    engine,
+    lane,
+    observers,
+    signal: lane.stop ?? limits.stop,
+    cutoff: lane.inflight ?? limits.inflight,
+    ...(plan.maxWaitMs === undefined ? {} : { maxWaitMs: plan.maxWaitMs }),
+    reproCommand: d.reproCommand,
+    ...d.findingExtras,
+    onFinding: (finding) => d.emit({ type: 'finding', finding }),
+  });
+  const signal = limits.stop;
+  let end: AttackEnd;
+  let reason: string | undefined;
+  let stop: RunStop;
+  let error: RunError | undefined;
+  try {
+    // Observers with something to bring up (a sink the target calls) must be up before the first request.
+    for (const ob of observers) if (ob.start) await untilCutoff(ob.start(), lane.inflight);
+    await attack.run(run.ctx);
+    if (signal.aborted) throw new InterruptedError();
+    end = run.outcome.kind;
+    reason = run.outcome.reason;
+  } catch (err) {
+    if (err instanceof InterruptedError || signal.aborted) {
+      end = 'interrupted';
+      stop = limits.deadlineReached ? 'cut-short' : 'interrupt';
+      reason = limits.deadlineReached ? limits.deadlineMessage : 'interrupted before the attack finished';
+    } else if (err instanceof RequestBudgetError) {
+      end = 'error';
+      stop = 'cut-short';
+      reason = err.message;
+      error = { code: err.code, message: redactor.text(err.message) };
+    } else if (err instanceof IdemAuditError) {
+      end = 'error';
+      reason = err.message;
+    } else {
+      end = 'error';
+      reason = `IDEM_ATTACK_CRASHED: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  const result: AttackResult = {
+    attack: attack.meta.id,
+    endpoint: endpoint.name,
+    title: attack.meta.title,
+    status: attackStatusOf(end, run.findings.length),
+    notes: run.notes.map((n) => redactor.text(n)),
+    requests: lane.requests - before,
+    durationMs: Math.round(now() - start),
+    findings: run.findings.length,
+    bursts: run.bursts,
+  };
+  if (reason !== undefined) result.reason = redactor.text(reason);
+  if (Object.keys(run.metrics).length > 0) result.metrics = run.metrics;
+  d.emit({ type: 'attack-end', result });
+  return { result, findings: run.findings, ...(stop === undefined ? {} : { stop }), ...(error ? { error } : {}) };
 }
 
 function endpointLocations(scenario: ResolvedScenario): { endpoints?: EndpointLocation[] } {

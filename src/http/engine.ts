@@ -7,6 +7,7 @@ import { Client, Pool, type Dispatcher } from 'undici';
 import { InterruptedError, RequestBudgetError } from '../errors/errors.js';
 import type { HostPolicy } from './host-policy.js';
 import { capture, type CaptureResult } from './capture.js';
+import { Lane } from './lane.js';
 import type { Exchange } from './exchange.js';
 import { sendWithClientFault, type ClientFault, type FaultOutcome } from './faults.js';
 import type { Redactor } from './redact.js';
@@ -17,6 +18,7 @@ import { chooseSyncMode, probeAlpnH2, type ConcreteSyncMode, type SyncMode } fro
 import { DEFAULT_QUIET_MS, MAX_QUIET_MS, quietPeriod } from './sync/quiet.js';
 import { singlePacketBurst } from './sync/single-packet.js';
 import type { SyncBurstOutcome } from './sync/types.js';
+import { TrafficGate } from './traffic-gate.js';
 import { classifyTransportError } from './transport-errors.js';
 
 /**
@@ -68,6 +70,11 @@ interface Target {
 export interface ExchangeContext {
   attack: string;
   endpoint: string;
+  /**
+   * The parallel lane sending it: its identity at the traffic gate, its signals, its request
+   * count. Absent: the engine's own lane (a caller that sends from one place, e.g. replay).
+   */
+  lane?: Lane;
 }
 
 export interface BurstOptions {
@@ -108,8 +115,11 @@ export class HttpEngine {
   #nextBurst = 1;
   #sent = 0;
   #nextSlot = 0;
-  /** When the last exchange ended, on the run's clock (pacing of the next burst). */
+  /** When the last exchange of any lane ended, on the run's clock (pacing of the next burst). */
   #lastDone = Number.NEGATIVE_INFINITY;
+  /** Lanes share the target: timing-dependent sends have it to themselves (traffic-gate.ts). */
+  readonly #gate = new TrafficGate();
+  readonly #ownLane: Lane;
   readonly #alpnH2 = new Map<string, Promise<boolean>>();
   readonly #targets = new Map<string, Target>();
   readonly #allowedUrls = new Set<string>();
@@ -117,6 +127,7 @@ export class HttpEngine {
   constructor(opts: EngineOptions) {
     this.#o = opts;
     this.#arrivalHeader = opts.arrivalHeader?.toLowerCase();
+    this.#ownLane = Lane.sharing(0, opts.stopSignal ?? opts.signal, opts.signal);
   }
 
   /** The run's redactor, for text about exchanges that is not itself an exchange (findings). */
@@ -136,11 +147,31 @@ export class HttpEngine {
   }
 
   async send(spec: RequestSpec, ctx: ExchangeContext): Promise<Exchange> {
-    this.#reserve(1, [spec]);
-    // Unthrottled campaigns skip the await: each one costs a turn of the microtask queue.
-    if (this.#o.rate !== undefined) await this.#throttle();
-    const target = this.#target(spec.url);
-    return this.#dispatch(this.#pool(target.origin), spec, ctx, undefined, target);
+    const lane = ctx.lane ?? this.#ownLane;
+    // Uncontended, the slot is taken without an await: each one costs a turn of the microtask queue.
+    const release = this.#gate.tryShared(lane) ?? (await this.#gate.shared(lane, lane.stop));
+    try {
+      this.#reserve(1, [spec], lane);
+      if (this.#o.rate !== undefined) await this.#throttle(lane);
+      const target = this.#target(spec.url);
+      return await this.#dispatch(this.#pool(target.origin), spec, ctx, undefined, target, lane);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Runs `work` with the target to itself: it starts once no other lane's request is in flight,
+   * and other lanes' requests wait until it is over (a lane's own requests pass). For races that
+   * span several sends; bursts and faulted sends take the gate by themselves.
+   */
+  async exclusive<T>(work: () => Promise<T>, lane: Lane = this.#ownLane): Promise<T> {
+    const release = await this.#gate.exclusive(lane, lane.stop);
+    try {
+      return await work();
+    } finally {
+      release();
+    }
   }
 
   /**
@@ -153,24 +184,39 @@ export class HttpEngine {
     ctx: ExchangeContext,
     fault: ClientFault,
   ): Promise<{ exchange: Exchange; fault: FaultOutcome }> {
-    this.#reserve(1, [spec]);
-    await this.#throttle();
-    const queued = this.#o.now();
-    const r = await sendWithClientFault(spec, fault, {
-      bodyCap: this.#o.bodyCap,
-      timeoutMs: this.#o.timeoutMs,
-      now: this.#o.now,
-      signal: this.#o.signal,
-    });
-    return { exchange: this.#record(spec, ctx, undefined, queued, r.capture), fault: r.fault };
+    const lane = ctx.lane ?? this.#ownLane;
+    // Whether the target acted on a torn request is a race against its own timing: no other lane's traffic.
+    return this.exclusive(async () => {
+      this.#reserve(1, [spec], lane);
+      await this.#throttle(lane);
+      const queued = this.#o.now();
+      const r = await sendWithClientFault(spec, fault, {
+        bodyCap: this.#o.bodyCap,
+        timeoutMs: this.#o.timeoutMs,
+        now: this.#o.now,
+        signal: lane.inflight,
+      });
+      return { exchange: this.#record(spec, ctx, undefined, queued, r.capture), fault: r.fault };
+    }, lane);
   }
 
   /**
    * Releases the requests together with the chosen synchronisation. Every mode records each
    * exchange with `timings.sent` = the moment its final byte was written.
    */
-  async burst(specs: readonly RequestSpec[], ctx: ExchangeContext, options: BurstOptions = {}): Promise<BurstResult> {
-    this.#reserve(specs.length, specs);
+  burst(specs: readonly RequestSpec[], ctx: ExchangeContext, options: BurstOptions = {}): Promise<BurstResult> {
+    const lane = ctx.lane ?? this.#ownLane;
+    // The burst owns the target from before its quiet period until every answer is in.
+    return this.exclusive(() => this.#burst(specs, ctx, options, lane), lane);
+  }
+
+  async #burst(
+    specs: readonly RequestSpec[],
+    ctx: ExchangeContext,
+    options: BurstOptions,
+    lane: Lane,
+  ): Promise<BurstResult> {
+    this.#reserve(specs.length, specs, lane);
     const burstId = this.#nextBurst++;
     const first = specs[0];
     const sync = first
@@ -182,7 +228,7 @@ export class HttpEngine {
     const asked = options.quietMs;
     const quietMs =
       asked !== undefined && Number.isFinite(asked) ? Math.min(Math.max(asked, 0), MAX_QUIET_MS) : DEFAULT_QUIET_MS;
-    if (sync === 'barrier' || sync === 'last-byte') await this.#quietSinceLastExchange(quietMs);
+    if (sync === 'barrier' || sync === 'last-byte') await this.#quietSinceLastExchange(quietMs, lane);
     let exchanges: Exchange[];
     let notes: string[] = [];
     let quiet: number | undefined;
@@ -191,12 +237,12 @@ export class HttpEngine {
         exchanges = await Promise.all(
           specs.map((s) => {
             const target = this.#target(s.url);
-            return this.#dispatch(this.#pool(target.origin), s, ctx, burstId, target);
+            return this.#dispatch(this.#pool(target.origin), s, ctx, burstId, target, lane);
           }),
         );
         break;
       case 'barrier':
-        ({ exchanges, quietMs: quiet } = await this.#barrier(specs, ctx, burstId, quietMs));
+        ({ exchanges, quietMs: quiet } = await this.#barrier(specs, ctx, burstId, quietMs, lane));
         break;
       case 'last-byte':
       case 'single-packet': {
@@ -205,11 +251,11 @@ export class HttpEngine {
           bodyCap: this.#o.bodyCap,
           timeoutMs: this.#o.timeoutMs,
           now: this.#o.now,
-          signal: this.#o.signal,
+          signal: lane.inflight,
         };
         const out: SyncBurstOutcome =
           sync === 'last-byte'
-            ? await lastByteBurst(specs, { ...transport, quietMs, stop: this.#o.stopSignal })
+            ? await lastByteBurst(specs, { ...transport, quietMs, stop: lane.stop })
             : await singlePacketBurst(specs, transport);
         exchanges = specs.map((spec, i) => {
           const r = out.results[i];
@@ -229,13 +275,14 @@ export class HttpEngine {
 
   /**
    * The paced modes start once the target has had `quietMs` without traffic of ours (typically the
-   * previous round's observer query): a burst opened while the target still works on that answer
-   * meets a busy target at the release. Bounded by `quietMs` and by interruption.
+   * previous round's observer query, or another lane's last request before the burst took the
+   * gate): a burst opened while the target still works on that answer meets a busy target at the
+   * release. Bounded by `quietMs` and by interruption.
    */
-  async #quietSinceLastExchange(quietMs: number): Promise<void> {
+  async #quietSinceLastExchange(quietMs: number, lane: Lane): Promise<void> {
     const wait = Math.min(quietMs, this.#lastDone + quietMs - this.#o.now());
     if (wait <= 0) return;
-    await quietPeriod(wait, [this.#o.stopSignal, this.#o.signal]);
+    await quietPeriod(wait, [lane.stop, lane.inflight]);
     if (this.#stopped()) throw new InterruptedError();
   }
 
@@ -259,6 +306,7 @@ export class HttpEngine {
     ctx: ExchangeContext,
     burstId: number,
     quietMs: number,
+    lane: Lane,
   ): Promise<{ exchanges: Exchange[]; quietMs: number }> {
     const sockets = await Promise.all(
       specs.map((s) =>
@@ -269,7 +317,7 @@ export class HttpEngine {
     try {
       // The target accepts the connections while we wait, rather than while the requests arrive.
       const quietFrom = this.#o.now();
-      await quietPeriod(quietMs, [this.#o.stopSignal, this.#o.signal]);
+      await quietPeriod(quietMs, [lane.stop, lane.inflight]);
       // Nothing has been sent yet: a run stopped meanwhile sends none of it.
       if (this.#stopped()) throw new InterruptedError();
       const measured = this.#o.now() - quietFrom;
@@ -291,7 +339,7 @@ export class HttpEngine {
           bodyTimeout: spec.timeoutMs ?? this.#o.timeoutMs,
         });
         clients.push(client);
-        return this.#dispatch(client, spec, ctx, burstId, this.#target(spec.url));
+        return this.#dispatch(client, spec, ctx, burstId, this.#target(spec.url), lane);
       });
       return { exchanges: await Promise.all(pending), quietMs: measured };
     } finally {
@@ -310,20 +358,23 @@ export class HttpEngine {
     return (this.#o.stopSignal?.aborted ?? false) || (this.#o.signal?.aborted ?? false);
   }
 
-  #reserve(n: number, specs: readonly RequestSpec[]): void {
-    if (this.#stopped()) throw new InterruptedError();
+  /** Synchronous from the check to the count, so lanes can never overdraw the budget between them. */
+  #reserve(n: number, specs: readonly RequestSpec[], lane: Lane): void {
+    if (this.#stopped() || (lane.stop?.aborted ?? false)) throw new InterruptedError();
     if (!specs.every((s) => this.#allowedUrl(s.url))) this.#o.hostPolicy.assertAllowed(specs.map((s) => s.url));
     if (this.#sent + n > this.#o.maxRequests) throw new RequestBudgetError(this.#o.maxRequests);
     this.#sent += n;
+    lane.requests += n;
   }
 
-  async #throttle(): Promise<void> {
+  /** One schedule of slots for every lane: the rate bounds the run, not each lane. */
+  async #throttle(lane: Lane): Promise<void> {
     const rate = this.#o.rate;
     if (rate === undefined) return;
     const now = this.#o.now();
     const slot = Math.max(now, this.#nextSlot);
     this.#nextSlot = slot + 1000 / rate;
-    if (slot > now) await waitUnlessStopped(slot - now, this.#o.stopSignal ?? this.#o.signal);
+    if (slot > now) await waitUnlessStopped(slot - now, lane.stop);
     if (this.#stopped()) throw new InterruptedError();
   }
 
@@ -372,6 +423,7 @@ export class HttpEngine {
     ctx: ExchangeContext,
     burst: number | undefined,
     target: Target,
+    lane: Lane,
   ): Promise<Exchange> {
     const queued = this.#o.now();
     const result = await capture(
@@ -388,7 +440,7 @@ export class HttpEngine {
         bodyCap: this.#o.bodyCap,
         timeoutMs: spec.timeoutMs ?? this.#o.timeoutMs,
         now: this.#o.now,
-        signal: this.#o.signal,
+        signal: lane.inflight,
       },
     );
     return this.#record(spec, ctx, burst, queued, result);

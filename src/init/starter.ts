@@ -74,5 +74,6 @@ settings:
   failOn: high        # exit 1 for findings at or above this severity
   # maxRequests: 5000 # a hard budget for the whole run
   # rate: 200         # requests per second at most
+  # concurrency: 8    # endpoints audited at once (1: one after another)
 `;
 }

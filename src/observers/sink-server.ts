@@ -88,12 +88,12 @@ export class SinkServer {
     return this.#calls.get(key) ?? [];
   }
 
-  /** Applied calls for `key` beyond those `calls` keeps. */
   /** Calls that carried neither the key nor the reference header: applied, but nobody's. */
   unattributed(): number {
     return this.#unattributed;
   }
 
+  /** Applied calls for `key` beyond those `calls` keeps. */
   overflow(key: string): number {
     return this.#overflow.get(key) ?? 0;
   }

@@ -35,10 +35,11 @@ export const sinkObserver = defineObserver({
       'A recording downstream stub the target calls instead of its provider: counts what was applied per key, and can fail, delay, hang or reset on command.',
     options,
   },
+  // Endpoints naming one fixed address share one stub (acquireSink): calls without a key or
+  // reference count against every key of every one of them.
+  sharedState: (o) => (listenAddress(o.listen).port === 0 ? undefined : `sink ${o.listen}`),
   create(o: z.output<typeof options>) {
-    const at = o.listen.lastIndexOf(':');
-    const host = o.listen.slice(0, at).replace(/^\[|\]$/g, '');
-    const port = Number(o.listen.slice(at + 1));
+    const { host, port } = listenAddress(o.listen);
     const { sink, release } = acquireSink({ host, port, key: o.key, reference: o.reference, hangMs: o.hangMs });
     const downstream: DownstreamControl = {
       get url() {
@@ -87,3 +88,8 @@ export const sinkObserver = defineObserver({
     };
   },
 });
+
+function listenAddress(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
+}

@@ -90,6 +90,13 @@ export interface ObserverMeta<O> {
 export interface Observer<O = unknown> {
   meta: ObserverMeta<O>;
   create(options: O, env: ObserverEnv): ObserverInstance;
+  /**
+   * Names state that instances on several endpoints share (a sink on one fixed address: its calls,
+   * its count of calls nobody can attribute), or undefined. A run that audits endpoints in
+   * parallel lanes keeps the endpoints sharing one in the same lane, one after the other, so each
+   * count is made as in a serial run.
+   */
+  sharedState?(options: O): string | undefined;
 }
 
 /** Erases the option type so observers with different options fit one registry. */

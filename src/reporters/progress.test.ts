@@ -1,7 +1,7 @@
 import stringWidth from 'string-width';
 import { describe, expect, it, vi } from 'vitest';
 import { memoryContext, memoryOutput } from './__fixtures__/memory-output.js';
-import { formatDuration, progressEnabled, progressLine, progressReporter } from './progress.js';
+import { formatDuration, progressEnabled, progressLine, progressReporter, runningLabel } from './progress.js';
 import type { ReporterEnvironment } from './types.js';
 
 const env = (o: Partial<ReporterEnvironment> = {}): ReporterEnvironment => ({
@@ -107,6 +107,12 @@ describe('progress reporter', () => {
     expect(out.printed.stdout).toBe('FINDING\n');
     expect(after.startsWith('\u001b[2K\r ░░░░░░░░░░ 1/336 attacks')).toBe(true);
     void p.onRunEnd?.({} as never, 0);
+  });
+
+  it('names what the lanes run: the oldest attack still running and how many more', () => {
+    expect(runningLabel([])).toBe('');
+    expect(runningLabel(['concurrent-burst @ race'])).toBe('concurrent-burst @ race');
+    expect(runningLabel(['key-format @ a', 'payload-mismatch @ b', 'missing-key @ c'])).toBe('key-format @ a +2 more');
   });
 
   it('formats durations for people', () => {

@@ -58,8 +58,17 @@ export function progressLine(s: ProgressState): string {
     .join(' · ');
 }
 
+/** What runs now: one attack, or the oldest of those the parallel lanes run and how many more. */
+export function runningLabel(running: readonly string[]): string {
+  const [oldest] = running;
+  if (oldest === undefined) return '';
+  return running.length === 1 ? oldest : `${oldest} +${running.length - 1} more`;
+}
+
 function progress(live: LiveTerminal): ReturnType<ReporterDefinition['create']> {
   const state: ProgressState = { total: 0, done: 0, requests: 0, findings: 0, current: '', elapsedMs: 0 };
+  // In start order; lanes finish in any order.
+  const running: string[] = [];
   let startedAt = 0;
   let lastDraw = 0;
   let ticker: NodeJS.Timeout | undefined;
@@ -83,6 +92,7 @@ function progress(live: LiveTerminal): ReturnType<ReporterDefinition['create']> 
     onRunStart(e) {
       stop();
       Object.assign(state, { total: e.attacks, done: 0, requests: 0, findings: 0, current: '' });
+      running.length = 0;
       startedAt = Date.now();
       ticker = setInterval(draw, TICK_MS);
       // The clock alone must not keep a finished process alive.
@@ -90,7 +100,8 @@ function progress(live: LiveTerminal): ReturnType<ReporterDefinition['create']> 
       draw();
     },
     onAttackStart(e) {
-      state.current = `${e.attack} @ ${e.endpoint}`;
+      running.push(`${e.attack} @ ${e.endpoint}`);
+      state.current = runningLabel(running);
       changed();
     },
     onExchange() {
@@ -101,7 +112,10 @@ function progress(live: LiveTerminal): ReturnType<ReporterDefinition['create']> 
       state.findings++;
       draw();
     },
-    onAttackEnd() {
+    onAttackEnd(r) {
+      const at = running.indexOf(`${r.attack} @ ${r.endpoint}`);
+      if (at >= 0) running.splice(at, 1);
+      state.current = runningLabel(running);
       state.done++;
       changed();
     },

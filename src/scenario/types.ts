@@ -114,6 +114,8 @@ export interface Settings {
   maxRequests: number;
   /** Requests per second outside bursts; undefined means unthrottled. */
   rate: number | undefined;
+  /** Endpoints audited at once, in parallel lanes; undefined: the run's default. */
+  concurrency?: number;
   /** Bytes of each body kept in reports. */
   bodyCap: number;
   /** Header names (case-insensitive) whose values are redacted everywhere. */

@@ -117,6 +117,33 @@ describe('the fake attack context', () => {
     expect(h2.exchanges).toHaveLength(1);
   });
 
+  it('marks what was sent with the target to itself: inside ctx.exclusive, bursts and faulted sends', async () => {
+    const r = await runFake(
+      probe(async (ctx) => {
+        const req = (label: string): ReturnType<typeof ctx.request> => ctx.request({ label, key: ctx.newKey() });
+        await ctx.send(req('plain'));
+        const inner = await ctx.exclusive(async () => {
+          await ctx.send(req('inside'));
+          return ctx.exclusive(() => ctx.send(req('nested')));
+        });
+        expect(inner.label).toBe('nested');
+        await ctx.burst([req('burst')]);
+        await ctx.sendWithFault(req('fault'), { kind: 'reset-after-body' });
+        await ctx.send(req('after'));
+      }),
+      { target: created },
+    );
+    expect(r.requests.map((q) => [q.label, q.exclusive])).toEqual([
+      ['plain', false],
+      ['inside', true],
+      ['nested', true],
+      ['burst', true],
+      ['fault', true],
+      ['after', false],
+    ]);
+    expect(r.exclusiveSections).toBe(2);
+  });
+
   it('counts writes per key, judges them with the engine rule, and lets the records overrule the answers', async () => {
     // The second key is answered with the first key's stored response (a foreign id) and writes nothing.
     const target: FakeTarget = (req) =>

@@ -122,6 +122,9 @@ export class FakeAttackRun {
   readonly #arrivals = new Map<string | undefined, number>();
   #now = 0;
   #sent = 0;
+  /** Depth of `ctx.exclusive` sections the attack is in. */
+  #exclusive = 0;
+  #sections = 0;
   #nextExchange = 1;
   #nextBurst = 1;
 
@@ -152,6 +155,15 @@ export class FakeAttackRun {
       send: (spec) => this.#send(spec),
       burst: (specs, opts) => this.#burst(specs, opts?.sync, opts?.quietMs),
       sendWithFault: (spec, fault) => this.#sendWithFault(spec, fault),
+      exclusive: async (work) => {
+        this.#sections++;
+        this.#exclusive++;
+        try {
+          return await work();
+        } finally {
+          this.#exclusive--;
+        }
+      },
       sideEffects: (key) => this.#sideEffects(key),
       sleep: (ms) => {
         if (!this.#signal.aborted) this.#now += Math.max(0, ms);
@@ -202,6 +214,11 @@ export class FakeAttackRun {
     return this.#writes.get(key) ?? 0;
   }
 
+  /** `ctx.exclusive` sections the attack opened (nested ones included). */
+  get exclusiveSections(): number {
+    return this.#sections;
+  }
+
   /** The virtual clock, in ms. */
   get now(): number {
     return this.#now;
@@ -241,6 +258,7 @@ export class FakeAttackRun {
       fault: undefined,
       torn: false,
       hangUpAfterMs: undefined,
+      exclusive: via !== 'send' || this.#exclusive > 0,
       ...extra,
       header: (name) => getHeader(spec.headers, name),
       json: () => parseJson(body),

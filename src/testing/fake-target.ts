@@ -42,6 +42,11 @@ export interface FakeRequest {
    * cancels work for a vanished client would cancel this one.
    */
   readonly hangUpAfterMs: number | undefined;
+  /**
+   * It was sent with the target to itself, as parallel lanes see it: inside `ctx.exclusive`, or as
+   * part of a burst or a faulted send (which take the gate by themselves).
+   */
+  readonly exclusive: boolean;
   /** A header value, by case-insensitive name, as HTTP reads it. */
   header(name: string): string | undefined;
   /** The body parsed as JSON; undefined when absent or not JSON. */

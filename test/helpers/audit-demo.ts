@@ -30,6 +30,8 @@ export interface DemoAuditOptions {
   nodes?: number;
   /** Shared storage for the nodes (e.g. Postgres); default in memory. */
   storage?: DemoStorage;
+  /** Parallel lanes (default: the run's default). */
+  concurrency?: number;
 }
 
 export async function auditDemo(o: DemoAuditOptions): Promise<AuditResult> {
@@ -59,6 +61,7 @@ export async function auditDemo(o: DemoAuditOptions): Promise<AuditResult> {
     if (o.only) opts.only = o.only;
     if (o.endpoints) opts.endpoints = o.endpoints;
     if (o.onEvent) opts.onEvent = o.onEvent;
+    if (o.concurrency !== undefined) opts.concurrency = o.concurrency;
     return await runAudit(opts);
   } finally {
     await (cluster ?? server).close();

@@ -94,6 +94,9 @@ describe('--dry-run', () => {
       expect(r.stdout).toContain('at most 10000 requests');
       expect(r.stdout).toContain('20 requests/s outside bursts');
       expect(r.stdout).toContain('deadline 300000 ms');
+      expect(r.stdout).toContain('lanes: up to 8 endpoints at once (--concurrency)');
+      const serial = await cli(['run', file, '--dry-run', '--concurrency', '1']);
+      expect(serial.stdout).toContain('lanes: 1 (--concurrency): endpoints one after another, in this order.');
       expect(t.connections()).toBe(0);
       expect(t.arrivals).toEqual([]);
       expect(existsSync(out)).toBe(false);

@@ -25,17 +25,21 @@ beforeAll(() => {
 
 interface Recorder {
   server: TestServer;
-  /** Arrival time (Date.now()) of every request to /pay. */
+  /** Arrival time (Date.now()) of every request. */
   arrivals: number[];
+  /** The path of every request, in arrival order. */
+  paths: string[];
 }
 
 /** A slow payments target: answers after `delayMs`, or never once `hangAfter` requests arrived. */
 async function slowTarget(delayMs: number, hangAfter = Number.POSITIVE_INFINITY): Promise<Recorder> {
   const arrivals: number[] = [];
+  const paths: string[] = [];
   let n = 0;
   const server = await httpServer((req: http.IncomingMessage, res: http.ServerResponse) => {
     req.resume();
     arrivals.push(Date.now());
+    paths.push(req.url ?? '');
     const id = ++n;
     if (id > hangAfter) return; // never answers
     setTimeout(() => {
@@ -43,7 +47,7 @@ async function slowTarget(delayMs: number, hangAfter = Number.POSITIVE_INFINITY)
         res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `pay_${id}` }));
     }, delayMs);
   });
-  return { server, arrivals };
+  return { server, arrivals, paths };
 }
 
 interface Child {
@@ -58,9 +62,21 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.pid !== undefined) c.kill('SIGKILL');
 });
 
-function startAudit(url: string): Child {
+/** `endpoints`: one per name, on /<name>; `args`: more command-line options. */
+function startAudit(url: string, endpoints: readonly string[] = ['pay'], args: readonly string[] = []): Child {
   const dir = mkdtempSync(join(tmpdir(), 'idem-audit-interrupt-'));
   const file = join(dir, 'scenario.yaml');
+  const declared = endpoints
+    .map(
+      (name) => `  ${name}:
+    request: { method: POST, path: /${name}, body: { amount: 1 } }
+    observe:
+      - responseId: $.id
+    attacks:
+      sequential-replay: { replays: 20, delayMs: 0, inFlightRetries: 0 }
+`,
+    )
+    .join('');
   writeFileSync(
     file,
     `version: 1
@@ -69,18 +85,12 @@ target:
   baseUrl: ${url}
   timeout: 30s
 endpoints:
-  pay:
-    request: { method: POST, path: /pay, body: { amount: 1 } }
-    observe:
-      - responseId: $.id
-    attacks:
-      sequential-replay: { replays: 20, delayMs: 0, inFlightRetries: 0 }
-settings:
+${declared}settings:
   seed: 1
 `,
   );
   const out = join(dir, 'report');
-  const proc = spawn(process.execPath, [BIN, 'run', file, '--out', out], {
+  const proc = spawn(process.execPath, [BIN, 'run', file, '--out', out, ...args], {
     cwd: dir,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -151,6 +161,33 @@ describe('interruption of a real child process', () => {
       }
     });
   }
+
+  it('with lanes in flight: every lane stops, the partial report lists each interrupted attack in plan order, exit 130', async () => {
+    const t = await slowTarget(300);
+    try {
+      const child = startAudit(t.server.url, ['a', 'b', 'c', 'd', 'e'], ['--concurrency', '3']);
+      await until(() => new Set(t.paths).size >= 3 && t.arrivals.length >= 6, 'three lanes to be sending');
+      const sentAt = Date.now();
+      child.proc.kill('SIGINT');
+      const { code, at } = await child.exit;
+      expect(code).toBe(130);
+      expect(at - sentAt).toBeLessThan(5_000);
+      // Three lanes were busy; the endpoints behind them never started.
+      expect(new Set(t.paths)).toEqual(new Set(['/a', '/b', '/c']));
+      expect(t.arrivals.filter((a) => a > sentAt + 250)).toEqual([]);
+      const { report, exchanges } = readReport(child.out);
+      expect(report.status).toBe('interrupted');
+      expect(report.exitCode).toBe(130);
+      expect(report.attacks.map((a) => [a.endpoint, a.status, a.reason])).toEqual(
+        ['a', 'b', 'c'].map((e) => [e, 'inconclusive', 'interrupted before the attack finished']),
+      );
+      expect(report.requests).toBe(t.arrivals.length);
+      expect(exchanges.length).toBe(t.arrivals.length);
+      for (const ex of exchanges) expect(ex.response?.status).toBe(201);
+    } finally {
+      await t.server.close();
+    }
+  });
 
   it('a request that never answers is aborted when the 2 s grace period ends', async () => {
     const t = await slowTarget(50, 3);

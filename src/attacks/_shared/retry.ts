@@ -13,13 +13,15 @@ export function waitBudget(ctx: { readonly maxWaitMs?: number }, optionMs: numbe
   return Math.min(optionMs, ctx.maxWaitMs ?? optionMs);
 }
 
+/** `first`: the first retry, when the caller already sent it (e.g. inside an exclusive section). */
 export async function retryUntilSettled(
   ctx: AttackContext<{ maxWaitMs: number }>,
   key: string,
   label: string,
+  first?: Exchange,
 ): Promise<Exchange[]> {
   const budget = waitBudget(ctx, ctx.options.maxWaitMs);
-  const out = [await ctx.send(ctx.request({ label, key }))];
+  const out = [first ?? (await ctx.send(ctx.request({ label, key })))];
   let waited = 0;
   for (let i = 0; ; i++) {
     const last = out[out.length - 1];

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadScenario } from '../../config/index.js';
 import { freePort } from '../../demo/free-port.js';
-import { startDemoCluster } from '../../demo/cluster.js';
+import { startDemoChild } from '../../demo/child.js';
 import { FLAWS } from '../../demo/index.js';
 import { addAuditOptions, type AuditCliOptions } from '../audit-options.js';
 import { executeAudit } from '../execute-audit.js';
@@ -21,20 +21,21 @@ export function registerDemo(program: Command, io: CliIo, setExit: (code: number
     const flaws = toFlaws(opts.flaws);
     // The demo's provider calls go to the sink observer the scenario starts on this port.
     const sinkPort = await freePort();
-    // Two nodes sharing their stores, so cross-node-burst has instances to spread over.
-    const cluster = await startDemoCluster({ flaws, nodes: 2, downstreamUrl: `http://127.0.0.1:${sinkPort}` });
-    const server = cluster.nodes[0];
+    // Two nodes sharing their stores, so cross-node-burst has instances to spread over; in their
+    // own process, so the auditor's lanes and the target never wait on one event loop.
+    const target = await startDemoChild({ flaws: [...flaws], nodes: 2, downstreamUrl: `http://127.0.0.1:${sinkPort}` });
     try {
-      if (!server) throw new Error('the demo cluster started no node');
+      const [url] = target.urls;
+      if (url === undefined) throw new Error('the demo target started no node');
       const loaded = await loadScenario(join(packageRoot(), 'scenarios', 'demo.yaml'), extensionSchemas(), {
         ...io.env,
-        DEMO_URL: server.url,
+        DEMO_URL: url,
         DEMO_SINK_PORT: String(sinkPort),
       });
-      const scenario = { ...loaded, target: { ...loaded.target, nodes: cluster.nodes.map((n) => n.url) } };
+      const scenario = { ...loaded, target: { ...loaded.target, nodes: [...target.urls] } };
       setExit(await executeAudit(scenario, opts, io, `idem-audit demo --flaws ${opts.flaws}`));
     } finally {
-      await cluster.close();
+      await target.close();
     }
   });
 }

@@ -186,7 +186,7 @@ export function registerReplay(program: Command, io: CliIo, setExit: (code: numb
             continue;
           }
           const endpoint = scenario.endpoints.find((e) => e.name === finding.endpoint);
-          const observers = endpoint ? createObservers(endpoint, observerRegistry, scenario, engine, baseUrl) : [];
+          const observers = endpoint ? createObservers(endpoint, observerRegistry, scenario, engine, { baseUrl }) : [];
           opened.push(...observers);
           for (const ob of observers) await ob.start?.();
           const replayed = await send(engine, plan, finding);
