@@ -103,8 +103,11 @@ export interface AttackContext<O> {
   /** The endpoint's request with the given key and overrides, ready to send. */
   request(o: RequestOverrides): RequestSpec;
   send(spec: RequestSpec): Promise<Exchange>;
-  /** Releases the requests together; `options.sync` picks how (default `auto`). */
-  burst(specs: readonly RequestSpec[], options?: Pick<BurstOptions, 'sync'>): Promise<BurstResult>;
+  /**
+   * Releases the requests together; `options.sync` picks how (default `auto`), `offsetsMs` delays
+   * single requests by so many ms after the release (a retry's gap).
+   */
+  burst(specs: readonly RequestSpec[], options?: Pick<BurstOptions, 'sync' | 'offsetsMs'>): Promise<BurstResult>;
   /** Counts side effects for `key` with every observer the endpoint declares. */
   sideEffects(key: string): Promise<SideEffects>;
   /**

@@ -15,6 +15,8 @@ import { connectRaw } from './sync/connect.js';
 import { lastByteBurst } from './sync/last-byte.js';
 import { chooseSyncMode, probeAlpnH2, type ConcreteSyncMode, type SyncMode } from './sync/mode.js';
 import { singlePacketBurst } from './sync/single-packet.js';
+import { abortedError } from './sync/exchange-io.js';
+import { releaseWaves, waitUntil } from './sync/staggered.js';
 import type { SyncBurstOutcome } from './sync/types.js';
 import { classifyTransportError } from './transport-errors.js';
 
@@ -64,6 +66,14 @@ export interface ExchangeContext {
 export interface BurstOptions {
   /** How the requests are released together. Default `auto`. */
   sync?: SyncMode;
+  /**
+   * Release offset of each request in ms after the burst's release (sync/staggered.ts), one per
+   * request: `[0, 5]` sends the second request's final byte 5 ms after the first's. Absent or all
+   * 0: released together. last-byte and single-packet write each final byte or frame at its mark;
+   * none and barrier hand each request to undici at its mark, which writes it a little later (the
+   * first one too). Whatever the mode, each exchange records when it was really sent.
+   */
+  offsetsMs?: readonly number[];
   /** The scenario declares the cleartext target speaks HTTP/2 (h2c, prior knowledge). */
   h2c?: boolean;
 }
@@ -160,12 +170,12 @@ export class HttpEngine {
     let notes: string[] = [];
     switch (sync) {
       case 'none':
-        exchanges = await Promise.all(
-          specs.map((s) => this.#dispatch(this.#pool(new URL(s.url).origin), s, ctx, burstId)),
+        exchanges = await this.#inWaves(specs, ctx, burstId, options.offsetsMs, (s) =>
+          this.#dispatch(this.#pool(new URL(s.url).origin), s, ctx, burstId),
         );
         break;
       case 'barrier':
-        exchanges = await this.#barrier(specs, ctx, burstId);
+        exchanges = await this.#barrier(specs, ctx, burstId, options.offsetsMs);
         break;
       case 'last-byte':
       case 'single-packet': {
@@ -175,6 +185,8 @@ export class HttpEngine {
           timeoutMs: this.#o.timeoutMs,
           now: this.#o.now,
           signal: this.#o.signal,
+          offsetsMs: options.offsetsMs,
+          stop: this.#o.stopSignal,
         };
         const out: SyncBurstOutcome =
           sync === 'last-byte' ? await lastByteBurst(specs, transport) : await singlePacketBurst(specs, transport);
@@ -206,7 +218,12 @@ export class HttpEngine {
    * dispatched in the same tick. Separate connections matter: a pipelined connection would
    * serialise the requests and hide the race we are looking for.
    */
-  async #barrier(specs: readonly RequestSpec[], ctx: ExchangeContext, burstId: number): Promise<Exchange[]> {
+  async #barrier(
+    specs: readonly RequestSpec[],
+    ctx: ExchangeContext,
+    burstId: number,
+    offsetsMs: readonly number[] | undefined,
+  ): Promise<Exchange[]> {
     const sockets = await Promise.all(
       specs.map((s) =>
         connectRaw(s.url, { alpn: ['http/1.1'], noDelay: true, timeoutMs: s.timeoutMs ?? this.#o.timeoutMs }),
@@ -214,7 +231,7 @@ export class HttpEngine {
     );
     const clients: Client[] = [];
     try {
-      const pending = specs.map((spec, i) => {
+      return await this.#inWaves(specs, ctx, burstId, offsetsMs, (spec, i) => {
         const pre = sockets[i];
         if (!pre || pre.error) {
           return Promise.resolve(
@@ -234,11 +251,36 @@ export class HttpEngine {
         clients.push(client);
         return this.#dispatch(client, spec, ctx, burstId);
       });
-      return await Promise.all(pending);
     } finally {
       await Promise.all(clients.map((c) => c.destroy().catch(() => undefined)));
       for (const s of sockets) if (s && !s.error) s.socket.destroy();
     }
+  }
+
+  /**
+   * Dispatches the requests wave by wave at their release offsets (sync/staggered.ts): each wave in
+   * one synchronous loop, as a plain burst dispatches all of them. A stop during a wait leaves the
+   * later waves unsent, recorded as aborted.
+   */
+  async #inWaves(
+    specs: readonly RequestSpec[],
+    ctx: ExchangeContext,
+    burstId: number,
+    offsetsMs: readonly number[] | undefined,
+    dispatch: (spec: RequestSpec, index: number) => Promise<Exchange>,
+  ): Promise<Exchange[]> {
+    const pending = new Array<Promise<Exchange>>(specs.length);
+    const start = this.#o.now();
+    let go = true;
+    for (const wave of releaseWaves(specs.length, offsetsMs)) {
+      if (go && wave.offsetMs > 0)
+        go = await waitUntil(start + wave.offsetMs, this.#o.now, [this.#o.stopSignal, this.#o.signal]);
+      for (const i of wave.indexes) {
+        const spec = specs[i] as RequestSpec;
+        pending[i] = go ? dispatch(spec, i) : Promise.resolve(this.#failed(spec, ctx, burstId, abortedError()));
+      }
+    }
+    return Promise.all(pending);
   }
 
   async close(): Promise<void> {
