@@ -33,6 +33,16 @@ export interface ModelPolicy {
   fingerprint: (req: FakeRequest) => string;
   /** 'execute': a request arriving while the key's first request runs executes too (check-then-act). */
   inFlight: 'conflict' | 'execute';
+  /**
+   * Check-then-act with a gap: a first request's reservation is written this many ms after it
+   * arrived, so a duplicate arriving sooner finds nothing and executes too. 0: reserved atomically.
+   */
+  raceWindowMs: number;
+  /**
+   * The reservation lapses this many ms after the request arrived, done or not (a lock with a TTL
+   * shorter than the work); undefined: it lasts until the result is stored.
+   */
+  lockTtlMs: number | undefined;
   /** true: validation failures are stored against the key and replayed to every later request. */
   storeRejections: boolean;
   /** 'divergent': replays are rebuilt (200, another body, no replay header). */
@@ -66,6 +76,10 @@ export interface ModelPolicy {
 interface KeyRecord {
   fingerprint: string;
   route: string;
+  /** From when other requests see the record (raceWindowMs). */
+  visibleAt: number;
+  /** Until when an unfinished record holds the key (lockTtlMs). */
+  lockedUntil: number;
   doneAt: number;
   response: FakeResponse | undefined;
   rejection: boolean;
@@ -100,6 +114,8 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
     storeScope: 'shared',
     fingerprint: canonicalFingerprint,
     inFlight: 'conflict',
+    raceWindowMs: 0,
+    lockTtlMs: undefined,
     storeRejections: false,
     replay: 'faithful',
     replayHeader: 'Idempotent-Replayed',
@@ -180,9 +196,19 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
       records.delete(scope);
       rec = undefined;
     }
+    // Not written yet (the check-then-act gap), or an unfinished record whose lock has lapsed.
+    if (rec && (req.at < rec.visibleAt || (req.at < rec.doneAt && req.at >= rec.lockedUntil))) rec = undefined;
     const fingerprint = p.fingerprint(req);
     if (!rec && !valid) {
-      records.set(scope, { fingerprint, route, doneAt: req.at, response: invalid, rejection: true });
+      records.set(scope, {
+        fingerprint,
+        route,
+        visibleAt: req.at,
+        lockedUntil: req.at,
+        doneAt: req.at,
+        response: invalid,
+        rejection: true,
+      });
       return invalid;
     }
     if (!rec && p.dedupeByBody) {
@@ -203,10 +229,13 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
       return { status: 422, body: { error: 'key_reused' }, latencyMs };
     }
 
+    const doneAt = req.at + p.processingMs;
     const record: KeyRecord = {
       fingerprint,
       route,
-      doneAt: req.at + p.processingMs,
+      visibleAt: req.at + p.raceWindowMs,
+      lockedUntil: p.lockTtlMs === undefined ? doneAt : req.at + p.lockTtlMs,
+      doneAt,
       response: undefined,
       rejection: false,
     };
@@ -214,6 +243,7 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
     if (p.onDisconnect === 'abandon' && req.hangUpAfterMs !== undefined && p.processingMs > req.hangUpAfterMs) {
       // The execution is cancelled with the request, and nothing releases the reservation.
       record.doneAt = Number.POSITIVE_INFINITY;
+      if (p.lockTtlMs === undefined) record.lockedUntil = Number.POSITIVE_INFINITY;
       return { error: 'aborted', latencyMs: p.processingMs };
     }
     const response = execute(env, key);
