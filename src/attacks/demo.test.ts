@@ -221,6 +221,33 @@ endpoints:
     expect(statusOn(r, 'correct')).toBe('passed');
   });
 
+  it('race-window: the race flaw’s window measured as a curve, with its widest gap; silent when the race is fixed', async () => {
+    interface Curve {
+      requestMs: number;
+      gaps: { gapMs: number; rounds: number; duplicates: number; clientGapMs: { min: number } | null }[];
+      widestDuplicateGapMs: number | null;
+    }
+    const flawed = await auditDemo({ flaws: 'race', only: ['race-window'], endpoints: ['race-window'] });
+    expect(findingKeys(flawed)).toEqual(['duplicate-write@race-window']);
+    const curve = flawed.attacks[0]?.metrics?.['raceWindow'] as unknown as Curve;
+    // The demo's race keeps 15 ms between lookup and insert: the gaps released together double.
+    expect(curve.gaps[0]).toMatchObject({ gapMs: 0, rounds: 3, duplicates: 3 });
+    expect(curve.widestDuplicateGapMs).toBeGreaterThanOrEqual(0);
+    for (const g of curve.gaps) {
+      expect(g.gapMs).toBeLessThanOrEqual(curve.requestMs);
+      // Never early: each round's copy left at least its gap after the first.
+      expect(g.clientGapMs?.min).toBeGreaterThanOrEqual(g.gapMs);
+    }
+    expect(flawed.findings[0]?.message).toMatch(
+      /released \d+ ms after the first \(measured [\d.]+ ms between the sends, [\d.]+ ms between the arrivals\)/,
+    );
+    // The same endpoint with the flaw off is the correct implementation.
+    const correct = await auditDemo({ flaws: 'none', only: ['race-window'], endpoints: ['race-window'] });
+    expect(correct.findings).toEqual([]);
+    expect(correct.attacks[0]?.status).toBe('passed');
+    expect((correct.attacks[0]?.metrics?.['raceWindow'] as unknown as Curve).widestDuplicateGapMs).toBeNull();
+  });
+
   it('rejected-then-valid: a stored validation failure replayed to the corrected retry; silent on the correct endpoint', async () => {
     const r = await auditDemo({
       flaws: 'error-stored',

@@ -16,6 +16,7 @@ import { latencyOverhead } from './latency-overhead.js';
 import { missingKey } from './missing-key.js';
 import { partialFailure } from './partial-failure.js';
 import { payloadMismatch } from './payload-mismatch.js';
+import { raceWindow } from './race-window.js';
 import { rejectedThenValid } from './rejected-then-valid.js';
 import { sequentialReplay } from './sequential-replay.js';
 import { storeAudit } from './store-audit.js';
@@ -37,6 +38,7 @@ export const attacks: Readonly<Record<string, Attack>> = {
   'missing-key': missingKey,
   'partial-failure': partialFailure,
   'payload-mismatch': payloadMismatch,
+  'race-window': raceWindow,
   'rejected-then-valid': rejectedThenValid,
   'sequential-replay': sequentialReplay,
   'store-audit': storeAudit,
