@@ -129,6 +129,52 @@ describe('every attack against the demo target', () => {
     expect(statusOn(r, 'correct')).toBe('passed');
   });
 
+  it('eviction: keys an LRU-capped store and a Redis under maxmemory forget under traffic; silent with room', async () => {
+    const flawed = await auditDemo({ flaws: 'lru-eviction', only: ['eviction'], endpoints: ['lru-eviction'] });
+    expect(findingKeys(flawed)).toEqual(['key-evicted@lru-eviction']);
+    expect(flawed.findings[0]?.message).toMatch(/^5 of 5 keys planted before 100 accepted requests with fresh keys/);
+    // The same endpoint with the flaw off keeps every key.
+    const correct = await auditDemo({ flaws: 'none', only: ['eviction'], endpoints: ['lru-eviction'] });
+    expect(correct.findings).toEqual([]);
+    expect(correct.attacks[0]?.status).toBe('passed');
+
+    // Redis with a memory cap just above what it uses empty, evicting any key (allkeys-lru).
+    const redis = await startRedis();
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    const store = await RedisKeyStore.connect({ url: redis.url, mode: 'correct' });
+    const server = await startDemoServer({ flaws: parseFlaws('none'), store: () => store, processingMs: 2 });
+    try {
+      // Room for about 700 records (less leaves Redis no key to evict when its buffers grow, and it
+      // refuses writes): the 1000 requests of traffic push the planted ones out.
+      const used = /used_memory:(\d+)/.exec(await admin.info('memory'))?.[1] ?? '0';
+      await admin.configSet({ maxmemory: String(Number(used) + 512 * 1024), 'maxmemory-policy': 'allkeys-lru' });
+      const yaml = `
+version: 1
+name: redis-eviction
+target: { baseUrl: "${server.url}", headers: { Authorization: Bearer demo-alice-token } }
+endpoints:
+  pay:
+    request: { method: POST, path: /correct/payments, body: { amount: 1000, currency: usd, customer: cus_42 } }
+    observe:
+      - http: { path: '/correct/ledger?key={{key}}', count: $.count }
+      - redis: { url: "\${REDIS_URL}", key: "idem:{{key}}" }
+    attacks: { eviction: { requests: 1000, concurrency: 8, rate: 5000 } }
+`;
+      const scenario = loadScenarioText(yaml, '/tmp/redis-eviction.yaml', extensionSchemas(), { REDIS_URL: redis.url });
+      const r = await runAudit({ scenario, attacks, observers, seed: 13 });
+      expect(r.findings.map((f) => f.kind)).toEqual(['key-evicted']);
+      expect(r.findings[0]?.message).toMatch(
+        /Redis evicted [1-9]\d* keys meanwhile \(maxmemory \d+ bytes, policy allkeys-lru\)\.$/,
+      );
+    } finally {
+      await server.close();
+      await store.close();
+      await admin.quit();
+      await redis.stop();
+    }
+  });
+
   it('in-flight-duplicate: a duplicate executed while the original runs; silent on the correct endpoint', async () => {
     // Slow processing keeps the original in flight even on a loaded machine.
     const r = await auditDemo({

@@ -10,6 +10,7 @@ import { crossNodeBurst } from './cross-node-burst.js';
 import { crossPrincipal } from './cross-principal.js';
 import { distinctKeys } from './distinct-keys.js';
 import { equivalentPayload } from './equivalent-payload.js';
+import { eviction } from './eviction.js';
 import { inFlightDuplicate } from './in-flight-duplicate.js';
 import { keyFormat } from './key-format.js';
 import { latencyOverhead } from './latency-overhead.js';
@@ -32,6 +33,7 @@ export const attacks: Readonly<Record<string, Attack>> = {
   'cross-principal': crossPrincipal,
   'distinct-keys': distinctKeys,
   'equivalent-payload': equivalentPayload,
+  eviction: eviction,
   'in-flight-duplicate': inFlightDuplicate,
   'key-format': keyFormat,
   'latency-overhead': latencyOverhead,

@@ -25,6 +25,7 @@ export function estimateRequests(attackId: string, options: unknown): number | u
     const n = Array.isArray(gaps) ? new Set(gaps).size : 0;
     return 1 + (num(options, 'copies') ?? 2) * (num(options, 'rounds') ?? 1) * n;
   }
+  if (attackId === 'eviction') return 3 * (num(options, 'keys') ?? 0) + (num(options, 'requests') ?? 0);
   const copies = num(options, 'copies');
   const rounds = num(options, 'rounds');
   if (copies !== undefined) return copies * (rounds ?? 1);

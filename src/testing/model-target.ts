@@ -55,6 +55,8 @@ export interface ModelPolicy {
   overwriteOnMismatch: boolean;
   /** Keys are forgotten this long after their request completed; undefined: never. */
   keyTtlMs: number | undefined;
+  /** The key store holds at most this many keys, evicting the least recently used; undefined: no cap. */
+  storeCapacity: number | undefined;
   /** 'abandon': a client that hangs up before the answer cancels the execution, and the key stays reserved. */
   onDisconnect: 'continue' | 'abandon';
   /** 'execute': half a request (a connection reset mid-body) is executed. */
@@ -122,6 +124,7 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
     dedupeByBody: false,
     overwriteOnMismatch: false,
     keyTtlMs: undefined,
+    storeCapacity: undefined,
     onDisconnect: 'continue',
     tornRequests: 'ignore',
     downstream: 'none',
@@ -130,7 +133,17 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
     validate: sameShape(FAKE_BODY),
     ...overrides,
   };
+  // Map order is recency order: a key read or written moves to the end, the first one is evicted.
   const records = new Map<string, KeyRecord>();
+  const store = (scope: string, record: KeyRecord): void => {
+    records.delete(scope);
+    records.set(scope, record);
+    const cap = p.storeCapacity;
+    for (const oldest of records.keys()) {
+      if (cap === undefined || records.size <= cap) break;
+      records.delete(oldest);
+    }
+  };
   const byBody = new Map<string, KeyRecord>();
   let executions = 0;
   // Answers that execute nothing (refusals, conflicts, replays) come back at once; executions take processingMs.
@@ -196,11 +209,12 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
       records.delete(scope);
       rec = undefined;
     }
+    if (rec) store(scope, rec);
     // Not written yet (the check-then-act gap), or an unfinished record whose lock has lapsed.
     if (rec && (req.at < rec.visibleAt || (req.at < rec.doneAt && req.at >= rec.lockedUntil))) rec = undefined;
     const fingerprint = p.fingerprint(req);
     if (!rec && !valid) {
-      records.set(scope, {
+      store(scope, {
         fingerprint,
         route,
         visibleAt: req.at,
@@ -239,7 +253,7 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
       response: undefined,
       rejection: false,
     };
-    records.set(scope, record);
+    store(scope, record);
     if (p.onDisconnect === 'abandon' && req.hangUpAfterMs !== undefined && p.processingMs > req.hangUpAfterMs) {
       // The execution is cancelled with the request, and nothing releases the reservation.
       record.doneAt = Number.POSITIVE_INFINITY;
