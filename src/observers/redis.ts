@@ -1,6 +1,6 @@
 /**
  * redis: reads the target's idempotency records straight from its Redis, with read-only
- * commands (SCAN, EXISTS, TYPE, PTTL, GET, HGETALL). `key` renders to the Redis key of a logical
+ * commands (SCAN, EXISTS, TYPE, PTTL, GET, HGETALL, INFO). `key` renders to the Redis key of a logical
  * key's record; records of the same logical key stored under a suffix (`<key>:…`, e.g. scoped by
  * caller or route) are found with SCAN MATCH, so two records for one logical key show.
  *
