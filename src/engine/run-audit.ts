@@ -116,7 +116,7 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
     });
     const observerCache = new Map<string, ObserverInstance[]>();
     try {
-      for (const { endpoint, attack, options } of cells) {
+      for (const { endpoint, attack, options, deferred } of cells) {
         if (signal.aborted) break;
         emit({ type: 'attack-start', attack: attack.meta.id, endpoint: endpoint.name });
         const before = engine.requestsSent;
@@ -139,6 +139,7 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
           signal,
           cutoff: limits.inflight,
           ...(plan.maxWaitMs === undefined ? {} : { maxWaitMs: plan.maxWaitMs }),
+          ...(deferred === undefined ? {} : { deferred }),
           reproCommand: `${o.reproCommand?.(attack.meta.id, endpoint.name) ?? `idem-audit run ${scenario.file} --only ${attack.meta.id} --endpoint ${endpoint.name}`} --seed ${seed}`,
           onFinding: (finding) => emit({ type: 'finding', finding }),
         });
@@ -182,6 +183,8 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
         };
         if (reason !== undefined) result.reason = redactor.text(reason);
         if (Object.keys(run.metrics).length > 0) result.metrics = run.metrics;
+        // Under verify, an empty list says every check handed in was judged or dropped.
+        if (run.pending.length > 0 || deferred !== undefined) result.pending = run.pending;
         results.push(result);
         findings.push(...run.findings);
         emit({ type: 'attack-end', result });

@@ -1,5 +1,6 @@
 /** The result object every reporter renders and the programmatic API returns. */
 import type { Finding } from '../findings/finding.js';
+import type { PendingCheck } from '../findings/pending-check.js';
 import type { Severity } from '../scenario/severity.js';
 import type { SyncModeStats } from '../http/sync/stats.js';
 import type { Contract, JsonValue } from '../scenario/types.js';
@@ -52,6 +53,11 @@ export interface AttackResult {
   durationMs: number;
   findings: number;
   bursts: BurstStat[];
+  /**
+   * Checks left for a later `idem-audit verify` (e.g. ttl-probe's keys that must still be
+   * remembered hours from now), each with its due time. Absent when none.
+   */
+  pending?: PendingCheck[];
 }
 
 /** A problem that kept part of the run from auditing, with the code of the error class behind it. */
@@ -94,4 +100,6 @@ export interface AuditResult {
   shard?: { index: number; count: number };
   /** Problems that stopped part of the audit (unreachable node, exhausted budget…). */
   errors: RunError[];
+  /** The `idem-audit verify` runs folded into this report, oldest first; absent when none. */
+  verifications?: { at: string; requests: number; status: RunStatus }[];
 }

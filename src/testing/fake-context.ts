@@ -21,6 +21,7 @@ import { deriveSeed, Rng } from '../random/rng.js';
 import { noObserverError, sideEffectsOf } from '../engine/side-effects.js';
 import { InterruptedError, RequestBudgetError } from '../errors/errors.js';
 import type { Finding } from '../findings/finding.js';
+import type { PendingCheck } from '../findings/pending-check.js';
 import { burstSpreads, type BurstResult } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
 import type { FaultOutcome } from '../http/faults.js';
@@ -95,6 +96,11 @@ export interface FakeContextOptions {
    * gets `serverArrivalNs`, its arrival on the virtual clock in ns.
    */
   reportsArrival?: boolean;
+  /**
+   * Runs the attack as `idem-audit verify` does: with these checks, left by an earlier run, in
+   * `ctx.deferred`, their exchanges counted by the observers as this run's.
+   */
+  deferred?: readonly PendingCheck[];
 }
 
 export interface FakeBurst {
@@ -109,7 +115,7 @@ export class FakeAttackRun {
   readonly ctx: AttackContext<unknown>;
   readonly scenario: ResolvedScenario;
   readonly endpoint: ResolvedEndpoint;
-  /** Every exchange the attack sent, in the order the answers were recorded. */
+  /** Every exchange the attack sent, in the order the answers were recorded (after those of `deferred` checks). */
   readonly exchanges: Exchange[] = [];
   /** Every request the target received, in arrival order. */
   readonly requests: FakeRequest[] = [];
@@ -117,6 +123,8 @@ export class FakeAttackRun {
   readonly findings: Finding[] = [];
   readonly notes: string[] = [];
   readonly metrics: Record<string, JsonValue> = {};
+  /** The checks the attack left for a later verify (`ctx.defer`). */
+  readonly pending: PendingCheck[] = [];
   outcome: AttackOutcome = { kind: 'ran' };
   /** The downstream stand-in, when `observe` includes `sink`. */
   readonly downstream: FakeDownstream | undefined;
@@ -191,8 +199,16 @@ export class FakeAttackRun {
       metric: (name, value) => {
         this.metrics[name] = value;
       },
+      // As the engine does, a check keeps only exchanges this run recorded.
+      defer: (check) => {
+        this.pending.push({ ...check, exchanges: check.exchanges.filter((e) => this.exchanges.includes(e)) });
+      },
     };
     if (o.maxWaitMs !== undefined) ctx = { ...ctx, maxWaitMs: o.maxWaitMs };
+    if (o.deferred !== undefined) {
+      for (const check of o.deferred) this.exchanges.push(...check.exchanges);
+      ctx = { ...ctx, deferred: o.deferred };
+    }
     const downstream = this.#observers.find((ob) => ob.downstream !== undefined)?.downstream;
     if (downstream) ctx = { ...ctx, downstream };
     this.ctx = ctx;
