@@ -15,10 +15,50 @@ import { RedisKeyStore, type RedisStoreMode } from '../demo/redis-store.js';
 import type { AuditResult } from '../result/result.js';
 import { runAudit } from '../engine/run-audit.js';
 import { observers } from '../observers/index.js';
+import { renderHtml } from '../reporters/html.js';
+import { exitCodeOf } from '../verdict/exit-codes.js';
 import { attacks } from './index.js';
 
 function statusOn(r: AuditResult, endpoint: string): string | undefined {
   return r.attacks.find((a) => a.endpoint === endpoint)?.status;
+}
+
+/**
+ * The opt-in attacks are not in the demo scenario: one endpoint `pay` on a demo prefix, with the
+ * demo's ledger and the answers' ids as witnesses plus `observe`, running `attacks` (YAML).
+ */
+async function runOwn(
+  url: string,
+  prefix: string,
+  attacksYaml: string,
+  observe: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<AuditResult> {
+  const yaml = [
+    'version: 1',
+    'name: own',
+    `target: { baseUrl: "${url}", headers: { Authorization: Bearer demo-alice-token }, arrivalHeader: x-demo-arrival-ns }`,
+    'endpoints:',
+    '  pay:',
+    `    request: { method: POST, path: /${prefix}/payments, body: { amount: 1000, currency: usd, customer: cus_42 } }`,
+    '    observe:',
+    '      - responseId: $.id',
+    `      - http: { path: '/${prefix}/ledger?key={{key}}', count: $.count }`,
+    ...observe.map((o) => `      ${o}`),
+    `    attacks: { ${attacksYaml} }`,
+    '',
+  ].join('\n');
+  const scenario = loadScenarioText(yaml, '/tmp/own.yaml', extensionSchemas(), env);
+  return runAudit({ scenario, attacks, observers, seed: 5 });
+}
+
+async function auditOwn(flaws: string, prefix: string, attacksYaml: string): Promise<AuditResult> {
+  const server = await startDemoServer({ flaws: parseFlaws(flaws) });
+  try {
+    return await runOwn(server.url, prefix, attacksYaml);
+  } finally {
+    await server.close();
+  }
 }
 
 describe('every attack against the demo target', () => {
@@ -130,11 +170,13 @@ describe('every attack against the demo target', () => {
   });
 
   it('eviction: keys an LRU-capped store and a Redis under maxmemory forget under traffic; silent with room', async () => {
-    const flawed = await auditDemo({ flaws: 'lru-eviction', only: ['eviction'], endpoints: ['lru-eviction'] });
-    expect(findingKeys(flawed)).toEqual(['key-evicted@lru-eviction']);
+    // Opt-in, so not in the demo scenario: one endpoint on the demo's lru-eviction prefix.
+    const traffic = 'eviction: { requests: 100, concurrency: 8, rate: 1000 }';
+    const flawed = await auditOwn('lru-eviction', 'lru-eviction', traffic);
+    expect(findingKeys(flawed)).toEqual(['key-evicted@pay']);
     expect(flawed.findings[0]?.message).toMatch(/^5 of 5 keys planted before 100 accepted requests with fresh keys/);
-    // The same endpoint with the flaw off keeps every key.
-    const correct = await auditDemo({ flaws: 'none', only: ['eviction'], endpoints: ['lru-eviction'] });
+    // The same prefix with the flaw off keeps every key.
+    const correct = await auditOwn('none', 'lru-eviction', traffic);
     expect(correct.findings).toEqual([]);
     expect(correct.attacks[0]?.status).toBe('passed');
 
@@ -149,20 +191,13 @@ describe('every attack against the demo target', () => {
       // refuses writes): the 1000 requests of traffic push the planted ones out.
       const used = /used_memory:(\d+)/.exec(await admin.info('memory'))?.[1] ?? '0';
       await admin.configSet({ maxmemory: String(Number(used) + 512 * 1024), 'maxmemory-policy': 'allkeys-lru' });
-      const yaml = `
-version: 1
-name: redis-eviction
-target: { baseUrl: "${server.url}", headers: { Authorization: Bearer demo-alice-token } }
-endpoints:
-  pay:
-    request: { method: POST, path: /correct/payments, body: { amount: 1000, currency: usd, customer: cus_42 } }
-    observe:
-      - http: { path: '/correct/ledger?key={{key}}', count: $.count }
-      - redis: { url: "\${REDIS_URL}", key: "idem:{{key}}" }
-    attacks: { eviction: { requests: 1000, concurrency: 8, rate: 5000 } }
-`;
-      const scenario = loadScenarioText(yaml, '/tmp/redis-eviction.yaml', extensionSchemas(), { REDIS_URL: redis.url });
-      const r = await runAudit({ scenario, attacks, observers, seed: 13 });
+      const r = await runOwn(
+        server.url,
+        'correct',
+        'eviction: { requests: 1000, concurrency: 8, rate: 5000 }',
+        ['- redis: { url: "${REDIS_URL}", key: "idem:{{key}}" }'],
+        { REDIS_URL: redis.url },
+      );
       expect(r.findings.map((f) => f.kind)).toEqual(['key-evicted']);
       expect(r.findings[0]?.message).toMatch(
         /Redis evicted [1-9]\d* keys meanwhile \(maxmemory \d+ bytes, policy allkeys-lru\)\.$/,
@@ -267,16 +302,16 @@ endpoints:
     expect(statusOn(r, 'correct')).toBe('passed');
   });
 
-  it('race-window: the race flaw’s window measured as a curve, with its widest gap; silent when the race is fixed', async () => {
+  it('race-window: the race flaw’s window measured as a curve, drawn in report.html; silent when the race is fixed', async () => {
     interface Curve {
       requestMs: number;
       gaps: { gapMs: number; rounds: number; duplicates: number; clientGapMs: { min: number } | null }[];
       widestDuplicateGapMs: number | null;
     }
-    const flawed = await auditDemo({ flaws: 'race', only: ['race-window'], endpoints: ['race-window'] });
-    expect(findingKeys(flawed)).toEqual(['duplicate-write@race-window']);
+    // Opt-in, so not in the demo scenario: one endpoint on the demo's race prefix (a 15 ms window).
+    const flawed = await auditOwn('race', 'race', 'race-window: {}');
+    expect(findingKeys(flawed)).toEqual(['duplicate-write@pay']);
     const curve = flawed.attacks[0]?.metrics?.['raceWindow'] as unknown as Curve;
-    // The demo's race keeps 15 ms between lookup and insert: the gaps released together double.
     expect(curve.gaps[0]).toMatchObject({ gapMs: 0, rounds: 3, duplicates: 3 });
     expect(curve.widestDuplicateGapMs).toBeGreaterThanOrEqual(0);
     for (const g of curve.gaps) {
@@ -287,8 +322,11 @@ endpoints:
     expect(flawed.findings[0]?.message).toMatch(
       /released \d+ ms after the first \(measured [\d.]+ ms between the sends, [\d.]+ ms between the arrivals\)/,
     );
-    // The same endpoint with the flaw off is the correct implementation.
-    const correct = await auditDemo({ flaws: 'none', only: ['race-window'], endpoints: ['race-window'] });
+    const html = renderHtml(flawed, exitCodeOf(flawed));
+    expect(html).toContain('<h2 id="race-window">Race window');
+    expect(html.match(/<figure class="race-window">/g)).toHaveLength(1);
+    // The same prefix with the flaw off is the correct implementation.
+    const correct = await auditOwn('none', 'race', 'race-window: {}');
     expect(correct.findings).toEqual([]);
     expect(correct.attacks[0]?.status).toBe('passed');
     expect((correct.attacks[0]?.metrics?.['raceWindow'] as unknown as Curve).widestDuplicateGapMs).toBeNull();

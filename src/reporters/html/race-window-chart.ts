@@ -129,7 +129,7 @@ function caption(f: RaceWindowFigures): string {
     f.widestDuplicateGapMs === undefined
       ? 'no gap wrote twice'
       : `copies up to ${f.widestDuplicateGapMs} ms behind the first executed again`;
-  const request = f.requestMs === undefined ? '' : ` · one request ≈ ${f.requestMs} ms`;
+  const request = f.requestMs === undefined ? '' : ` · one request ≈ ${+f.requestMs.toFixed(1)} ms`;
   const sync = f.sync === undefined ? '' : ` · released by ${f.sync}`;
   return `${window}${request}${sync}`;
 }
