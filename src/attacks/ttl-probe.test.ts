@@ -131,8 +131,9 @@ describe('ttl-probe across runs', () => {
     const r = await runFake(ttlProbe, { target: modelTarget() });
     expect(r.outcome.kind).toBe('skipped');
     expect(r.outcome.reason).toMatch(
-      /^pending: 2 retention checks planted \(keys replayed 12 h and 21\.6 h after planting; the declared TTL of 24 h is longer than the run may wait\); run idem-audit verify on this report between \S+Z and \S+Z to judge them all$/,
+      /^pending: 2 retention checks planted for idem-audit verify \(keys replayed 12 h and 21\.6 h after planting; the declared TTL, 24 h, is longer than the run may wait\): verify this report 21\.6 h to 24 h after the run$/,
     );
+    expect(r.notes).toEqual([expect.stringMatching(/^verify between \S+Z and \S+Z to judge every planted key$/)]);
     expect(r.requests.map((q) => q.label)).toEqual([
       'planted for 12 h',
       'planted for 12 h, replayed at once',
