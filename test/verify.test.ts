@@ -79,8 +79,12 @@ describe('verify', () => {
       expect(judged.findings[0]?.message).toMatch(
         /a replay [\d.]+ s after it executed again \(2 side effects\), although the contract promises 3 s/,
       );
-      // The check not yet due stays for a later verify, and so do the correct endpoint's.
-      expect(pendingOf(judged, 'short-ttl')).toEqual(due.slice(1));
+      // Broken once is enough: short-ttl's other key is not checked again. The correct endpoint's
+      // keys, not due for hours, stay pending.
+      expect(pendingOf(judged, 'short-ttl')).toEqual([]);
+      expect(judged.attacks.find((a) => a.endpoint === 'short-ttl')?.notes.at(-1)).toMatch(
+        /1 other retention check dropped: the key was forgotten by [\d.]+ s$/,
+      );
       expect(pendingOf(judged, 'correct')).toHaveLength(2);
       expect(judged.verifications?.map((v) => v.status)).toEqual(['incomplete', 'completed']);
       expect(statSync(join(after, 'report.html')).size).toBeGreaterThan(0);

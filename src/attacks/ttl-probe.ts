@@ -230,7 +230,8 @@ async function verifyChecks(ctx: AttackContext<Options>, checks: readonly Pendin
   const queue = [...checks].sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
   let remembered = 0;
   let judged = 0;
-  const unjudged: string[] = [];
+  /** Why due checks were not judged, in a word each (for the reason), and in full (for the notes). */
+  const unjudged: { why: string; note: string }[] = [];
   /** The check being replayed: a stop or an error before it is judged leaves it pending. */
   let current: PendingCheck | undefined;
   try {
@@ -239,7 +240,10 @@ async function verifyChecks(ctx: AttackContext<Options>, checks: readonly Pendin
       const c = retentionCheck(check.data);
       if (c === undefined) {
         queue.shift();
-        unjudged.push(`check ${check.id} is not one ttl-probe wrote; dropped`);
+        unjudged.push({
+          why: 'not written by ttl-probe',
+          note: `check ${check.id} is not one ttl-probe wrote; dropped`,
+        });
         continue;
       }
       const now = Date.now();
@@ -247,9 +251,10 @@ async function verifyChecks(ctx: AttackContext<Options>, checks: readonly Pendin
       queue.shift();
       const age = now - Date.parse(c.plantedAt);
       if (age >= c.ttlMs) {
-        unjudged.push(
-          `the key planted for ${seconds(c.ageMs)} is ${seconds(age)} old, past the declared TTL (${seconds(c.ttlMs)}): too late to judge (verify between its due time and ${iso(Date.parse(c.plantedAt) + c.ttlMs)})`,
-        );
+        unjudged.push({
+          why: 'verified too late',
+          note: `the key planted for ${seconds(c.ageMs)} is ${seconds(age)} old, past the declared TTL (${seconds(c.ttlMs)}): too late to judge (verify between its due time and ${iso(Date.parse(c.plantedAt) + c.ttlMs)})`,
+        });
         continue;
       }
       current = check;
@@ -258,15 +263,22 @@ async function verifyChecks(ctx: AttackContext<Options>, checks: readonly Pendin
         // Nothing was judged: the check stays for the next verify.
         current = undefined;
         ctx.defer(check);
-        unjudged.push(
-          `the replay of the key planted for ${seconds(c.ageMs)} got no answer (${outcomeHistogram([replay])}); still pending`,
-        );
+        unjudged.push({
+          why: 'not answered',
+          note: `the replay of the key planted for ${seconds(c.ageMs)} got no answer (${outcomeHistogram([replay])}); still pending`,
+        });
         continue;
       }
       const effects = await countWrites(ctx, c.key);
       current = undefined;
       if (effects.writes > 1) {
         judged++;
+        // The promise is broken: older keys cannot narrow it, so the rest are not checked (one finding per cell).
+        if (queue.length > 0)
+          ctx.note(
+            `${plural(queue.length, 'other retention check')} dropped: the key was forgotten by ${seconds(age)}`,
+          );
+        queue.length = 0;
         ctx.report({
           kind: 'ttl-too-short',
           message: `The key ${c.key} was deduplicated right after it was planted (${c.plantedAt}), but a replay ${seconds(age)} after it executed again (${effects.writes} side effects), although the contract promises ${seconds(c.ttlMs)}. Measured retention: ${retention(remembered, age)}.`,
@@ -274,30 +286,35 @@ async function verifyChecks(ctx: AttackContext<Options>, checks: readonly Pendin
           observed: `forgotten within ${seconds(age)}`,
           exchanges: [...check.exchanges, replay],
           sideEffects: effects.verdict(1),
-          discriminator: check.id,
         });
       } else if (isSuccess(replay)) {
         judged++;
         remembered = Math.max(remembered, age);
         ctx.note(`the key planted for ${seconds(c.ageMs)} was still deduplicated ${seconds(age)} after planting`);
       } else {
-        unjudged.push(
-          `the replay of the key planted for ${seconds(c.ageMs)} was answered ${outcomeHistogram([replay])}; not counted as remembered`,
-        );
+        unjudged.push({
+          why: `answered ${outcomeHistogram([replay])}`,
+          note: `the replay of the key planted for ${seconds(c.ageMs)} was answered ${outcomeHistogram([replay])}; not counted as remembered`,
+        });
       }
     }
   } finally {
     // Whatever stopped the loop (not due yet, a stop, an error), what is left stays pending.
     for (const check of current === undefined ? queue : [current, ...queue]) ctx.defer(check);
   }
-  for (const u of unjudged) ctx.note(u);
+  for (const u of unjudged) ctx.note(u.note);
   if (judged > 0) return;
   const next = queue[0];
   if (next !== undefined)
     ctx.skip(
       `pending: ${plural(queue.length, 'retention check')}, the next due at ${next.dueAt} (in ${seconds(Math.max(0, Date.parse(next.dueAt) - Date.now()))})`,
     );
-  else ctx.inconclusive(`no retention check could be judged: ${unjudged.join('; ') || 'none was left'}`);
+  else {
+    const whys = new Map<string, number>();
+    for (const u of unjudged) whys.set(u.why, (whys.get(u.why) ?? 0) + 1);
+    const summary = [...whys].map(([why, n]) => `${n} ${why}`).join(', ');
+    ctx.inconclusive(`no retention check could be judged (${summary || 'none was left'}); the notes say why`);
+  }
 }
 
 function retention(remembered: number, forgottenBy: number): string {

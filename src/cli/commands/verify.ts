@@ -138,8 +138,13 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
         const exitCode = exitCodeOf(updated);
         if (!quiet) io.stdout(describe(cells, verified));
         await reports.end(updated, exitCode);
-        for (const e of verified.errors)
-          io.stderr(`error: ${e.message} [${e.code}]${e.hint ? `\nhint: ${e.hint}` : ''}\n`);
+        // What kept this verify from judging, and whether the audit as a whole now judged nothing
+        // (the verify run's own "nothing audited" says little when the report's other cells did).
+        const errors = [
+          ...verified.errors.filter((e) => e.code !== 'IDEM_NOTHING_AUDITED'),
+          ...updated.errors.filter((e) => e.code === 'IDEM_NOTHING_AUDITED'),
+        ];
+        for (const e of errors) io.stderr(`error: ${e.message} [${e.code}]${e.hint ? `\nhint: ${e.hint}` : ''}\n`);
         setExit(exitCode);
       } finally {
         interrupts.dispose();
