@@ -356,7 +356,11 @@ const PROBES: { readonly [F in FlawId]: Probe<unknown> } = {
     async run(base, prefix, variant) {
       const key = newKey();
       await post(base, `${prefix}/payments`, PAYMENT, { key });
-      for (let i = 0; i <= LRU_CAPACITY; i++) await post(base, `${prefix}/payments`, PAYMENT, { key: newKey('fill') });
+      await Promise.all(
+        Array.from({ length: LRU_CAPACITY + 1 }, () =>
+          post(base, `${prefix}/payments`, PAYMENT, { key: newKey('fill') }),
+        ),
+      );
       const again = await post(base, `${prefix}/payments`, PAYMENT, { key });
       return {
         again: again.status,
