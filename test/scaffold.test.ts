@@ -66,7 +66,7 @@ describe('npm run new-attack', () => {
   it('registers the attack in id order, import and entry, and nowhere else', () => {
     const index = readFileSync(join(copy, 'src/attacks/index.ts'), 'utf8');
     const imports = [...index.matchAll(/^import \{ \w+ \} from '\.\/([a-z-]+)\.js';$/gm)].map((m) => m[1]);
-    const entries = [...index.matchAll(/^ {2}'([a-z-]+)': \w+,$/gm)].map((m) => m[1]);
+    const entries = [...index.matchAll(/^ {2}'?([a-z-]+)'?: \w+,$/gm)].map((m) => m[1]);
     expect(imports).toContain(ID);
     expect(imports).toEqual([...imports].sort());
     expect(entries).toContain(ID);
@@ -137,7 +137,7 @@ describe('withRegistryEntry', () => {
     const index = readFileSync(join(ROOT, 'src/attacks/index.ts'), 'utf8');
     for (const id of ['aaa', 'zzz', 'm-middle']) {
       const out = withRegistryEntry(index, id);
-      const entries = [...out.matchAll(/^ {2}'([a-z-]+)': \w+,$/gm)].map((m) => m[1]);
+      const entries = [...out.matchAll(/^ {2}'?([a-z-]+)'?: \w+,$/gm)].map((m) => m[1]);
       expect(entries).toEqual([...entries].sort());
       expect(entries).toContain(id);
     }

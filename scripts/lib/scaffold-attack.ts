@@ -132,7 +132,8 @@ TODO: when a correct target could look flawed, and how the attack avoids reporti
 export function withRegistryEntry(index: string, id: string): string {
   const lines = index.split('\n');
   const importOf = (l: string): string | undefined => /^import \{ \w+ \} from '\.\/([a-z0-9-]+)\.js';$/.exec(l)?.[1];
-  const entryOf = (l: string): string | undefined => /^ {2}'([a-z0-9-]+)': \w+,$/.exec(l)?.[1];
+  // Prettier leaves a one-word id unquoted (`  eviction: eviction,`).
+  const entryOf = (l: string): string | undefined => /^ {2}'?([a-z0-9-]+)'?: \w+,$/.exec(l)?.[1];
   const insertSorted = (of: (l: string) => string | undefined, line: string): void => {
     const at = lines.findIndex((l) => of(l) !== undefined);
     if (at < 0) throw new ScaffoldError('src/attacks/index.ts: cannot find where the registry lists attacks');

@@ -10,12 +10,14 @@ import { crossNodeBurst } from './cross-node-burst.js';
 import { crossPrincipal } from './cross-principal.js';
 import { distinctKeys } from './distinct-keys.js';
 import { equivalentPayload } from './equivalent-payload.js';
+import { eviction } from './eviction.js';
 import { inFlightDuplicate } from './in-flight-duplicate.js';
 import { keyFormat } from './key-format.js';
 import { latencyOverhead } from './latency-overhead.js';
 import { missingKey } from './missing-key.js';
 import { partialFailure } from './partial-failure.js';
 import { payloadMismatch } from './payload-mismatch.js';
+import { raceWindow } from './race-window.js';
 import { rejectedThenValid } from './rejected-then-valid.js';
 import { sequentialReplay } from './sequential-replay.js';
 import { storeAudit } from './store-audit.js';
@@ -31,12 +33,14 @@ export const attacks: Readonly<Record<string, Attack>> = {
   'cross-principal': crossPrincipal,
   'distinct-keys': distinctKeys,
   'equivalent-payload': equivalentPayload,
+  eviction: eviction,
   'in-flight-duplicate': inFlightDuplicate,
   'key-format': keyFormat,
   'latency-overhead': latencyOverhead,
   'missing-key': missingKey,
   'partial-failure': partialFailure,
   'payload-mismatch': payloadMismatch,
+  'race-window': raceWindow,
   'rejected-then-valid': rejectedThenValid,
   'sequential-replay': sequentialReplay,
   'store-audit': storeAudit,

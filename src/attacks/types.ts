@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { SideEffectVerdict } from '../findings/finding.js';
+import type { PendingCheck } from '../findings/pending-check.js';
 import type { Severity } from '../scenario/severity.js';
 import type { BurstOptions, BurstResult } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
@@ -124,8 +125,14 @@ export interface AttackContext<O> {
   /** The endpoint's request with the given key and overrides, ready to send. */
   request(o: RequestOverrides): RequestSpec;
   send(spec: RequestSpec): Promise<Exchange>;
-  /** Releases the requests together; `options.sync` picks how (default `auto`), `quietMs` paces it. */
-  burst(specs: readonly RequestSpec[], options?: Pick<BurstOptions, 'sync' | 'quietMs'>): Promise<BurstResult>;
+  /**
+   * Releases the requests together; `options.sync` picks how (default `auto`), `quietMs` paces it,
+   * `offsetsMs` delays single requests by so many ms after the release (a retry's gap).
+   */
+  burst(
+    specs: readonly RequestSpec[],
+    options?: Pick<BurstOptions, 'sync' | 'quietMs' | 'offsetsMs'>,
+  ): Promise<BurstResult>;
   /** Counts side effects for `key` with every observer the endpoint declares. */
   sideEffects(key: string): Promise<SideEffects>;
   /**
@@ -156,6 +163,19 @@ export interface AttackContext<O> {
   note(text: string): void;
   /** A structured measurement for the report (JSON), kept under `metrics[name]` of the attack's result. */
   metric(name: string, value: JsonValue): void;
+  /**
+   * Leaves a check for a later `idem-audit verify`: report.json keeps it, with its due time, under
+   * the attack's result. Its exchanges must be ones this run recorded; its text and data are
+   * redacted like a finding's. An attack with pending checks and nothing else judged should skip
+   * with a reason that says so: a pending check is not a pass.
+   */
+  defer(check: PendingCheck): void;
+  /**
+   * Under `idem-audit verify` (absent in a normal run): the checks this attack left on this endpoint
+   * in the run being verified. Their exchanges already count as this run's for `sideEffects`. A
+   * check not judged now must be deferred again, or it is dropped from the updated report.
+   */
+  readonly deferred?: readonly PendingCheck[];
 }
 
 export interface Attack<O = unknown> {

@@ -19,6 +19,13 @@ function str(options: unknown, field: string): string | undefined {
 
 /** Requests an attack sends to the endpoint itself (observer reads come on top), when its options tell. */
 export function estimateRequests(attackId: string, options: unknown): number | undefined {
+  if (attackId === 'race-window') {
+    // At most: the duration probe, then every gap (some are dropped once the probe's duration is known).
+    const gaps = options !== null && typeof options === 'object' ? (options as Record<string, unknown>)['gapsMs'] : [];
+    const n = Array.isArray(gaps) ? new Set(gaps).size : 0;
+    return 1 + (num(options, 'copies') ?? 2) * (num(options, 'rounds') ?? 1) * n;
+  }
+  if (attackId === 'eviction') return 3 * (num(options, 'keys') ?? 0) + (num(options, 'requests') ?? 0);
   const copies = num(options, 'copies');
   const rounds = num(options, 'rounds');
   if (copies !== undefined) return copies * (rounds ?? 1);

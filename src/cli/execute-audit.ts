@@ -15,13 +15,15 @@ import { exitCodeOf } from '../verdict/exit-codes.js';
 import type { Baseline } from '../verdict/baseline.js';
 import { resolveShard, type AuditCliOptions } from './audit-options.js';
 import { renderDryRun } from './dry-run.js';
+import { listenForInterrupts } from './interrupts.js';
 import { type CliIo } from './io.js';
 import { packageVersion } from '../package-info.js';
 import { readBaseline } from './read-report.js';
 import { reporterEnvironment, startReporting } from './reporting.js';
 import { shellQuote } from './shell-quote.js';
 
-function timestamp(d: Date): string {
+/** `20261129-143000`: a report folder name that sorts by time. */
+export function timestamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
@@ -83,17 +85,7 @@ export async function executeAudit(
     );
   }
   const reports = startReporting(selected, dir, io);
-
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (): void => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    io.stderr('\ninterrupting: finishing requests in flight and writing a partial report (Ctrl-C again to quit now)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupts = listenForInterrupts(io);
 
   try {
     const only = opts.only && opts.only.length > 0 ? ` --only ${opts.only.join(',')}` : '';
@@ -111,7 +103,7 @@ export async function executeAudit(
     const inCwd = relative(io.cwd, join(dir, 'report.json'));
     const reportJson = inCwd.startsWith('..') || isAbsolute(inCwd) ? join(dir, 'report.json') : inCwd;
     const result = await executePlan(plan, {
-      signal: controller.signal,
+      signal: interrupts.signal,
       onEvent: (e) => reports.emit(e),
       reproCommand: (attack, endpoint) => `${reproPrefix} --only ${attack} --endpoint ${endpoint}`,
       replayCommand: (fingerprint) => `idem-audit replay ${shellQuote(reportJson)} --finding ${fingerprint}`,
@@ -123,8 +115,7 @@ export async function executeAudit(
     for (const e of result.errors) io.stderr(`error: ${e.message} [${e.code}]${e.hint ? `\nhint: ${e.hint}` : ''}\n`);
     return exitCode;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupts.dispose();
     await reports.close();
   }
 }

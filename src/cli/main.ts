@@ -14,6 +14,7 @@ import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
 import { registerServeDemo } from './commands/serve-demo.js';
 import { registerValidate } from './commands/validate.js';
+import { registerVerify } from './commands/verify.js';
 import { EXIT, exitCodeForError } from '../verdict/exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 import { packageVersion } from '../package-info.js';
@@ -35,6 +36,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerMerge(program, io, setExit);
   registerReplay(program, io, setExit);
   registerBaseline(program, io, setExit);
+  registerVerify(program, io, setExit);
   registerValidate(program, io, setExit);
   registerSchema(program, io);
   registerServeDemo(program, io);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAYMENT, burst, ledger, newKey, post, rowsFor } from './__fixtures__/client.js';
 import { SinkServer } from '../observers/sink-server.js';
 import { startDemoCluster } from './cluster.js';
-import { SHORT_TTL_MS } from './policies.js';
+import { LRU_CAPACITY, SHORT_TTL_MS } from './policies.js';
 import { MemoryKeyStore, type Reservation, type ReserveResult, type Scope } from './store.js';
 import { FLAWS, startDemoServer, type DemoServer, type DemoVariant, type FlawId } from './index.js';
 
@@ -350,6 +350,26 @@ const PROBES: { readonly [F in FlawId]: Probe<unknown> } = {
     },
     whenFlawed: (o) => expect(o).toEqual({ second: 201, replayed: null, rows: 2 }),
     whenCorrect: (o) => expect(o).toEqual({ second: 201, replayed: 'true', rows: 1 }),
+  }),
+  'lru-eviction': probe({
+    // One key, then more fresh keys than the capped store holds, then the first key again.
+    async run(base, prefix, variant) {
+      const key = newKey();
+      await post(base, `${prefix}/payments`, PAYMENT, { key });
+      await Promise.all(
+        Array.from({ length: LRU_CAPACITY + 1 }, () =>
+          post(base, `${prefix}/payments`, PAYMENT, { key: newKey('fill') }),
+        ),
+      );
+      const again = await post(base, `${prefix}/payments`, PAYMENT, { key });
+      return {
+        again: again.status,
+        replayed: again.headers.get('idempotent-replayed'),
+        rows: await rowsFor(base, variant, key),
+      };
+    },
+    whenFlawed: (o) => expect(o).toEqual({ again: 201, replayed: null, rows: 2 }),
+    whenCorrect: (o) => expect(o).toEqual({ again: 201, replayed: 'true', rows: 1 }),
   }),
   'short-ttl': probe({
     async run(base, prefix, variant) {

@@ -16,6 +16,7 @@ export type FlawId =
   | 'in-flight-executed'
   | 'key-optional'
   | 'key-truncation'
+  | 'lru-eviction'
   | 'no-fingerprint'
   | 'no-principal-scope'
   | 'per-node-store'
@@ -41,6 +42,8 @@ export const FLAW_DESCRIPTIONS: Readonly<Record<FlawId, string>> = {
   'in-flight-executed': 'in-flight records are ignored: a duplicate sent while the original runs executes too',
   'key-optional': 'a request without a key executes instead of being rejected with 400',
   'key-truncation': 'keys are truncated to 64 characters: long keys sharing a prefix collide',
+  'lru-eviction':
+    'the key store holds at most 64 keys and evicts the least recently used: under traffic a key is forgotten long before its TTL and its retry executes again',
   'no-fingerprint': 'the body is never compared: a reused key with a different body gets the old response',
   'no-principal-scope': 'keys are not scoped to the caller: another principal gets the first caller’s response',
   'per-node-store':

@@ -67,6 +67,11 @@ export interface LayerPolicy {
   readonly onDisconnect: 'continue' | 'abandon';
   /** 'node': each server instance keeps its own key store (read by the cluster, not the layer). */
   readonly storeScope: 'shared' | 'node';
+  /**
+   * Set: the key store keeps at most this many keys, evicting the least recently used (the server
+   * puts a CappedKeyStore in front of the variant's store; the layer does not read it).
+   */
+  readonly storeCapacity: number | undefined;
 }
 
 /** Recursively key-sorted JSON, so serializer order and whitespace do not change the fingerprint. */
@@ -109,6 +114,7 @@ const correctPolicy: LayerPolicy = {
   keyTtlMs: undefined,
   storeScope: 'shared',
   onDisconnect: 'continue',
+  storeCapacity: undefined,
 };
 export const CORRECT_POLICY: LayerPolicy = Object.freeze(correctPolicy);
 

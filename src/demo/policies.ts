@@ -8,6 +8,8 @@ import type { DemoVariant, FlawId } from './flaws.js';
 export const TRUNCATED_KEY_LENGTH = 64;
 /** The short-ttl flaw's retention: well under the few seconds the demo scenario's `short-ttl` endpoint declares. */
 export const SHORT_TTL_MS = 800;
+/** The lru-eviction flaw's key store capacity: far fewer keys than a day of traffic, or an eviction attack, creates. */
+export const LRU_CAPACITY = 64;
 
 export interface PolicyOptions {
   readonly raceWindow: number | 'one-tick';
@@ -52,6 +54,8 @@ function flawOverride(flaw: FlawId, opts: PolicyOptions): Partial<LayerPolicy> {
       return { downstreamRetry: 'unkeyed' };
     case 'short-ttl':
       return { keyTtlMs: SHORT_TTL_MS };
+    case 'lru-eviction':
+      return { storeCapacity: LRU_CAPACITY };
     case 'per-node-store':
       return { storeScope: 'node' };
     case 'abandon-on-disconnect':

@@ -13,6 +13,7 @@ import { MemoryLedger, type Ledger } from './ledger.js';
 import { createPayment, createRefund, type Operation } from './payments.js';
 import { policyFor } from './policies.js';
 import { apiError, json } from './responses.js';
+import { CappedKeyStore } from './capped-store.js';
 import { MemoryKeyStore, type KeyStore, type StoredResponse } from './store.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -160,10 +161,12 @@ export function createDemoApp(opts: DemoOptions): DemoApp {
       store = owned;
     }
     const ledger = opts.ledger ? opts.ledger(variant) : new MemoryLedger();
+    const policy = policyFor(variant, opts.flaws, { raceWindow });
+    if (policy.storeCapacity !== undefined) store = new CappedKeyStore(store, policy.storeCapacity);
     variants.set(variant, {
       ledger,
       layer: {
-        policy: policyFor(variant, opts.flaws, { raceWindow }),
+        policy,
         store,
         ledger,
         prefix: `/${variant}`,
@@ -175,7 +178,7 @@ export function createDemoApp(opts: DemoOptions): DemoApp {
           : {
               downstream: new DownstreamCaller({
                 url: opts.downstreamUrl,
-                retryWithKey: policyFor(variant, opts.flaws, { raceWindow }).downstreamRetry === 'keyed',
+                retryWithKey: policy.downstreamRetry === 'keyed',
               }),
             }),
       },

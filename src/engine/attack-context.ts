@@ -6,6 +6,7 @@
 import type { Attack, AttackContext, FindingReport, SideEffects } from '../attacks/types.js';
 import { InterruptedError } from '../errors/errors.js';
 import type { Finding, FindingBaseline } from '../findings/finding.js';
+import type { PendingCheck } from '../findings/pending-check.js';
 import type { HeaderVariables } from '../findings/shell-variables.js';
 import type { BurstResult, HttpEngine } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
@@ -15,7 +16,7 @@ import type { Rng } from '../random/rng.js';
 import type { BurstStat } from '../result/result.js';
 import type { JsonValue, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
 import { burstTimeline } from './burst-timeline.js';
-import { buildFinding } from './finding-builder.js';
+import { buildFinding, redactStrings } from './finding-builder.js';
 import { countSideEffects } from './observer-set.js';
 import { buildRequest, contractFor, renderKey } from './request-builder.js';
 import { noObserverError } from './side-effects.js';
@@ -45,6 +46,8 @@ export interface ContextDeps {
    */
   cutoff?: AbortSignal;
   maxWaitMs?: number;
+  /** Under `idem-audit verify`: the checks this attack left on this endpoint in the verified run. */
+  deferred?: readonly PendingCheck[];
   reproCommand: string;
   /** The command that re-sends a finding's requests (bursts together), named in its curl reproduction. */
   replayCommand?: (fingerprint: string) => string;
@@ -61,6 +64,8 @@ export class AttackRun {
   readonly notes: string[] = [];
   readonly metrics: Record<string, JsonValue> = {};
   readonly findings: Finding[] = [];
+  /** Checks the attack left for a later `idem-audit verify`. */
+  readonly pending: PendingCheck[] = [];
   outcome: AttackOutcome = { kind: 'ran' };
   readonly ctx: AttackContext<unknown>;
   readonly #d: ContextDeps;
@@ -122,8 +127,14 @@ export class AttackRun {
       note: (text) => {
         this.notes.push(text);
       },
+      defer: (check) => this.#defer(check),
     };
     if (d.maxWaitMs !== undefined) this.ctx = { ...this.ctx, maxWaitMs: d.maxWaitMs };
+    if (d.deferred !== undefined) {
+      // The earlier run's exchanges are evidence for the observers, as if this run had sent them.
+      for (const check of d.deferred) exchanges.push(...check.exchanges);
+      this.ctx = { ...this.ctx, deferred: d.deferred };
+    }
     const downstream = d.observers.find((o) => o.downstream !== undefined)?.downstream;
     if (downstream) this.ctx = { ...this.ctx, downstream };
   }
@@ -137,6 +148,23 @@ export class AttackRun {
     );
     for (const c of counts) this.exchanges.push(...c.evidence);
     return effects;
+  }
+
+  /**
+   * Only exchanges the engine recorded (so redacted) are kept with a check, and what the attack
+   * wrote is redacted like a finding's text: report.json must not learn a secret from a check.
+   */
+  #defer(check: PendingCheck): void {
+    const recorded = new Set(this.exchanges);
+    const red = this.#d.engine.redactor;
+    const text = (t: string): string => red.text(t);
+    this.pending.push({
+      id: text(check.id),
+      dueAt: check.dueAt,
+      description: text(check.description),
+      exchanges: check.exchanges.filter((e) => recorded.has(e)),
+      data: redactStrings(check.data, text),
+    });
   }
 
   #report(f: FindingReport): void {

@@ -72,7 +72,8 @@ export function buildFinding(origin: FindingOrigin, f: FindingReport): Finding {
   };
 }
 
-function redactStrings<T>(value: T, text: (s: string) => string): T {
+/** `value` with every string in it passed through `text`, keys left as they are. */
+export function redactStrings<T>(value: T, text: (s: string) => string): T {
   if (typeof value === 'string') return text(value) as T;
   if (Array.isArray(value)) return value.map((v: unknown) => redactStrings(v, text)) as T;
   if (value === null || typeof value !== 'object') return value;

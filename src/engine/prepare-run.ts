@@ -5,6 +5,7 @@
  * policy refuses fails the same way whichever door the run came in by.
  */
 import type { Attack } from '../attacks/types.js';
+import type { PendingCheck } from '../findings/pending-check.js';
 import { UsageError } from '../errors/errors.js';
 import type { Severity } from '../scenario/severity.js';
 import { HostPolicy, allowHostsFromEnv } from '../http/host-policy.js';
@@ -67,6 +68,8 @@ export interface PlannedAttack {
   endpoint: ResolvedEndpoint;
   attack: Attack;
   options: unknown;
+  /** `idem-audit verify`: the checks this attack left on this endpoint in the run being verified. */
+  deferred?: readonly PendingCheck[];
 }
 
 /** Everything the audit loop needs, checked. */

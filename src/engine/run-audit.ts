@@ -282,7 +282,7 @@ interface CellOutcome {
  * failing observer ends this attack alone; an interruption or an exhausted budget also asks the
  * run to start nothing more.
  */
-async function runCell({ endpoint, attack, options }: PlannedAttack, d: CellDeps): Promise<CellOutcome> {
+async function runCell({ endpoint, attack, options, deferred }: PlannedAttack, d: CellDeps): Promise<CellOutcome> {
   const { plan, engine, lane, limits, redactor, now } = d;
   const { scenario, seed, keySalt } = plan;
   d.emit({ type: 'attack-start', attack: attack.meta.id, endpoint: endpoint.name, lane: lane.id });
@@ -303,6 +303,7 @@ async function runCell({ endpoint, attack, options }: PlannedAttack, d: CellDeps
     signal: lane.stop ?? limits.stop,
     cutoff: lane.inflight ?? limits.inflight,
     ...(plan.maxWaitMs === undefined ? {} : { maxWaitMs: plan.maxWaitMs }),
+    ...(deferred === undefined ? {} : { deferred }),
     reproCommand: d.reproCommand,
     ...d.findingExtras,
     onFinding: (finding) => d.emit({ type: 'finding', finding }),
@@ -350,6 +351,8 @@ async function runCell({ endpoint, attack, options }: PlannedAttack, d: CellDeps
   };
   if (reason !== undefined) result.reason = redactor.text(reason);
   if (Object.keys(run.metrics).length > 0) result.metrics = run.metrics;
+  // Under verify, an empty list says every check handed in was judged or dropped.
+  if (run.pending.length > 0 || deferred !== undefined) result.pending = run.pending;
   d.emit({ type: 'attack-end', result });
   return { result, findings: run.findings, ...(stop === undefined ? {} : { stop }), ...(error ? { error } : {}) };
 }

@@ -17,6 +17,8 @@ import { lastByteBurst } from './sync/last-byte.js';
 import { chooseSyncMode, probeAlpnH2, type ConcreteSyncMode, type SyncMode } from './sync/mode.js';
 import { DEFAULT_QUIET_MS, MAX_QUIET_MS, quietPeriod } from './sync/quiet.js';
 import { singlePacketBurst } from './sync/single-packet.js';
+import { abortedError } from './sync/exchange-io.js';
+import { releaseWaves, waitUntil } from './sync/staggered.js';
 import type { SyncBurstOutcome } from './sync/types.js';
 import { TrafficGate } from './traffic-gate.js';
 import { classifyTransportError } from './transport-errors.js';
@@ -87,6 +89,14 @@ export interface BurstOptions {
    * pacing off.
    */
   quietMs?: number;
+  /**
+   * Release offset of each request in ms after the burst's release (sync/staggered.ts), one per
+   * request: `[0, 5]` sends the second request's final byte 5 ms after the first's. Absent or all
+   * 0: released together. last-byte and single-packet write each final byte or frame at its mark;
+   * none and barrier hand each request to undici at its mark, which writes it a little later (the
+   * first one too). Whatever the mode, each exchange records when it was really sent.
+   */
+  offsetsMs?: readonly number[];
   /** The scenario declares the cleartext target speaks HTTP/2 (h2c, prior knowledge). */
   h2c?: boolean;
 }
@@ -234,15 +244,13 @@ export class HttpEngine {
     let quiet: number | undefined;
     switch (sync) {
       case 'none':
-        exchanges = await Promise.all(
-          specs.map((s) => {
-            const target = this.#target(s.url);
-            return this.#dispatch(this.#pool(target.origin), s, ctx, burstId, target, lane);
-          }),
-        );
+        exchanges = await this.#inWaves(specs, ctx, burstId, options.offsetsMs, lane, (s) => {
+          const target = this.#target(s.url);
+          return this.#dispatch(this.#pool(target.origin), s, ctx, burstId, target, lane);
+        });
         break;
       case 'barrier':
-        ({ exchanges, quietMs: quiet } = await this.#barrier(specs, ctx, burstId, quietMs, lane));
+        ({ exchanges, quietMs: quiet } = await this.#barrier(specs, ctx, burstId, quietMs, options.offsetsMs, lane));
         break;
       case 'last-byte':
       case 'single-packet': {
@@ -252,10 +260,12 @@ export class HttpEngine {
           timeoutMs: this.#o.timeoutMs,
           now: this.#o.now,
           signal: lane.inflight,
+          offsetsMs: options.offsetsMs,
+          stop: lane.stop,
         };
         const out: SyncBurstOutcome =
           sync === 'last-byte'
-            ? await lastByteBurst(specs, { ...transport, quietMs, stop: lane.stop })
+            ? await lastByteBurst(specs, { ...transport, quietMs })
             : await singlePacketBurst(specs, transport);
         exchanges = specs.map((spec, i) => {
           const r = out.results[i];
@@ -306,6 +316,7 @@ export class HttpEngine {
     ctx: ExchangeContext,
     burstId: number,
     quietMs: number,
+    offsetsMs: readonly number[] | undefined,
     lane: Lane,
   ): Promise<{ exchanges: Exchange[]; quietMs: number }> {
     const sockets = await Promise.all(
@@ -321,7 +332,7 @@ export class HttpEngine {
       // Nothing has been sent yet: a run stopped meanwhile sends none of it.
       if (this.#stopped()) throw new InterruptedError();
       const measured = this.#o.now() - quietFrom;
-      const pending = specs.map((spec, i) => {
+      const exchanges = await this.#inWaves(specs, ctx, burstId, offsetsMs, lane, (spec, i) => {
         const pre = sockets[i];
         if (!pre || pre.error) {
           return Promise.resolve(
@@ -341,11 +352,37 @@ export class HttpEngine {
         clients.push(client);
         return this.#dispatch(client, spec, ctx, burstId, this.#target(spec.url), lane);
       });
-      return { exchanges: await Promise.all(pending), quietMs: measured };
+      return { exchanges, quietMs: measured };
     } finally {
       await Promise.all(clients.map((c) => c.destroy().catch(() => undefined)));
       for (const s of sockets) if (s && !s.error) s.socket.destroy();
     }
+  }
+
+  /**
+   * Dispatches the requests wave by wave at their release offsets (sync/staggered.ts): each wave in
+   * one synchronous loop, as a plain burst dispatches all of them. A stop during a wait leaves the
+   * later waves unsent, recorded as aborted.
+   */
+  async #inWaves(
+    specs: readonly RequestSpec[],
+    ctx: ExchangeContext,
+    burstId: number,
+    offsetsMs: readonly number[] | undefined,
+    lane: Lane,
+    dispatch: (spec: RequestSpec, index: number) => Promise<Exchange>,
+  ): Promise<Exchange[]> {
+    const pending = new Array<Promise<Exchange>>(specs.length);
+    const start = this.#o.now();
+    let go = true;
+    for (const wave of releaseWaves(specs.length, offsetsMs)) {
+      if (go && wave.offsetMs > 0) go = await waitUntil(start + wave.offsetMs, this.#o.now, [lane.stop, lane.inflight]);
+      for (const i of wave.indexes) {
+        const spec = specs[i] as RequestSpec;
+        pending[i] = go ? dispatch(spec, i) : Promise.resolve(this.#failed(spec, ctx, burstId, abortedError()));
+      }
+    }
+    return Promise.all(pending);
   }
 
   async close(): Promise<void> {

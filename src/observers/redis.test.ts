@@ -13,7 +13,7 @@ import { ObserverError } from '../errors/errors.js';
 import type { Exchange } from '../http/exchange.js';
 import { observers } from './index.js';
 import type { ObserverEnv, ObserverInstance } from './types.js';
-import { globEscape, redisObserver } from './redis.js';
+import { evictionFacts, globEscape, redisObserver } from './redis.js';
 
 let redis: RedisServer;
 let client: ReturnType<typeof createClient>;
@@ -136,6 +136,35 @@ describe('redis observer', () => {
     expect((await observer().count('k4', { exchanges: [] })).facts?.['records']).toMatchObject([
       { key: 'idem:k4', type: 'string', state: 'in-flight', inProgress: true },
     ]);
+  });
+
+  it('reports the server’s eviction figures, and still counts for a user that may not run INFO', async () => {
+    await client.set('idem:k6', record('done', '{"id":"p6"}'), { PX: 60_000 });
+    const c = await observer().count('k6', { exchanges: [] });
+    expect(c.facts).toMatchObject({ evictedKeys: 0, maxmemory: 0, maxmemoryPolicy: 'noeviction' });
+    expect(c.count).toBe(1);
+    await client.sendCommand(['ACL', 'SETUSER', 'reader', 'on', '>reader-secret', '~*', '&*', '+@read']);
+    try {
+      const url = redis.url.replace('redis://', 'redis://reader:reader-secret@');
+      const limited = observer({ url });
+      for (let i = 0; i < 2; i++) {
+        const r = await limited.count('k6', { exchanges: [] });
+        expect(r.count).toBe(1);
+        expect(r.facts).not.toHaveProperty('evictedKeys');
+      }
+      expect((await observer({ evictions: false }).count('k6', { exchanges: [] })).facts).not.toHaveProperty(
+        'maxmemoryPolicy',
+      );
+    } finally {
+      await client.sendCommand(['ACL', 'DELUSER', 'reader']);
+    }
+  });
+
+  it('reads the eviction figures from INFO text, leaving out what it does not give', () => {
+    const info =
+      '# Stats\r\nevicted_keys:42\r\nexpired_keys:3\r\n\n# Memory\r\nmaxmemory:1048576\r\nmaxmemory_policy:allkeys-lru\r\n';
+    expect(evictionFacts(info)).toEqual({ evictedKeys: 42, maxmemory: 1_048_576, maxmemoryPolicy: 'allkeys-lru' });
+    expect(evictionFacts('# Stats\r\nevicted_keys:\r\n')).toEqual({});
   });
 
   it('matches the key literally, glob characters included', async () => {

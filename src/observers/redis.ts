@@ -1,6 +1,6 @@
 /**
  * redis: reads the target's idempotency records straight from its Redis, with read-only
- * commands (SCAN, EXISTS, TYPE, PTTL, GET, HGETALL). `key` renders to the Redis key of a logical
+ * commands (SCAN, EXISTS, TYPE, PTTL, GET, HGETALL, INFO). `key` renders to the Redis key of a logical
  * key's record; records of the same logical key stored under a suffix (`<key>:…`, e.g. scoped by
  * caller or route) are found with SCAN MATCH, so two records for one logical key show.
  *
@@ -8,7 +8,9 @@
  * one per record, plus every distinct successful answer for the key that none of the stored
  * responses matches (a store that remembers one response while clients received three different
  * ones let three executions through: the check-then-act race). Record-level facts (each record's
- * type, remaining PTTL and state) travel in `facts` for the store-audit attack.
+ * type, remaining PTTL and state) travel in `facts` for the store-audit attack, with the server's
+ * eviction figures (INFO stats `evicted_keys`, INFO memory `maxmemory` and its policy) for the
+ * eviction attack, when the user may run INFO.
  */
 import { canonicalJson } from '../scenario/canonical-json.js';
 import { createClient } from 'redis';
@@ -53,6 +55,8 @@ const options = z.strictObject({
   responseBody: jsonPathField('$.response.body').default('$.response.body'),
   /** Upper bound on SCAN round trips per count, so a huge keyspace cannot stall the audit. */
   maxScanCalls: z.number().int().min(1).max(100_000).default(1000),
+  /** Also read the server's eviction figures (INFO stats and memory) into the facts; skipped when INFO is not allowed. */
+  evictions: z.boolean().default(true),
   /** Longest one observation (connecting included) may take: a Redis that stops answering must not hang the audit. */
   timeoutMs: z.number().int().positive().max(60_000).default(5_000),
 });
@@ -177,10 +181,22 @@ export const redisObserver = defineObserver({
       };
     };
 
+    let infoAllowed = o.evictions;
+    /** The eviction figures, or nothing when INFO is off or refused (an ACL without it): they are extras. */
+    const readEvictions = async (c: Client): Promise<Record<string, JsonValue>> => {
+      if (!infoAllowed) return {};
+      try {
+        return evictionFacts(`${await c.info('stats')}\n${await c.info('memory')}`);
+      } catch {
+        infoAllowed = false;
+        return {};
+      }
+    };
+
     return {
       async count(logicalKey: string, ctx: CountContext): Promise<EffectCount> {
         const base = renderTemplate(o.key, { key: logicalKey });
-        const records = await bounded(`reading ${base}`, async () => {
+        const { records, evictions } = await bounded(`reading ${base}`, async () => {
           const c = await connect();
           try {
             const out: { fact: RedisRecordFact; value: unknown }[] = [];
@@ -189,7 +205,7 @@ export const redisObserver = defineObserver({
               // Expired between SCAN and TYPE: not a record any more.
               if (r.fact.type !== 'none') out.push(r);
             }
-            return out;
+            return { records: out, evictions: await readEvictions(c) };
           } catch (err) {
             if (err instanceof ObserverError) throw err;
             throw new ObserverError('redis', `reading ${base}: ${(err as Error).message}`);
@@ -208,6 +224,7 @@ export const redisObserver = defineObserver({
           key: base,
           records: records.map((r) => ({ ...r.fact })),
           orphans,
+          ...evictions,
         };
         const ttl = records.map((r) => `${r.fact.pttlMs} ms`).join(', ');
         return {
@@ -231,6 +248,25 @@ export const redisObserver = defineObserver({
     };
   },
 });
+
+/**
+ * `evictedKeys` (keys the server evicted since it started), `maxmemory` (bytes, 0: no limit) and
+ * `maxmemoryPolicy` from INFO text; a field INFO did not give is left out.
+ */
+export function evictionFacts(info: string): Record<string, JsonValue> {
+  const field = (name: string): string | undefined => {
+    const v = new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const out: Record<string, JsonValue> = {};
+  const evicted = Number(field('evicted_keys'));
+  if (Number.isSafeInteger(evicted) && field('evicted_keys') !== undefined) out['evictedKeys'] = evicted;
+  const max = Number(field('maxmemory'));
+  if (Number.isSafeInteger(max) && field('maxmemory') !== undefined) out['maxmemory'] = max;
+  const policy = field('maxmemory_policy');
+  if (policy !== undefined) out['maxmemoryPolicy'] = policy;
+  return out;
+}
 
 /**
  * Distinct successful answer bodies that no stored response accounts for. Judged only when the

@@ -16,6 +16,7 @@ import { STYLE } from './html/style.js';
 import { TIMELINE_LEGEND, timelineSvg } from './html/timeline.js';
 import { resultReporter } from './result-reporter.js';
 import { latencySection } from './html/latency-chart.js';
+import { raceWindowSection } from './html/race-window-chart.js';
 import { matrixDetails, matrixSection, type Anchors } from './html/matrix.js';
 import { bySeverity, cellCounts, plural, verdictOf, type VerdictState } from './overview.js';
 import { baselineMarker, baselineNote, exportNote } from './finding-notes.js';
@@ -268,7 +269,7 @@ ${matrixSection(result, ids)}
 ${findings}
 ${matrixDetails(result)}
 ${allBursts(result)}
-${latencySection(result)}
+${raceWindowSection(result)}${latencySection(result)}
 ${contractSection(result)}
 </main>
 <script>${SCRIPT}</script>

@@ -1,5 +1,6 @@
 /** The result object every reporter renders and the programmatic API returns. */
 import type { Finding } from '../findings/finding.js';
+import type { PendingCheck } from '../findings/pending-check.js';
 import type { Severity } from '../scenario/severity.js';
 import type { SyncModeStats } from '../http/sync/stats.js';
 import type { Contract, JsonValue } from '../scenario/types.js';
@@ -54,6 +55,11 @@ export interface AttackResult {
   durationMs: number;
   findings: number;
   bursts: BurstStat[];
+  /**
+   * Checks left for a later `idem-audit verify` (e.g. ttl-probe's keys that must still be
+   * remembered hours from now), each with its due time. Absent when none.
+   */
+  pending?: PendingCheck[];
 }
 
 /** A problem that kept part of the run from auditing, with the code of the error class behind it. */
@@ -109,4 +115,6 @@ export interface AuditResult {
   errors: RunError[];
   /** The baseline the run was judged against (`--baseline`); its matches are marked on the findings. */
   baseline?: { file?: string; entries: number };
+  /** The `idem-audit verify` runs folded into this report, oldest first; absent when none. */
+  verifications?: { at: string; requests: number; status: RunStatus }[];
 }

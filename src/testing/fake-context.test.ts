@@ -144,6 +144,29 @@ describe('the fake attack context', () => {
     expect(r.exclusiveSections).toBe(2);
   });
 
+  it('releases copies with an offset that much later, in arrival order, with their arrival times when asked', async () => {
+    const r = await runFake(
+      probe(async (ctx) => {
+        const specs = [0, 1, 2].map((i) => ctx.request({ label: `c${i}`, key: 'k' }));
+        const b = await ctx.burst(specs, { offsetsMs: [5, 0, 5] });
+        expect(b.exchanges.map((e) => [e.label, e.timings.sent, e.serverArrivalNs])).toEqual([
+          ['c0', 5, '5000000'],
+          ['c1', 0, '0'],
+          ['c2', 5, '5000000'],
+        ]);
+        expect([b.releaseSpreadMs, b.arrivalSpreadMs]).toEqual([5, 5]);
+      }),
+      { target: created, reportsArrival: true },
+    );
+    expect(r.requests.map((q) => [q.label, q.at, q.nth, q.burst?.index])).toEqual([
+      ['c1', 0, 1, 1],
+      ['c0', 5, 2, 0],
+      ['c2', 5, 3, 2],
+    ]);
+    expect(r.bursts[0]?.offsetsMs).toEqual([5, 0, 5]);
+    expect(r.now).toBe(6);
+  });
+
   it('counts writes per key, judges them with the engine rule, and lets the records overrule the answers', async () => {
     // The second key is answered with the first key's stored response (a foreign id) and writes nothing.
     const target: FakeTarget = (req) =>

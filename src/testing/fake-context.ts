@@ -21,13 +21,15 @@ import { deriveSeed, Rng } from '../random/rng.js';
 import { noObserverError, sideEffectsOf } from '../engine/side-effects.js';
 import { InterruptedError, RequestBudgetError } from '../errors/errors.js';
 import type { Finding } from '../findings/finding.js';
-import type { BurstResult } from '../http/engine.js';
+import type { PendingCheck } from '../findings/pending-check.js';
+import { burstSpreads, type BurstResult } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
 import type { FaultOutcome } from '../http/faults.js';
 import { getHeader } from '../http/headers.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import { chooseSyncMode, type ConcreteSyncMode } from '../http/sync/mode.js';
 import { serializeHttp1 } from '../http/sync/http1-raw.js';
+import { releaseWaves } from '../http/sync/staggered.js';
 import { responseIdObserver } from '../observers/response-id.js';
 import type { EffectCount, ObserverInstance } from '../observers/types.js';
 import type { EndpointContract, JsonValue, ResolvedEndpoint, ResolvedScenario, VaryKind } from '../scenario/types.js';
@@ -89,6 +91,16 @@ export interface FakeContextOptions {
   maxWaitMs?: number;
   /** Aborting it makes the next send throw InterruptedError, as a Ctrl-C does. */
   signal?: AbortSignal;
+  /**
+   * The target reports when each request arrived (`target.arrivalHeader`): every answered exchange
+   * gets `serverArrivalNs`, its arrival on the virtual clock in ns.
+   */
+  reportsArrival?: boolean;
+  /**
+   * Runs the attack as `idem-audit verify` does: with these checks, left by an earlier run, in
+   * `ctx.deferred`, their exchanges counted by the observers as this run's.
+   */
+  deferred?: readonly PendingCheck[];
 }
 
 export interface FakeBurst {
@@ -96,6 +108,8 @@ export interface FakeBurst {
   sync: ConcreteSyncMode;
   /** The pacing the attack asked for (`quietMs` of the burst options), if any. */
   quietMs: number | undefined;
+  /** The release offsets the attack asked for (`offsetsMs` of the burst options), if any. */
+  offsetsMs: readonly number[] | undefined;
   exchanges: readonly Exchange[];
 }
 
@@ -103,7 +117,7 @@ export class FakeAttackRun {
   readonly ctx: AttackContext<unknown>;
   readonly scenario: ResolvedScenario;
   readonly endpoint: ResolvedEndpoint;
-  /** Every exchange the attack sent, in the order the answers were recorded. */
+  /** Every exchange the attack sent, in the order the answers were recorded (after those of `deferred` checks). */
   readonly exchanges: Exchange[] = [];
   /** Every request the target received, in arrival order. */
   readonly requests: FakeRequest[] = [];
@@ -111,6 +125,8 @@ export class FakeAttackRun {
   readonly findings: Finding[] = [];
   readonly notes: string[] = [];
   readonly metrics: Record<string, JsonValue> = {};
+  /** The checks the attack left for a later verify (`ctx.defer`). */
+  readonly pending: PendingCheck[] = [];
   outcome: AttackOutcome = { kind: 'ran' };
   /** The downstream stand-in, when `observe` includes `sink`. */
   readonly downstream: FakeDownstream | undefined;
@@ -118,6 +134,7 @@ export class FakeAttackRun {
   readonly #target: FakeTarget;
   readonly #observers: readonly ObserverInstance[];
   readonly #signal: AbortSignal;
+  readonly #reportsArrival: boolean;
   readonly #writes = new Map<string | undefined, number>();
   readonly #arrivals = new Map<string | undefined, number>();
   #now = 0;
@@ -132,6 +149,7 @@ export class FakeAttackRun {
     this.#attack = attack;
     this.#target = o.target;
     this.#signal = o.signal ?? new AbortController().signal;
+    this.#reportsArrival = o.reportsArrival === true;
     const options: unknown = attack.meta.options.parse(o.options ?? {});
     const seed = o.seed ?? 1;
     this.endpoint = endpointOf({ name: 'pay', ...o.endpoint }, [{ id: attack.meta.id, options }]);
@@ -153,7 +171,7 @@ export class FakeAttackRun {
       newKey: () => renderKey(endpoint, uuid),
       request: (r) => buildRequest(scenario, endpoint, uuid, r),
       send: (spec) => this.#send(spec),
-      burst: (specs, opts) => this.#burst(specs, opts?.sync, opts?.quietMs),
+      burst: (specs, opts) => this.#burst(specs, opts?.sync, opts?.quietMs, opts?.offsetsMs),
       sendWithFault: (spec, fault) => this.#sendWithFault(spec, fault),
       exclusive: async (work) => {
         this.#sections++;
@@ -195,8 +213,16 @@ export class FakeAttackRun {
       metric: (name, value) => {
         this.metrics[name] = value;
       },
+      // As the engine does, a check keeps only exchanges this run recorded.
+      defer: (check) => {
+        this.pending.push({ ...check, exchanges: check.exchanges.filter((e) => this.exchanges.includes(e)) });
+      },
     };
     if (o.maxWaitMs !== undefined) ctx = { ...ctx, maxWaitMs: o.maxWaitMs };
+    if (o.deferred !== undefined) {
+      for (const check of o.deferred) this.exchanges.push(...check.exchanges);
+      ctx = { ...ctx, deferred: o.deferred };
+    }
     const downstream = this.#observers.find((ob) => ob.downstream !== undefined)?.downstream;
     if (downstream) ctx = { ...ctx, downstream };
     this.ctx = ctx;
@@ -297,6 +323,7 @@ export class FakeAttackRun {
       for (const [name, value] of Object.entries(answer.headers ?? {})) headers[name.toLowerCase()] = value;
       ex.response = { status: answer.status, headers, body, bytes: Buffer.byteLength(body), truncated: false };
       ex.timings.headers = done;
+      if (this.#reportsArrival) ex.serverArrivalNs = String(Math.round(at * 1e6));
     }
     this.exchanges.push(ex);
     return ex;
@@ -320,34 +347,46 @@ export class FakeAttackRun {
     return this.#deliver(this.#record(spec, at, done, answer), done);
   }
 
+  /** Copies with a release offset arrive that much later, and the target sees them in arrival order. */
   async #burst(
     specs: readonly RequestSpec[],
     sync: Parameters<typeof chooseSyncMode>[0] | undefined,
     quietMs: number | undefined,
+    offsetsMs: readonly number[] | undefined,
   ): Promise<BurstResult> {
     this.#reserve(specs.length);
     const id = this.#nextBurst++;
-    const at = this.#now;
-    const reqs = specs.map((s, index) => this.#arrive(s, 'burst', { burst: { id, index, size: specs.length } }));
-    const answers = await Promise.all(reqs.map((r) => this.#answer(r)));
+    const start = this.#now;
+    const arrivals = new Array<number>(specs.length).fill(start);
+    for (const wave of releaseWaves(specs.length, offsetsMs))
+      for (const i of wave.indexes) arrivals[i] = start + wave.offsetMs;
+    const order = specs.map((_, i) => i).sort((a, b) => (arrivals[a] ?? 0) - (arrivals[b] ?? 0));
+    const answers = new Array<Promise<FakeAnswer>>(specs.length);
+    for (const i of order) {
+      const s = specs[i] as RequestSpec;
+      answers[i] = this.#answer(
+        this.#arrive(s, 'burst', { at: arrivals[i] ?? start, burst: { id, index: i, size: specs.length } }),
+      );
+    }
+    const answered = await Promise.all(answers);
     const mode = await chooseSyncMode(sync ?? 'auto', specs[0]?.url ?? this.scenario.target.baseUrl, {
       h2c: this.scenario.target.http2 === true,
       alpnH2: () => Promise.resolve(false),
     });
-    let done = at;
+    let done = start;
     const exchanges = specs.map((s, i) => {
-      const answer = answers[i] ?? { error: 'other' };
+      const answer = answered[i] ?? { error: 'other' };
+      const at = arrivals[i] ?? start;
       done = Math.max(done, at + latencyOf(answer));
       return this.#record(s, at, at + latencyOf(answer), answer, id);
     });
-    this.bursts.push({ id, sync: mode, quietMs, exchanges });
+    this.bursts.push({ id, sync: mode, quietMs, offsetsMs, exchanges });
     const result: BurstResult = {
       id,
       exchanges,
       sync: mode,
       notes: [],
-      releaseSpreadMs: 0,
-      arrivalSpreadMs: undefined,
+      ...burstSpreads(exchanges),
     };
     return this.#deliver(result, done);
   }

@@ -31,7 +31,7 @@ export interface FakeRequest {
   /** When it arrived, in ms on the fake's virtual clock (`ctx.sleep` advances it; nothing really waits). */
   readonly at: number;
   readonly via: 'send' | 'burst' | 'fault';
-  /** Its place in a burst; copies of one burst all arrive at the same `at`. */
+  /** Its place in a burst; copies of one burst arrive at the same `at`, unless released with an offset. */
   readonly burst: { readonly id: number; readonly index: number; readonly size: number } | undefined;
   readonly fault: ClientFault | undefined;
   /** The connection was reset half-way through the body: only part of the request arrived. */

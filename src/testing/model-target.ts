@@ -33,6 +33,16 @@ export interface ModelPolicy {
   fingerprint: (req: FakeRequest) => string;
   /** 'execute': a request arriving while the key's first request runs executes too (check-then-act). */
   inFlight: 'conflict' | 'execute';
+  /**
+   * Check-then-act with a gap: a first request's reservation is written this many ms after it
+   * arrived, so a duplicate arriving sooner finds nothing and executes too. 0: reserved atomically.
+   */
+  raceWindowMs: number;
+  /**
+   * The reservation lapses this many ms after the request arrived, done or not (a lock with a TTL
+   * shorter than the work); undefined: it lasts until the result is stored.
+   */
+  lockTtlMs: number | undefined;
   /** true: validation failures are stored against the key and replayed to every later request. */
   storeRejections: boolean;
   /** 'divergent': replays are rebuilt (200, another body, no replay header). */
@@ -45,6 +55,8 @@ export interface ModelPolicy {
   overwriteOnMismatch: boolean;
   /** Keys are forgotten this long after their request completed; undefined: never. */
   keyTtlMs: number | undefined;
+  /** The key store holds at most this many keys, evicting the least recently used; undefined: no cap. */
+  storeCapacity: number | undefined;
   /** 'abandon': a client that hangs up before the answer cancels the execution, and the key stays reserved. */
   onDisconnect: 'continue' | 'abandon';
   /** 'execute': half a request (a connection reset mid-body) is executed. */
@@ -66,6 +78,10 @@ export interface ModelPolicy {
 interface KeyRecord {
   fingerprint: string;
   route: string;
+  /** From when other requests see the record (raceWindowMs). */
+  visibleAt: number;
+  /** Until when an unfinished record holds the key (lockTtlMs). */
+  lockedUntil: number;
   doneAt: number;
   response: FakeResponse | undefined;
   rejection: boolean;
@@ -100,12 +116,15 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
     storeScope: 'shared',
     fingerprint: canonicalFingerprint,
     inFlight: 'conflict',
+    raceWindowMs: 0,
+    lockTtlMs: undefined,
     storeRejections: false,
     replay: 'faithful',
     replayHeader: 'Idempotent-Replayed',
     dedupeByBody: false,
     overwriteOnMismatch: false,
     keyTtlMs: undefined,
+    storeCapacity: undefined,
     onDisconnect: 'continue',
     tornRequests: 'ignore',
     downstream: 'none',
@@ -114,7 +133,17 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
     validate: sameShape(FAKE_BODY),
     ...overrides,
   };
+  // Map order is recency order: a key read or written moves to the end, the first one is evicted.
   const records = new Map<string, KeyRecord>();
+  const store = (scope: string, record: KeyRecord): void => {
+    records.delete(scope);
+    records.set(scope, record);
+    const cap = p.storeCapacity;
+    for (const oldest of records.keys()) {
+      if (cap === undefined || records.size <= cap) break;
+      records.delete(oldest);
+    }
+  };
   const byBody = new Map<string, KeyRecord>();
   let executions = 0;
   // Answers that execute nothing (refusals, conflicts, replays) come back at once; executions take processingMs.
@@ -180,9 +209,20 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
       records.delete(scope);
       rec = undefined;
     }
+    if (rec) store(scope, rec);
+    // Not written yet (the check-then-act gap), or an unfinished record whose lock has lapsed.
+    if (rec && (req.at < rec.visibleAt || (req.at < rec.doneAt && req.at >= rec.lockedUntil))) rec = undefined;
     const fingerprint = p.fingerprint(req);
     if (!rec && !valid) {
-      records.set(scope, { fingerprint, route, doneAt: req.at, response: invalid, rejection: true });
+      store(scope, {
+        fingerprint,
+        route,
+        visibleAt: req.at,
+        lockedUntil: req.at,
+        doneAt: req.at,
+        response: invalid,
+        rejection: true,
+      });
       return invalid;
     }
     if (!rec && p.dedupeByBody) {
@@ -203,17 +243,21 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
       return { status: 422, body: { error: 'key_reused' }, latencyMs };
     }
 
+    const doneAt = req.at + p.processingMs;
     const record: KeyRecord = {
       fingerprint,
       route,
-      doneAt: req.at + p.processingMs,
+      visibleAt: req.at + p.raceWindowMs,
+      lockedUntil: p.lockTtlMs === undefined ? doneAt : req.at + p.lockTtlMs,
+      doneAt,
       response: undefined,
       rejection: false,
     };
-    records.set(scope, record);
+    store(scope, record);
     if (p.onDisconnect === 'abandon' && req.hangUpAfterMs !== undefined && p.processingMs > req.hangUpAfterMs) {
       // The execution is cancelled with the request, and nothing releases the reservation.
       record.doneAt = Number.POSITIVE_INFINITY;
+      if (p.lockTtlMs === undefined) record.lockedUntil = Number.POSITIVE_INFINITY;
       return { error: 'aborted', latencyMs: p.processingMs };
     }
     const response = execute(env, key);

@@ -112,6 +112,69 @@ describe('HttpEngine.burst sync modes', () => {
     }
   });
 
+  it.each(MODES)('%s releases requests with an offset that much later, measured at both ends', async (mode, base) => {
+    const { e } = engine();
+    try {
+      const key = `k-offset-${mode}-${Date.now()}`;
+      const offsets = [0, 15, 15, 40];
+      const b = await e.burst(
+        specs(base(), 'correct', key, 4),
+        { attack: 't', endpoint: 'ep' },
+        { sync: mode, h2c: true, offsetsMs: offsets },
+      );
+      expect(b.sync).toBe(mode);
+      const sent = b.exchanges.map((x) => x.timings.sent ?? Number.NaN);
+      const arrived = b.exchanges.map((x) => Number(BigInt(x.serverArrivalNs ?? '0')) / 1e6);
+      // last-byte and single-packet write the final bytes themselves, each wave at its mark from
+      // the first one's write: never early. none and barrier hand each request to undici at its
+      // mark and undici writes it a little later, the first one included: only the order is
+      // certain there. How precisely gaps land is a measurement, not a test.
+      const precise = mode === 'last-byte' || mode === 'single-packet';
+      offsets.forEach((offset, i) => {
+        if (precise) expect((sent[i] ?? 0) - (sent[0] ?? 0), `client gap of #${i}`).toBeGreaterThanOrEqual(offset);
+      });
+      expect(sent[3]).toBeGreaterThan(sent[0] ?? Number.POSITIVE_INFINITY);
+      // The target read the last request's final byte after the first one's.
+      expect(arrived[3]).toBeGreaterThan(arrived[0] ?? Number.POSITIVE_INFINITY);
+      expect(b.exchanges.every((x) => x.response !== undefined)).toBe(true);
+      expect(await ledgerCount(base(), 'correct', key)).toBe(1);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it.each(MODES)('%s: a stop while a request is withheld never releases it', async (mode, base) => {
+    const stop = new AbortController();
+    const recorded: Exchange[] = [];
+    const e = new HttpEngine({
+      hostPolicy: HostPolicy.loopbackOnly(),
+      timeoutMs: 5000,
+      bodyCap: 4096,
+      maxRequests: 10_000,
+      rate: undefined,
+      redactor: createRedactor({ secretHeaders: [], keyHeader: 'Idempotency-Key', secretValues: [] }),
+      now: () => performance.now(),
+      onExchange: (ex) => recorded.push(ex),
+      stopSignal: stop.signal,
+    });
+    try {
+      const key = `k-stop-${mode}-${Date.now()}`;
+      const burst = e.burst(
+        specs(base(), 'correct', key, 2),
+        { attack: 't', endpoint: 'ep' },
+        { sync: mode, h2c: true, offsetsMs: [0, 30_000] },
+      );
+      setTimeout(() => stop.abort(), 200);
+      const b = await burst;
+      expect(b.exchanges[0]?.response?.status).toBe(201);
+      expect(b.exchanges[1]?.error?.code).toBe('aborted');
+      expect(recorded).toHaveLength(2);
+      expect(await ledgerCount(base(), 'correct', key)).toBe(1);
+    } finally {
+      await e.close();
+    }
+  });
+
   it('auto picks single-packet for an h2c target and last-byte for an HTTP/1.1 one', async () => {
     const { e } = engine();
     try {

@@ -3,7 +3,8 @@
  * written and flushed except its last two bytes, a quiet period (quiet.ts), then the release: the
  * second-to-last byte of every request, then every final byte, in two back-to-back loops. A
  * bodiless request's final byte is the last LF of its header block, so the server cannot start it
- * early; a request with a body withholds the body's last byte.
+ * early; a request with a body withholds the body's last byte. Requests given a release offset
+ * (`offsetsMs`, staggered.ts) are released the same way that much later, in loops of their own.
  *
  * Why a wake-up stage: the first byte to reach an idle target wakes it, and a target that wakes
  * on a complete request finishes it before it looks at the other connections again (on a shared
@@ -19,6 +20,7 @@ import { connectRaw, flushed } from './connect.js';
 import { abortedError, deadlineError, PendingResult } from './exchange-io.js';
 import { Http1ResponseReader, readHttp1Response, serializeHttp1 } from './http1-raw.js';
 import { DEFAULT_QUIET_MS, quietPeriod } from './quiet.js';
+import { releaseWaves, waitUntil } from './staggered.js';
 import type { SyncBurstOutcome, SyncTransportOptions } from './types.js';
 
 export interface LastByteOptions extends SyncTransportOptions {
@@ -89,20 +91,36 @@ export async function lastByteBurst(specs: readonly RequestSpec[], o: LastByteOp
     const quietFrom = o.now();
     await quietPeriod(o.quietMs ?? DEFAULT_QUIET_MS, [o.signal, o.stop], Promise.all(pending.map((p) => p.promise)));
     if (o.stop?.aborted) onAbort();
-    const releasedAt = o.now();
-    // The release: nothing but writes in these loops, so the bytes leave back to back. A request
-    // already answered, timed out or aborted during the pause keeps its bytes.
-    const open = live.filter((l) => pending[l.i]?.settled === false);
-    for (const l of open) l.socket.write(l.wake);
-    for (const l of open) {
-      l.socket.write(l.last);
-      const p = pending[l.i];
-      if (p) p.sentAt = o.now();
+    // Later waves' marks are measured from the first final byte written.
+    let releasedAt: number | undefined;
+    let go = true;
+    for (const wave of releaseWaves(specs.length, o.offsetsMs)) {
+      const group = live.filter((l) => wave.indexes.includes(l.i));
+      if (go && wave.offsetMs > 0)
+        go = await waitUntil((releasedAt ?? o.now()) + wave.offsetMs, o.now, [o.signal, o.stop]);
+      if (!go) {
+        // Stopped while these were withheld: they are never completed, so never sent.
+        for (const l of group) {
+          pending[l.i]?.fail(abortedError());
+          l.socket.destroy();
+        }
+        continue;
+      }
+      // The release: nothing but writes in these loops, so the bytes leave back to back. A request
+      // already answered, timed out or aborted meanwhile keeps its bytes.
+      const open = group.filter((l) => pending[l.i]?.settled === false);
+      for (const l of open) l.socket.write(l.wake);
+      for (const l of open) {
+        l.socket.write(l.last);
+        const p = pending[l.i];
+        if (p) p.sentAt = o.now();
+        releasedAt ??= p?.sentAt;
+      }
+      // Each request then gets its whole deadline for the answer.
+      for (const l of open) arm(l);
     }
-    // Each request then gets its whole deadline for the answer.
-    for (const l of live) if (!pending[l.i]?.settled) arm(l);
     const results = await Promise.all(pending.map((p) => p.promise));
-    return { results, notes: [], quietMs: releasedAt - quietFrom };
+    return { results, notes: [], quietMs: (releasedAt ?? o.now()) - quietFrom };
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     for (const t of timers.values()) clearTimeout(t);

@@ -4,7 +4,8 @@
  * and a PING that warms the path, the withheld final DATA frames (END_STREAM, one byte or empty)
  * leave in ONE socket write, so the kernel sends them in one TCP packet when they fit. Nagle
  * stays on so nothing we write afterwards splits that packet. Node's http2 module cannot do this:
- * it forces TCP_NODELAY and owns its socket.
+ * it forces TCP_NODELAY and owns its socket. Streams given a release offset (`offsetsMs`) have
+ * their final frames written that much later, one write per offset.
  */
 import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
@@ -35,6 +36,7 @@ import {
   windowUpdateFrame,
   type Frame,
 } from './h2-frames.js';
+import { releaseWaves, waitUntil } from './staggered.js';
 import type { SyncBurstOutcome, SyncTransportOptions } from './types.js';
 
 /** About one Ethernet packet's payload; past it the final frames may need a second packet. */
@@ -63,6 +65,13 @@ export interface SinglePacketOptions extends SyncTransportOptions {
   settleMs?: number;
   /** Called with the connection's socket before anything is written (tests wrap `write` here). */
   onSocket?: (socket: net.Socket) => void;
+}
+
+/** One request of a batch: its spec, where its result goes, and its release offset (ms). */
+interface Release {
+  spec: RequestSpec;
+  pending: PendingResult;
+  offsetMs: number;
 }
 
 interface Stream {
@@ -97,7 +106,7 @@ export async function singlePacketBurst(
     [...byOrigin.values()].map(async (indexes) => {
       const out = await onOneConnection(
         indexes.map((i) => specs[i] as RequestSpec),
-        o,
+        o.offsetsMs === undefined ? o : { ...o, offsetsMs: indexes.map((i) => o.offsetsMs?.[i] ?? 0) },
       );
       indexes.forEach((i, k) => {
         const r = out.results[k];
@@ -234,9 +243,11 @@ class H2Connection {
     for (let start = 0; start < specs.length;) {
       limit = Math.min(limit, this.#maxConcurrent);
       const batchSize = Math.max(1, Math.min(specs.length - start, this.#maxConcurrent));
-      const batch = specs
-        .slice(start, start + batchSize)
-        .map((spec, k) => ({ spec, pending: pendings[start + k] as PendingResult }));
+      const batch = specs.slice(start, start + batchSize).map((spec, k) => ({
+        spec,
+        pending: pendings[start + k] as PendingResult,
+        offsetMs: this.#o.offsetsMs?.[start + k] ?? 0,
+      }));
       start += batch.length;
       packets++;
       const size = await this.#release(batch, notes);
@@ -265,8 +276,11 @@ class H2Connection {
     this.#socket.destroy();
   }
 
-  /** Pre-sends the batch, then releases its final frames in one write; returns their size. */
-  async #release(batch: readonly { spec: RequestSpec; pending: PendingResult }[], notes: string[]): Promise<number> {
+  /**
+   * Pre-sends the batch, then releases its final frames in one write (one per wave when the
+   * requests have release offsets); returns the size of the largest write.
+   */
+  async #release(batch: readonly Release[], notes: string[]): Promise<number> {
     // Until the release the stream deadlines are not running: a peer that stops reading would
     // hold the pre-send (flushed) forever. Past the deadline the connection is given up.
     const guardMs = Math.min(...batch.map((b) => b.spec.timeoutMs ?? this.#o.timeoutMs));
@@ -281,13 +295,9 @@ class H2Connection {
     }
   }
 
-  async #presendAndRelease(
-    batch: readonly { spec: RequestSpec; pending: PendingResult }[],
-    notes: string[],
-  ): Promise<number> {
-    const finals: Buffer[] = [];
-    const streams: Stream[] = [];
-    for (const { spec, pending } of batch) {
+  async #presendAndRelease(batch: readonly Release[], notes: string[]): Promise<number> {
+    const finals: { stream: Stream; frame: Buffer; offsetMs: number }[] = [];
+    for (const { spec, pending, offsetMs } of batch) {
       if (this.#dead) {
         pending.fail(this.#dead);
         continue;
@@ -318,7 +328,6 @@ class H2Connection {
         unacked: 0,
       };
       this.#streams.set(id, stream);
-      streams.push(stream);
       const frames = headersFrames(this.#encoder, id, requestFields(spec, body.length), this.#maxFrameSize, false);
       for (let off = 0; off < early.length; off += this.#maxFrameSize) {
         frames.push(encodeFrame(FrameType.DATA, 0, id, early.subarray(off, off + this.#maxFrameSize)));
@@ -326,29 +335,60 @@ class H2Connection {
       this.#socket.write(Buffer.concat(frames));
       // Kettle: withhold a frame even for a bodiless request; END_STREAM on HEADERS would let
       // the server start at once, and a Content-Length alone lets some servers start early.
-      finals.push(encodeFrame(FrameType.DATA, Flag.END_STREAM, id, body.subarray(early.length)));
+      finals.push({
+        stream,
+        frame: encodeFrame(FrameType.DATA, Flag.END_STREAM, id, body.subarray(early.length)),
+        offsetMs,
+      });
     }
-    if (streams.length === 0) return 0;
+    if (finals.length === 0) return 0;
     await flushed(this.#socket);
     await new Promise((r) => setTimeout(r, this.#o.settleMs ?? 50));
-    const packet = Buffer.concat(finals);
     if (this.#dead) {
-      for (const s of streams) s.pending.fail(this.#dead);
-      return packet.length;
+      for (const f of finals) f.stream.pending.fail(this.#dead);
+      return Buffer.concat(finals.map((f) => f.frame)).length;
     }
     this.#socket.write(pingFrame(randomBytes(8)));
-    // The release: one write, so the final frames share a TLS record and a TCP segment.
-    this.#socket.write(packet);
-    const sentAt = this.#o.now();
-    for (const s of streams) {
-      s.pending.sentAt = sentAt;
-      s.timer = setTimeout(() => {
-        if (s.pending.settled) return;
-        s.pending.fail(deadlineError(s.timeoutMs));
-        this.#endStream(s, ErrorCode.CANCEL);
-      }, s.timeoutMs);
+    // Later waves' marks are measured from the first release.
+    let releasedAt: number | undefined;
+    let largest = 0;
+    // Requests with a release offset (staggered.ts) go out in later writes, each at its mark.
+    let go = true;
+    for (const wave of releaseWaves(
+      finals.length,
+      finals.map((f) => f.offsetMs),
+    )) {
+      const group = wave.indexes.flatMap((i) => finals[i] ?? []);
+      if (go && wave.offsetMs > 0)
+        go = await waitUntil((releasedAt ?? this.#o.now()) + wave.offsetMs, this.#o.now, [
+          this.#o.signal,
+          this.#o.stop,
+        ]);
+      // Stopped while these were withheld: their final frames are never sent.
+      const dead = go ? this.#dead : (this.#dead ?? abortedError());
+      if (dead) {
+        for (const f of group) {
+          f.stream.pending.fail(dead);
+          this.#endStream(f.stream, ErrorCode.CANCEL);
+        }
+        continue;
+      }
+      const packet = Buffer.concat(group.map((f) => f.frame));
+      largest = Math.max(largest, packet.length);
+      // The release: one write, so the final frames share a TLS record and a TCP segment.
+      this.#socket.write(packet);
+      const sentAt = this.#o.now();
+      releasedAt ??= sentAt;
+      for (const { stream: s } of group) {
+        s.pending.sentAt = sentAt;
+        s.timer = setTimeout(() => {
+          if (s.pending.settled) return;
+          s.pending.fail(deadlineError(s.timeoutMs));
+          this.#endStream(s, ErrorCode.CANCEL);
+        }, s.timeoutMs);
+      }
     }
-    return packet.length;
+    return largest;
   }
 
   #onFrame(f: Frame): void {

@@ -10,6 +10,16 @@ export interface SyncTransportOptions {
   signal?: AbortSignal | undefined;
   /** Extra trusted CA certificates (PEM) for https targets. */
   ca?: string | undefined;
+  /**
+   * Release offset of each request, in ms after the burst's release (staggered.ts); absent or
+   * all 0: every request is released together.
+   */
+  offsetsMs?: readonly number[] | undefined;
+  /**
+   * A stop (Ctrl-C, the run's deadline) during a wait for a later release: what is still withheld
+   * is not released but recorded as aborted. Requests already released keep their deadline.
+   */
+  stop?: AbortSignal | undefined;
 }
 
 export interface SyncBurstOutcome {
