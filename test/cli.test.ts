@@ -189,7 +189,7 @@ describe('idem-audit run', () => {
     try {
       const p = file(
         'optional.yaml',
-        `version: 1\nname: optional\ntarget: { baseUrl: "${target.url}" }\ncontract: { keyRequired: false }\nendpoints:\n  a:\n    request: { path: /x }\n    attacks: { missing-key: {} }\n`,
+        `version: 1\nname: optional\ntarget: { baseUrl: "${target.url}" }\ncontract: { keyRequired: false }\nendpoints:\n  a:\n    request: { path: /x }\n    suite: none\n    attacks: { missing-key: {} }\n`,
       );
       const r = await cli(['run', p, '--out', join(tmp, 'optional'), '--reporter', 'json']);
       expect(r.code).toBe(3);

@@ -13,6 +13,7 @@ import { isSuccess, responseJson, type Exchange } from '../http/exchange.js';
 import { endpointName } from '../scenario/references.js';
 import type { ResolvedEndpoint } from '../scenario/types.js';
 import { outcomeHistogram } from './_shared/describe.js';
+import { jsonValueOf } from '../scenario/request-body.js';
 import { defineAttack } from './types.js';
 
 const options = z.strictObject({
@@ -85,7 +86,7 @@ export const crossEndpoint = defineAttack({
           key: k,
           method: other.request.method,
           path: other.request.path,
-          body: other.request.body,
+          body: jsonValueOf(other.request.body),
           headers: other.request.headers,
         });
       const second = await ctx.send(onOther(`on ${other.name}`, key));

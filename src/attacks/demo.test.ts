@@ -162,6 +162,7 @@ endpoints:
   pay:
     request: { method: POST, path: /key-optional/payments, body: { amount: 1000, currency: usd, customer: cus_42 } }
     observe: [ { responseId: $.id } ]
+    suite: none
     attacks: { latency-overhead: { samples: 30, rate: 500, warmup: 3 } }
 `;
       const scenario = loadScenarioText(text, '/tmp/latency.yaml', extensionSchemas(), {});
@@ -266,6 +267,7 @@ endpoints:
     request: { method: POST, path: /correct/payments, body: { amount: 1000, currency: usd, customer: cus_42 } }
     observe:
       - redis: { url: "\${REDIS_URL}", key: "idem:{{key}}" }
+    suite: none
     attacks: { store-audit: {} }
 `;
         const s = loadScenarioText(yaml, '/tmp/redis.yaml', extensionSchemas(), { REDIS_URL: redis.url });

@@ -9,6 +9,7 @@ import { isSuccess, type Exchange } from '../http/exchange.js';
 import type { JsonValue } from '../scenario/types.js';
 import { hasStatus, outcomeHistogram } from './_shared/describe.js';
 import { countWrites } from './_shared/effects.js';
+import { jsonValueOf } from '../scenario/request-body.js';
 import { defineAttack } from './types.js';
 
 const VARIANTS = ['reordered', 'whitespace', 'volatile-headers', 'numbers'] as const;
@@ -117,7 +118,7 @@ export const equivalentPayload = defineAttack({
     let n = 0;
     for (const variant of o.variants) {
       n++;
-      const change = rewrite(variant, ctx.endpoint.request.body, n);
+      const change = rewrite(variant, jsonValueOf(ctx.endpoint.request.body), n);
       if (!change) continue;
       const key = ctx.newKey();
       const original = await ctx.send(ctx.request({ label: `${variant} original`, key }));

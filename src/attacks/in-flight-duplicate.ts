@@ -15,6 +15,7 @@ import { isSuccess, type Exchange } from '../http/exchange.js';
 import { hasStatus, outcomeHistogram, plural } from './_shared/describe.js';
 import { countWrites } from './_shared/effects.js';
 import { applyMutations, describeMutation, simpleMismatch } from './_shared/mutations.js';
+import { jsonValueOf } from '../scenario/request-body.js';
 import { defineAttack } from './types.js';
 
 const options = z.strictObject({
@@ -64,7 +65,7 @@ export const inFlightDuplicate = defineAttack({
     const base = {
       method: ctx.endpoint.request.method,
       path: ctx.endpoint.request.path,
-      body: ctx.endpoint.request.body,
+      body: jsonValueOf(ctx.endpoint.request.body),
     };
     const mismatch = simpleMismatch(base);
     const changed = applyMutations(base, [mismatch]);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { isSuccess } from '../http/exchange.js';
 import { outcomeHistogram } from './_shared/describe.js';
 import { invalidBodies } from './_shared/mutations.js';
+import { jsonValueOf } from '../scenario/request-body.js';
 import { defineAttack } from './types.js';
 
 const options = z.strictObject({
@@ -43,7 +44,7 @@ export const rejectedThenValid = defineAttack({
   },
   async run(ctx) {
     const o = ctx.options;
-    const cases = invalidBodies(ctx.endpoint.request.body);
+    const cases = invalidBodies(jsonValueOf(ctx.endpoint.request.body));
     if (cases.length === 0) {
       ctx.skip('the endpoint has no request body to make invalid');
       return;

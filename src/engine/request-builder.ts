@@ -6,6 +6,7 @@
 import type { RequestOverrides } from '../attacks/types.js';
 import { deleteHeader, getHeader, mergeHeaders } from '../http/headers.js';
 import type { RequestSpec } from '../http/request-spec.js';
+import { bodyText, contentTypeOf } from '../scenario/request-body.js';
 import { renderTemplate } from '../scenario/template.js';
 import { DEFAULT_PRINCIPAL, type Contract, type ResolvedEndpoint, type ResolvedScenario } from '../scenario/types.js';
 
@@ -44,9 +45,10 @@ export function buildRequest(
     deleteHeader(headers, keyHeader);
     headers[keyHeader] = key;
   }
-  const body = o.rawBody ?? ('body' in o ? jsonText(o.body) : jsonText(endpoint.request.body));
+  const template = endpoint.request.body;
+  const body = o.rawBody ?? ('body' in o ? jsonText(o.body) : template === undefined ? undefined : bodyText(template));
   if (body !== undefined && getHeader(headers, 'content-type') === undefined)
-    headers['content-type'] = 'application/json';
+    headers['content-type'] = template !== undefined && !('body' in o) ? contentTypeOf(template) : 'application/json';
   const spec: RequestSpec = {
     method: o.method ?? endpoint.request.method,
     url: `${o.baseUrl ?? scenario.target.baseUrl}${path}`,

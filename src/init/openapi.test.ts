@@ -123,7 +123,7 @@ describe('scenarioFromOpenApi', () => {
     expect(doc['contract']).toMatchObject({ keyHeader: 'X-Idempotency-Key' });
     const s = loadScenarioText(text, spec, extensionSchemas(), { TOKEN_TOKEN: 't', TOKEN_TOKEN_OTHER: 'u' });
     expect(s.target.baseUrl).toBe('https://api.example.com/v1');
-    expect(s.endpoints[0]?.request.body).toEqual({ amount: 500, currency: 'eur' });
+    expect(s.endpoints[0]?.request.body).toEqual({ kind: 'json', value: { amount: 500, currency: 'eur' } });
     expect(s.endpoints[0]?.name).toBe('create-charge');
   });
 

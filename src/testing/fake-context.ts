@@ -476,7 +476,12 @@ function endpointOf(e: FakeEndpoint & { name: string }, attacks: ResolvedEndpoin
       method: e.method ?? 'POST',
       path: e.path ?? '/payments',
       headers: { ...e.headers },
-      body: 'body' in e ? e.body : FAKE_BODY,
+      body:
+        'body' in e
+          ? e.body === undefined
+            ? undefined
+            : { kind: 'json', value: e.body }
+          : { kind: 'json', value: FAKE_BODY },
     },
     key: e.key ?? '{{uuid}}',
     vary: { ...e.vary },

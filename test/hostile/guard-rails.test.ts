@@ -72,6 +72,7 @@ const ENDPOINTS = `endpoints:
     request: { method: POST, path: /pay, body: { amount: 1 } }
     observe:
       - responseId: $.id
+    suite: none
     attacks:
       sequential-replay: { replays: 4, delayMs: 0, inFlightRetries: 0 }
       concurrent-burst: { copies: 5, rounds: 2, sync: barrier }

@@ -73,6 +73,7 @@ endpoints:
     request: { method: POST, path: /pay, body: { amount: 1 } }
     observe:
       - responseId: $.id
+    suite: none
     attacks:
       sequential-replay: { replays: 20, delayMs: 0, inFlightRetries: 0 }
 settings:
