@@ -20,15 +20,16 @@ const refunds = { name: 'refunds', path: '/shop/refunds', body: { payment: 'pay_
 const anyBody = { validate: () => true };
 
 describe('siblingEndpoints', () => {
-  it('picks siblings by the first path segment, never the same route', () => {
+  it('picks every other endpoint with the same method, whatever its path, never the same route', () => {
     const self = endpoint('pay', '/shop/payments');
     const all = [
       self,
       endpoint('refund', '/shop/refunds?x=1'),
-      endpoint('user', '/admin/users'),
+      endpoint('capture', '/v1/orders/{{order_id}}/capture'),
+      endpoint('user', '/admin/users', 'PUT'),
       endpoint('pay2', '/shop/payments'),
     ];
-    expect(siblingEndpoints(all, self).map((e) => e.name)).toEqual(['refund']);
+    expect(siblingEndpoints(all, self).map((e) => e.name)).toEqual(['refund', 'capture']);
   });
 });
 

@@ -14,7 +14,7 @@ describe('cross-principal', () => {
     const f = r.findings[0];
     expect(f?.severity).toBe('critical');
     expect(f?.message).toMatch(
-      /^Principal 'bob' reused key \S+ of principal 'default' and received its stored response \(201\) instead of an execution of its own \(1 side effect for the key\)\.$/,
+      /^Principal 'bob' reused key \S+ of principal 'default' and received its stored response \(201\) instead of an execution of its own \(no side effect of its request was observed: 1 before it, 1 after\)\.$/,
     );
     expect(f?.message).not.toContain('token');
     expect(f?.sideEffects).toMatchObject({ expected: 2, observed: 1 });

@@ -15,7 +15,6 @@ import { isSuccess, type Exchange } from '../http/exchange.js';
 import { hasStatus, outcomeHistogram, plural } from './_shared/describe.js';
 import { countWrites } from './_shared/effects.js';
 import { applyMutations, describeMutation, simpleMismatch } from './_shared/mutations.js';
-import { jsonValueOf } from '../scenario/request-body.js';
 import { defineAttack } from './types.js';
 
 const options = z.strictObject({
@@ -65,7 +64,7 @@ export const inFlightDuplicate = defineAttack({
     const base = {
       method: ctx.endpoint.request.method,
       path: ctx.endpoint.request.path,
-      body: jsonValueOf(ctx.endpoint.request.body),
+      body: ctx.endpoint.request.body,
     };
     const mismatch = simpleMismatch(base);
     const changed = applyMutations(base, [mismatch]);
@@ -73,7 +72,10 @@ export const inFlightDuplicate = defineAttack({
     let foreign = 0;
     for (let round = 1; round <= o.rounds; round++) {
       const key = ctx.newKey();
-      const firstP = ctx.send(ctx.request({ label: `round[${round}] first`, key, headers: o.firstRequestHeaders }));
+      const firstRequest = ctx.request({ label: `round[${round}] first`, key, headers: o.firstRequestHeaders });
+      // Its setup first: the followers must leave while the first request runs, not while its charge is created.
+      await ctx.setUp(firstRequest.operation);
+      const firstP = ctx.send(firstRequest);
       await ctx.sleep(o.delayMs);
       const dupP = ctx.send(ctx.request({ label: `round[${round}] duplicate`, key }));
       const misP = o.mismatch

@@ -21,7 +21,6 @@ import {
 } from './_shared/mutations.js';
 import { runProperty } from './_shared/property-runner.js';
 import type { AttackContext } from './types.js';
-import { jsonValueOf } from '../scenario/request-body.js';
 import { defineAttack } from './types.js';
 
 const options = z.strictObject({
@@ -112,7 +111,7 @@ async function runPayloadMismatch(ctx: AttackContext<Options>): Promise<void> {
   const base: MutableRequest = {
     method: ctx.endpoint.request.method,
     path: ctx.endpoint.request.path,
-    body: jsonValueOf(ctx.endpoint.request.body),
+    body: ctx.endpoint.request.body,
   };
   const stats: MismatchRunStats = { cases: 0, judged: 0, discarded: 0, baselineFailed: 0, foreign: 0 };
   const run = await runProperty(ctx, {

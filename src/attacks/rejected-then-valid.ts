@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { isSuccess } from '../http/exchange.js';
 import { outcomeHistogram } from './_shared/describe.js';
 import { invalidBodies } from './_shared/mutations.js';
-import { jsonValueOf } from '../scenario/request-body.js';
 import { defineAttack } from './types.js';
 
 const options = z.strictObject({
@@ -44,7 +43,7 @@ export const rejectedThenValid = defineAttack({
   },
   async run(ctx) {
     const o = ctx.options;
-    const cases = invalidBodies(jsonValueOf(ctx.endpoint.request.body));
+    const cases = invalidBodies(ctx.endpoint.request.body, ctx.keyIn);
     if (cases.length === 0) {
       ctx.skip('the endpoint has no request body to make invalid');
       return;
@@ -56,7 +55,7 @@ export const rejectedThenValid = defineAttack({
         ctx.request({
           label: `${c.label} (${c.describe})`,
           key,
-          ...(c.rawBody !== undefined ? { rawBody: c.rawBody } : { body: c.body }),
+          ...(c.bodyText !== undefined ? { bodyText: c.bodyText } : { body: c.body }),
         }),
       );
       const status = invalid.response?.status;

@@ -18,6 +18,8 @@ export function createObservers(
   engine: HttpEngine,
   /** Where the observers' own requests go (replay --target); default the scenario's base URL. */
   baseUrl: string = scenario.target.baseUrl,
+  /** The target's headers with the scenario setup's captures rendered (a token a login step captured). */
+  targetHeaders: Readonly<Record<string, string>> = scenario.target.headers,
 ): ObserverInstance[] {
   return endpoint.observe.map((spec) => {
     const observer = registry[spec.id];
@@ -29,7 +31,7 @@ export function createObservers(
         url: (path) => `${baseUrl}${path}`,
         send: (req) =>
           engine.send(
-            { ...req, headers: { ...scenario.target.headers, ...req.headers }, principal: DEFAULT_PRINCIPAL },
+            { ...req, headers: { ...targetHeaders, ...req.headers }, principal: DEFAULT_PRINCIPAL },
             { attack: `observe:${spec.id}`, endpoint: endpoint.name },
           ),
       }),
@@ -61,9 +63,11 @@ export async function countSideEffects(
   observers: readonly ObserverInstance[],
   key: string,
   exchanges: readonly Exchange[],
+  /** The captures the observers' templates may render (the key's operation's, see engine/setup.ts). */
+  variables: Readonly<Record<string, string>> = {},
   guard: <T>(work: Promise<T>) => Promise<T> = (w) => w,
 ): Promise<CountedEffects> {
   const counts: EffectCount[] = [];
-  for (const o of observers) counts.push(await guard(o.count(key, { exchanges })));
+  for (const o of observers) counts.push(await guard(o.count(key, { exchanges, variables })));
   return { counts, ...sideEffectsOf(key, counts) };
 }

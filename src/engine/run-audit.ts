@@ -25,6 +25,8 @@ import { AttackRun, untilCutoff } from './attack-context.js';
 import { createObservers } from './observer-set.js';
 import type { RunEvent } from '../result/events.js';
 import { assertReachable } from './preflight.js';
+import { DEFAULT_TEARDOWN_MS, RunSetup, type Captured, type SetupTransport, type TeardownOutcome } from './setup.js';
+import { renderTemplate, templateVariables } from '../scenario/template.js';
 import { prepareRun, type Registries, type RunPlan, type RunRequest } from './prepare-run.js';
 import { REPORT_SCHEMA_VERSION, type AttackResult, type AuditResult, type RunError } from '../result/result.js';
 import { Rng, deriveSeed } from '../random/rng.js';
@@ -48,6 +50,8 @@ export interface RunHooks {
   /** Builds the command that reproduces one attack on one endpoint (the seed is appended). */
   reproCommand?: (attack: string, endpoint: string) => string;
   toolVersion?: string;
+  /** How long the scenario's teardown may take after the audit, also after a stop (default 30 s). */
+  teardownMs?: number;
 }
 
 /** {@link runAudit}'s options: the scenario, the registries, what to run and how to watch it. */
@@ -115,15 +119,49 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
       stopSignal: signal,
     });
     const observerCache = new Map<string, ObserverInstance[]>();
+    const setup = new RunSetup({
+      scenario,
+      uuid: (...parts) => {
+        const rng = new Rng(deriveSeed(seed, 'setup', ...parts, keySalt));
+        return () => rng.uuid();
+      },
+      secret: (value) => redactor.addSecretValues([value]),
+      isSecretHeader: (name) => redactor.isSecretHeader(name),
+    });
+    const transport: SetupTransport = { send: (spec, c) => engine.sendForCapture(spec, c) };
     try {
-      for (const { endpoint, attack, options } of cells) {
+      // The scenario's setup comes before every attack: without it, nothing can be audited.
+      let targetHeaders = scenario.target.headers;
+      try {
+        targetHeaders = capturedHeaders(scenario.target.headers, await setup.scenario(transport));
+      } catch (err) {
+        if (!(err instanceof IdemAuditError)) throw err;
+        if (err instanceof InterruptedError || signal.aborted)
+          stop = limits.deadlineReached ? 'cut-short' : 'interrupt';
+        else {
+          stop = 'cut-short';
+          errors.push({ code: err.code, message: redactor.text(err.message), ...(err.hint ? { hint: err.hint } : {}) });
+        }
+        for (const { endpoint, attack } of cells)
+          results.push(
+            notRun(endpoint.name, attack.meta.id, attack.meta.title, redactor.text(`not run: ${err.message}`)),
+          );
+      }
+      for (const { endpoint, attack, options } of stop === undefined ? cells : []) {
         if (signal.aborted) break;
         emit({ type: 'attack-start', attack: attack.meta.id, endpoint: endpoint.name });
         const before = engine.requestsSent;
         const start = now();
         let endpointObservers = observerCache.get(endpoint.name);
         if (!endpointObservers) {
-          endpointObservers = createObservers(endpoint, plan.registries.observers, scenario, engine);
+          endpointObservers = createObservers(
+            endpoint,
+            plan.registries.observers,
+            scenario,
+            engine,
+            undefined,
+            targetHeaders,
+          );
           observerCache.set(endpoint.name, endpointObservers);
         }
         const run = new AttackRun({
@@ -135,6 +173,7 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
           uuidRng: new Rng(deriveSeed(seed, endpoint.name, attack.meta.id, 'uuid', keySalt)),
           seed,
           engine,
+          setup,
           observers: endpointObservers,
           signal,
           cutoff: limits.inflight,
@@ -147,6 +186,8 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
         try {
           // Observers with something to bring up (a sink the target calls) must be up before the first request.
           for (const ob of endpointObservers) if (ob.start) await untilCutoff(ob.start(), limits.inflight);
+          // The endpoint's `per: run` setup, once; a failure makes each of its attacks not audited, with the answer.
+          await setup.endpoint(endpoint, transport, attack.meta.id);
           await attack.run(run.ctx);
           if (signal.aborted) throw new InterruptedError();
           end = run.outcome.kind;
@@ -191,6 +232,17 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
       limits.dispose();
       requests = engine.requestsSent;
       await engine.close();
+      // After the audit and after a stop alike, within its own time budget.
+      const teardown = await runTeardown(setup, {
+        plan,
+        redactor,
+        now,
+        emit,
+        firstExchangeId: engine.nextExchangeId,
+        budgetMs: o.teardownMs ?? DEFAULT_TEARDOWN_MS,
+      });
+      requests += teardown.sent;
+      if (teardown.problems.length > 0) errors.push(teardownWarning(teardown.problems, redactor));
       // Bounded: an observer whose database stopped answering must not keep the report from being written.
       await Promise.all(
         [...observerCache.values()]
@@ -237,6 +289,69 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
   return result;
 }
 
+/**
+ * The teardown steps due, on an engine of their own: the run's may be stopped or out of budget,
+ * and clean-up must still go out. It is bounded instead by its own time budget (which also cuts
+ * each request short) and by the exact number of requests due; its exchanges go on the run's
+ * record, numbered after the run's.
+ */
+async function runTeardown(
+  setup: RunSetup,
+  o: {
+    plan: RunPlan;
+    redactor: Redactor;
+    now: () => number;
+    emit: (e: RunEvent) => void;
+    firstExchangeId: number;
+    budgetMs: number;
+  },
+): Promise<TeardownOutcome> {
+  const due = setup.teardownsDue();
+  if (due === 0) return { sent: 0, problems: [] };
+  const { scenario } = o.plan;
+  const deadline = AbortSignal.timeout(o.budgetMs);
+  const engine = new HttpEngine({
+    hostPolicy: o.plan.hostPolicy,
+    timeoutMs: Math.min(scenario.target.timeoutMs, o.budgetMs),
+    bodyCap: scenario.settings.bodyCap,
+    maxRequests: due,
+    rate: scenario.settings.rate,
+    h2c: scenario.target.http2 === true,
+    redactor: o.redactor,
+    now: o.now,
+    onExchange: (exchange) => o.emit({ type: 'exchange', exchange }),
+    signal: deadline,
+    firstExchangeId: o.firstExchangeId,
+  });
+  try {
+    return await setup.teardown({ send: (spec, c) => engine.sendForCapture(spec, c) }, o.now() + o.budgetMs, o.now);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** A warning, not a failure: clean-up that did not happen leaves resources behind, it does not change a verdict. */
+function teardownWarning(problems: readonly string[], redactor: Redactor): RunError {
+  const shown = problems.slice(0, 5);
+  return {
+    code: 'IDEM_TEARDOWN_FAILED',
+    message: redactor.text(
+      `teardown did not complete: ${shown.join('; ')}${problems.length > shown.length ? `; and ${problems.length - shown.length} more` : ''}`,
+    ),
+    hint: 'Clean up what the scenario’s setup created by hand; check the teardown steps against the target.',
+  };
+}
+
+/** The target's headers as observer queries send them: captures rendered, those whose capture is missing left out. */
+function capturedHeaders(headers: Readonly<Record<string, string>>, values: Captured): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (templateVariables(v).some((n) => n !== 'uuid' && !(n in values))) continue;
+    out[k] = renderTemplate(v, values);
+  }
+  return out;
+}
+
 function notRun(endpoint: string, attack: string, title: string, reason: string): AttackResult {
   return {
     attack,
@@ -273,7 +388,11 @@ export function closeWithin(closing: Promise<void>, ms: number): Promise<void> {
 }
 
 export function redactorFor(scenario: ResolvedScenario): Redactor {
-  const rules = { secretHeaders: scenario.settings.secretHeaders, keyHeader: scenario.contract.keyHeader };
+  // Keys are evidence, not secrets, wherever they travel (`X-Idempotency-Token`, an `idempotency_token` field).
+  const keyNames = scenario.endpoints.flatMap((e) =>
+    e.keyIn === undefined ? [] : [e.keyIn.in === 'body' ? (e.keyIn.path.at(-1) ?? '') : e.keyIn.name],
+  );
+  const rules = { secretHeaders: scenario.settings.secretHeaders, keyHeader: scenario.contract.keyHeader, keyNames };
   const byHeader = createRedactor({ ...rules, secretValues: [] });
   const sent = [
     scenario.target.headers,

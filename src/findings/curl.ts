@@ -8,11 +8,17 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * The request as sent: its own Content-Type header (JSON, form or text) and its body bytes as
+ * recorded. A setup or teardown request says so in a trailing comment: later lines use values
+ * its answer gave (a charge id), which a rerun must take from its own answer.
+ */
 export function toCurl(ex: Exchange): string {
   const parts = ['curl', '-sS', '-i', '-X', ex.request.method, shellQuote(ex.request.url)];
   for (const [name, value] of Object.entries(ex.request.headers)) parts.push('-H', shellQuote(`${name}: ${value}`));
   if (ex.request.body !== undefined) parts.push('--data-raw', shellQuote(ex.request.body));
-  return parts.join(' ');
+  const line = parts.join(' ');
+  return ex.phase === undefined ? line : `${line}  # ${ex.label.replace(/[\r\n]/g, ' ')}`;
 }
 
 /** One line per request; requests of one burst share a line, run in parallel by the shell. */

@@ -55,6 +55,18 @@ export interface EngineOptions {
    * nanoseconds on its own clock (`target.arrivalHeader`); only spreads within a burst are used.
    */
   arrivalHeader?: string;
+  /** Id of the first exchange it records: an engine that continues a run's record (teardown) goes on numbering. */
+  firstExchangeId?: number;
+}
+
+/** An answer as the target sent it, before redaction: what setup steps capture values from. */
+export interface RawAnswer {
+  status: number;
+  /** Lower-case names. */
+  headers: Readonly<Record<string, string>>;
+  /** At most bodyCap bytes, decoded as UTF-8. */
+  body: string;
+  truncated: boolean;
 }
 
 const MAX_CACHED_TARGETS = 1_024;
@@ -117,6 +129,12 @@ export class HttpEngine {
   constructor(opts: EngineOptions) {
     this.#o = opts;
     this.#arrivalHeader = opts.arrivalHeader?.toLowerCase();
+    this.#nextId = opts.firstExchangeId ?? 1;
+  }
+
+  /** The id the next recorded exchange gets. */
+  get nextExchangeId(): number {
+    return this.#nextId;
   }
 
   /** The run's redactor, for text about exchanges that is not itself an exchange (findings). */
@@ -141,6 +159,27 @@ export class HttpEngine {
     if (this.#o.rate !== undefined) await this.#throttle();
     const target = this.#target(spec.url);
     return this.#dispatch(this.#pool(target.origin), spec, ctx, undefined, target);
+  }
+
+  /**
+   * `send`, also handing back the answer as the target sent it: a setup step captures ids and
+   * tokens from it, which the recorded exchange may show redacted. Recorded and bounded the same.
+   */
+  async sendForCapture(
+    spec: RequestSpec,
+    ctx: ExchangeContext,
+  ): Promise<{ exchange: Exchange; answer: RawAnswer | undefined }> {
+    this.#reserve(1, [spec]);
+    if (this.#o.rate !== undefined) await this.#throttle();
+    const target = this.#target(spec.url);
+    const queued = this.#o.now();
+    const r = await this.#capture(this.#pool(target.origin), spec, target);
+    const exchange = this.#record(spec, ctx, undefined, queued, r);
+    const answer =
+      r.status !== undefined && !r.error
+        ? { status: r.status, headers: r.headers, body: r.body.toString('utf8'), truncated: r.truncated }
+        : undefined;
+    return { exchange, answer };
   }
 
   /**
@@ -374,7 +413,12 @@ export class HttpEngine {
     target: Target,
   ): Promise<Exchange> {
     const queued = this.#o.now();
-    const result = await capture(
+    const result = await this.#capture(dispatcher, spec, target);
+    return this.#record(spec, ctx, burst, queued, result);
+  }
+
+  #capture(dispatcher: Dispatcher, spec: RequestSpec, target: Target): Promise<CaptureResult> {
+    return capture(
       dispatcher,
       {
         origin: target.origin,
@@ -391,7 +435,6 @@ export class HttpEngine {
         signal: this.#o.signal,
       },
     );
-    return this.#record(spec, ctx, burst, queued, result);
   }
 
   #failed(
@@ -435,6 +478,7 @@ export class HttpEngine {
       timings: { queued: toMicros(queued), done: toMicros(r.doneAt) },
     };
     if (burst !== undefined) ex.burst = burst;
+    if (spec.phase !== undefined) ex.phase = spec.phase;
     if (r.sentAt !== undefined) ex.timings.sent = toMicros(r.sentAt);
     if (r.headersAt !== undefined) ex.timings.headers = toMicros(r.headersAt);
     // A response whose body failed part-way (stall, reset, malformed chunk) is not an answer:

@@ -179,7 +179,7 @@ export const redisObserver = defineObserver({
 
     return {
       async count(logicalKey: string, ctx: CountContext): Promise<EffectCount> {
-        const base = renderTemplate(o.key, { key: logicalKey });
+        const base = renderTemplate(o.key, { ...ctx.variables, key: logicalKey });
         const records = await bounded(`reading ${base}`, async () => {
           const c = await connect();
           try {

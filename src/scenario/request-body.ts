@@ -5,7 +5,7 @@
  * the request builder, the attacks' mutations and the reproductions all use these, so a body is
  * encoded one way wherever it appears.
  */
-import type { FormBody, FormField, JsonValue, RequestBody } from './types.js';
+import type { FormBody, FormField, JsonValue, KeyPlacement, RequestBody } from './types.js';
 
 export const JSON_MEDIA_TYPE = 'application/json';
 export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
@@ -156,4 +156,18 @@ function safeDecode(s: string): string {
 /** The JSON value of a JSON body; undefined for other kinds and for no body. */
 export function jsonValueOf(body: RequestBody | undefined): JsonValue | undefined {
   return body?.kind === 'json' ? body.value : undefined;
+}
+
+/** `the Idempotency-Key header`, `the body field idempotency_key`: where a key travels, for messages. */
+export function describePlacement(p: KeyPlacement): string {
+  switch (p.in) {
+    case 'header':
+      return `the ${p.name} header`;
+    case 'body':
+      return `the body field ${p.path.join('.')}`;
+    case 'form':
+      return `the form field ${p.name}`;
+    case 'query':
+      return `the query parameter ${p.name}`;
+  }
 }

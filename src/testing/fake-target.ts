@@ -4,6 +4,7 @@
  * fake's virtual clock. No socket is opened; the fake records the exchange as the engine would.
  */
 import type { ClientFault } from '../http/faults.js';
+import type { ExchangePhase } from '../http/request-spec.js';
 import type { TransportErrorCode } from '../http/transport-errors.js';
 import type { DownstreamCall, DownstreamControl, DownstreamOutcome, DownstreamRule } from '../observers/types.js';
 import type { JsonValue } from '../scenario/types.js';
@@ -42,6 +43,8 @@ export interface FakeRequest {
    * cancels work for a vanished client would cancel this one.
    */
   readonly hangUpAfterMs: number | undefined;
+  /** A setup or teardown request of the scenario (not audited, never counted as a write of a key). */
+  readonly phase: ExchangePhase | undefined;
   /** A header value, by case-insensitive name, as HTTP reads it. */
   header(name: string): string | undefined;
   /** The body parsed as JSON; undefined when absent or not JSON. */
