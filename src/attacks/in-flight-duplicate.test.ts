@@ -57,6 +57,26 @@ describe('in-flight-duplicate', () => {
     expect((await runFake(inFlightDuplicate, { target: busy, contract: { profile: 'lenient' } })).findings).toEqual([]);
   });
 
+  it('does not blame the key for a mismatch that is refused on its own, and does when it is valid alone', async () => {
+    // The mutation makes the body invalid (amount 1001 is over this target's limit): 400 with any key.
+    const strict: FakeTarget = (req) => {
+      if (req.body?.includes('1001')) return { status: 400 };
+      return req.nth === 1 ? { status: 201, body: { id: `p-${req.key}` }, writes: 1, latencyMs: 400 } : { status: 409 };
+    };
+    const r = await runFake(inFlightDuplicate, { target: strict });
+    expect(r.findings).toEqual([]);
+    expect(r.notes.join('\n')).toContain(
+      'the mismatching request (body.amount: 1000 → 1001) is refused with a fresh key too: its 400 answers the body, not the key',
+    );
+    expect(r.exchanges.filter((e) => e.label.startsWith('mismatch alone'))).toHaveLength(1);
+    // A 400 only under the running key is about the key: an undocumented in-flight status.
+    const keyed: FakeTarget = (req) =>
+      req.nth === 1 ? { status: 201, body: { id: `p-${req.key}` }, writes: 1, latencyMs: 400 } : { status: 400 };
+    const found = await runFake(inFlightDuplicate, { target: keyed });
+    expect(found.kinds()).toEqual(['in-flight-status']);
+    expect(found.findings[0]?.message).toContain('the mismatching request was answered 400 (expected 422/409)');
+  });
+
   it('is inconclusive when the first request always answered before the followers left', async () => {
     const r = await runFake(inFlightDuplicate, { target: modelTarget({ processingMs: 1 }) });
     expect(r.findings).toEqual([]);
