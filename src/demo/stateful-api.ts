@@ -179,7 +179,7 @@ const createCustomer: Operation<CustomerInput> = {
   validate(body) {
     if (!isRecord(body)) return { ok: false, detail: 'expected a form' };
     const { email, name } = body;
-    if (typeof email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(email))
+    if (typeof email !== 'string' || !/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(email))
       return { ok: false, detail: 'email must be an email address' };
     if (name !== undefined && typeof name !== 'string') return { ok: false, detail: 'name must be a string' };
     return { ok: true, value: { email, name } };

@@ -36,9 +36,9 @@ export interface DraftRequest {
 /** A JSONPath into the answer, or a response header. */
 export type DraftCapture = { json: string } | { header: string };
 
+/** A step that runs once per audited operation (flows.ts says why). */
 export interface DraftSetupStep {
   name: string;
-  per: 'run' | 'operation';
   request: DraftRequest;
   capture: Record<string, DraftCapture>;
   /** Why the step is there, written above it. */

@@ -35,12 +35,12 @@ const created = (schema: Record<string, unknown> = { type: 'object', properties:
 });
 
 describe('the Stripe-like fixture: forms, a required key header, links customer → charge → refund', () => {
-  it('drafts the refund with the customer once per run and a charge per operation, captured by the links', async () => {
+  it('drafts the refund after a customer and a charge of its own, captured by the links', async () => {
     const d = await draftFromOpenApi(STRIPE, {});
     const refund = op(d, 'create-refund');
-    expect(refund.setup.map((s) => [s.name, s.per, s.request.path, s.capture])).toEqual([
-      ['customer', 'run', '/v1/customers', { customer_id: { json: '$.id' } }],
-      ['charge', 'operation', '/v1/charges', { charge_id: { json: '$.id' } }],
+    expect(refund.setup.map((s) => [s.name, s.request.path, s.capture])).toEqual([
+      ['customer', '/v1/customers', { customer_id: { json: '$.id' } }],
+      ['charge', '/v1/charges', { charge_id: { json: '$.id' } }],
     ]);
     // The link's requestBody fills the charge's customer; each setup request carries its own key.
     expect(refund.setup[1]?.request.body).toEqual({
@@ -55,13 +55,15 @@ describe('the Stripe-like fixture: forms, a required key header, links customer 
       body: { kind: 'form', value: { amount: 500 } },
     });
     expect(refund.key).toEqual({ placement: { in: 'header', name: 'Idempotency-Key' }, required: true });
-    expect(refund.setup[1]?.reason).toMatch(/link RefundTheCharge.*one per audited operation/);
+    expect(refund.setup[1]?.reason).toBe(
+      'POST /v1/charges provides {charge} of POST /v1/charges/{charge}/refunds (link RefundTheCharge)',
+    );
   });
 
-  it('gives the charge a customer from a setup step that runs once, and leaves out what it cannot send', async () => {
+  it('gives the charge a customer from a setup step, and leaves out what it cannot send', async () => {
     const d = await draftFromOpenApi(STRIPE, {});
     const charge = op(d, 'create-charge');
-    expect(charge.setup.map((s) => [s.name, s.per])).toEqual([['customer', 'run']]);
+    expect(charge.setup.map((s) => s.name)).toEqual(['customer']);
     expect(charge.request.body).toEqual({
       kind: 'form',
       value: { amount: 1000, currency: 'usd', customer: '{{customer_id}}', metadata: { order_id: 'o-6735' } },
@@ -79,7 +81,8 @@ describe('the Stripe-like fixture: forms, a required key header, links customer 
     });
     const refund = s.endpoints.find((e) => e.name === 'create-refund');
     expect(refund?.request.body).toEqual({ kind: 'form', fields: [['amount', '500']] });
-    expect(refund?.setup?.map((step) => step.per)).toEqual(['run', 'operation']);
+    // Per operation: each operation (another principal's too) refunds a charge of its own.
+    expect(refund?.setup?.map((step) => step.per)).toEqual(['operation', 'operation']);
     expect(s.endpoints.find((e) => e.name === 'create-charge')?.request.body).toEqual({
       kind: 'form',
       fields: [
@@ -107,12 +110,11 @@ describe('the Square-like fixture: the key in the JSON body, a flow found from t
     expect(pay.idPath).toBe('$.payment.id');
   });
 
-  it('creates the payment to complete per operation, with its own key in its body, and captures the wrapped id', async () => {
+  it('creates the payment to complete, with its own key in its body, and captures the wrapped id', async () => {
     const d = await draftFromOpenApi(SQUARE, {});
     const complete = op(d, 'complete-payment');
     expect(complete.setup).toHaveLength(1);
     const step = complete.setup[0];
-    expect(step?.per).toBe('operation');
     expect(step?.capture).toEqual({ payment_id: { json: '$.payment.id' } });
     expect(step?.request.body?.kind === 'json' && step.request.body.value).toMatchObject({
       idempotency_key: '{{uuid}}',
@@ -291,9 +293,7 @@ describe('drafting the parts a spec gives', () => {
       {},
     );
     const ship = op(d, 'ship-order');
-    expect(ship.setup.map((s) => [s.name, s.per, s.capture])).toEqual([
-      ['order', 'operation', { order_location: { header: 'Location' } }],
-    ]);
+    expect(ship.setup.map((s) => [s.name, s.capture])).toEqual([['order', { order_location: { header: 'Location' } }]]);
     expect(ship.request.path).toBe('/accounts/acc_1/shipments/{{order_location}}?region=eu');
     expect(ship.notes).toEqual([
       'link expression $url is not followed: set query region of POST /accounts/{account}/shipments/{order} (link ship) by hand',

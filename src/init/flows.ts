@@ -7,11 +7,10 @@
  * operation becomes a setup step with the capture, drafted the same way (its own dependencies
  * first, to a bounded depth, never in a cycle).
  *
- * The step that creates what the path acts on (its last such parameter: the charge a refund
- * refunds) runs `per: operation`, so every audited operation acts on a fresh one: a refund
- * changes its charge, and a second operation on the same charge would measure that change, not
- * idempotency. Steps further up the chain (the customer of the charge) and those providing body
- * fields run once per run.
+ * Every step runs `per: operation`, so each audited operation acts on resources of its own: a
+ * refund changes its charge, and a second operation on the same charge would measure that change,
+ * not idempotency; and an operation sent by another principal (cross-principal) creates its chain
+ * with that principal's credentials, as an API that checks who owns a charge requires.
  */
 import type { JsonValue } from '../scenario/types.js';
 import { CAPTURE_NAME } from '../scenario/template.js';
@@ -86,7 +85,7 @@ function rank(o: SpecOperation): number {
 export function planFlow(ctx: FlowContext, target: SpecOperation, parts: RequestParts): Flow {
   const planner = new Planner(ctx);
   const built = planner.build(target, parts, 0, new Set([target]));
-  const setup = planner.finish(built.lastPathStep);
+  const setup = planner.finish();
   return { request: built.request, setup, notes: planner.notes };
 }
 
@@ -103,13 +102,6 @@ interface Planned {
 interface Built {
   request: DraftRequest;
   values: Map<string, string>;
-  /** The step that provides the last path parameter, if one does. */
-  lastPathStep: Planned | undefined;
-}
-
-interface Provided {
-  value: string;
-  step: Planned | undefined;
 }
 
 class Planner {
@@ -118,7 +110,7 @@ class Planner {
   readonly #stepNames = new Set<string>();
   readonly #vars = new Set<string>();
   /** Resource positions already bound in this flow (`/v1/customers/{}` → `{{customer_id}}`), shared by every step. */
-  readonly #bound = new Map<string, Provided>();
+  readonly #bound = new Map<string, string>();
   readonly #ctx: FlowContext;
 
   constructor(ctx: FlowContext) {
@@ -128,7 +120,6 @@ class Planner {
   build(o: SpecOperation, parts: RequestParts, depth: number, visiting: ReadonlySet<SpecOperation>): Built {
     const incoming = (this.#ctx.links.get(o) ?? []).filter((i) => !visiting.has(i.producer));
     const values = new Map<string, string>();
-    let lastPathStep: Planned | undefined;
     let path = o.path;
     for (const name of pathParamNames(o.path)) {
       const position = positionKey(o.path, name);
@@ -139,8 +130,7 @@ class Planner {
       let value: string;
       if (provided !== undefined) {
         this.#bound.set(position, provided);
-        value = provided.value;
-        lastPathStep = provided.step ?? lastPathStep;
+        value = provided;
       } else {
         const example = parts.pathValues.get(name);
         if (example === undefined && depth === 0)
@@ -161,10 +151,10 @@ class Planner {
       if (typeof name !== 'string') continue;
       if (p['in'] === 'query') {
         const v = linked('query', name);
-        if (v !== undefined) setPair(query, name, v.value);
+        if (v !== undefined) setPair(query, name, v);
       } else if (p['in'] === 'header') {
         const v = linked('header', name);
-        if (v !== undefined && !/[\r\n]/.test(v.value)) headers[name] = v.value;
+        if (v !== undefined && !/[\r\n]/.test(v)) headers[name] = v;
       }
     }
     for (const [n, v] of query) values.set(`query.${n}`, v);
@@ -175,28 +165,13 @@ class Planner {
       this.#ctx.prefix +
       path +
       (query.length > 0 ? `?${query.map(([n, v]) => `${encodeURIComponent(n)}=${v}`).join('&')}` : '');
-    return { request: { method: o.method.toUpperCase(), path: fullPath, headers, body }, values, lastPathStep };
+    return { request: { method: o.method.toUpperCase(), path: fullPath, headers, body }, values };
   }
 
-  /** The steps in the order they run: per-run steps first (none of them reads a per-operation capture). */
-  finish(lastPathStep: Planned | undefined): DraftSetupStep[] {
-    if (lastPathStep !== undefined) {
-      const vars = [...lastPathStep.captures.values()];
-      const readByOthers = this.#planned.some(
-        (p) => p !== lastPathStep && vars.some((v) => JSON.stringify(p.step.request).includes(`{{${v}}}`)),
-      );
-      if (readByOthers)
-        this.notes.push(
-          `setup ${lastPathStep.step.name} runs once per run: other steps need what it creates, so every operation acts on the same one`,
-        );
-      else lastPathStep.step.per = 'operation';
-    }
-    for (const p of this.#planned) {
-      const each = p.step.per === 'operation' ? '; one per audited operation' : '';
-      p.step.reason = `${describeOp(p.producer)} provides ${p.uses.join(', ')}${each}`;
-    }
-    const steps = this.#planned.map((p) => p.step);
-    return [...steps.filter((s) => s.per === 'run'), ...steps.filter((s) => s.per === 'operation')];
+  /** The steps in the order they run: every producer after what it needs. */
+  finish(): DraftSetupStep[] {
+    for (const p of this.#planned) p.step.reason = `${describeOp(p.producer)} provides ${p.uses.join(', ')}`;
+    return this.#planned.map((p) => p.step);
   }
 
   #fromLinks(
@@ -206,7 +181,7 @@ class Planner {
     name: string,
     depth: number,
     visiting: ReadonlySet<SpecOperation>,
-  ): Provided | undefined {
+  ): string | undefined {
     for (const inc of incoming) {
       const params = isRecord(inc.link['parameters']) ? inc.link['parameters'] : {};
       const entry = Object.entries(params).find(([k]) => k === name || k === `${where}.${name}`);
@@ -240,7 +215,7 @@ class Planner {
         if (field in fields && typeof fields[field] === 'string' && String(fields[field]).includes('{{')) continue;
         const use = `body field ${field} of ${describeOp(target)} (link ${inc.name})`;
         const provided = this.#expression(expr, inc.producer, use, depth, visiting);
-        if (provided !== undefined) fields[field] = provided.value;
+        if (provided !== undefined) fields[field] = provided;
       }
     }
     return body.kind === 'json' ? { kind: 'json', value: fields } : { kind: 'form', value: fields };
@@ -253,20 +228,18 @@ class Planner {
     use: string,
     depth: number,
     visiting: ReadonlySet<SpecOperation>,
-  ): Provided | undefined {
-    if (typeof expr === 'number' || typeof expr === 'boolean') return { value: String(expr), step: undefined };
+  ): string | undefined {
+    if (typeof expr === 'number' || typeof expr === 'boolean') return String(expr);
     if (typeof expr !== 'string') return undefined;
     if (expr.startsWith('$')) return this.#runtime(expr, producer, use, depth, visiting);
-    if (!expr.includes('{$')) return { value: expr, step: undefined };
-    let step: Planned | undefined;
+    if (!expr.includes('{$')) return expr;
     let failed = false;
     const value = expr.replace(/\{(\$[^}]+)\}/g, (_whole, inner: string) => {
       const p = this.#runtime(inner, producer, use, depth, visiting);
       if (p === undefined) failed = true;
-      step = p?.step ?? step;
-      return p?.value ?? '';
+      return p ?? '';
     });
-    return failed ? undefined : { value, step };
+    return failed ? undefined : value;
   }
 
   #runtime(
@@ -275,7 +248,7 @@ class Planner {
     use: string,
     depth: number,
     visiting: ReadonlySet<SpecOperation>,
-  ): Provided | undefined {
+  ): string | undefined {
     const body = /^\$response\.body#(\/.*)$/.exec(expr);
     if (body?.[1] !== undefined) {
       const path = pointerToJsonPath(body[1]);
@@ -294,7 +267,7 @@ class Planner {
       const value = planned?.values.get(key);
       if (planned !== undefined && value !== undefined) {
         planned.uses.push(use);
-        return { value, step: planned };
+        return value;
       }
     }
     this.#note(`link expression ${expr} is not followed: set ${use} by hand`, depth);
@@ -307,7 +280,7 @@ class Planner {
     name: string,
     depth: number,
     visiting: ReadonlySet<SpecOperation>,
-  ): Provided | undefined {
+  ): string | undefined {
     const at = target.path.indexOf(`{${name}}`);
     const collection = target.path.slice(0, at).replace(/\/$/, '');
     const segment = collection.split('/').pop() ?? '';
@@ -324,7 +297,7 @@ class Planner {
     use: string,
     depth: number,
     visiting: ReadonlySet<SpecOperation>,
-  ): Provided | undefined {
+  ): string | undefined {
     const planned = this.#step(producer, depth, visiting);
     if (planned === undefined) return undefined;
     const key = 'json' in source ? `json ${source.json}` : `header ${source.header.toLowerCase()}`;
@@ -335,7 +308,7 @@ class Planner {
       planned.step.capture[name] = source;
     }
     planned.uses.push(use);
-    return { value: `{{${name}}}`, step: planned };
+    return `{{${name}}}`;
   }
 
   /** The step that sends `producer` in this flow: found, or drafted with its own dependencies first. */
@@ -354,7 +327,6 @@ class Planner {
       producer,
       step: {
         name: this.#uniqueStep(resourceName(producer).replace(/_/g, '-')),
-        per: 'run',
         request,
         capture: {},
         reason: '',

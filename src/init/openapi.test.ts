@@ -52,13 +52,12 @@ describe('draftFromOpenApi on the Swagger Petstore excerpt', () => {
     });
   });
 
-  it('creates the pet a pet operation acts on in a per-operation setup step', async () => {
+  it('creates the pet a pet operation acts on in a setup step', async () => {
     const d = await draftFromOpenApi(PETSTORE, {});
     const update = d.operations.find((o) => o.endpoint === 'update-pet-with-form');
     expect(update?.setup).toEqual([
       expect.objectContaining({
         name: 'pet',
-        per: 'operation',
         request: expect.objectContaining({ method: 'POST', path: '/api/v3/pet' }) as unknown,
         capture: { pet_id: { json: '$.id' } },
       }),

@@ -200,7 +200,7 @@ export function summarizeDraft(d: OpenApiDraft): string {
   }
   const keys = [...places.entries()].map(([w, n]) => `${w} ${n}`).join(', ');
   return [
-    `drafted ${d.operations.length} endpoint(s): ${count((op) => op.setup.length > 0)} with setup steps (${count((op) => op.setup.some((s) => s.per === 'operation'))} per operation), ${count((op) => op.key.required)} with a required key`,
+    `drafted ${d.operations.length} endpoint(s): ${count((op) => op.setup.length > 0)} with setup steps (${d.operations.reduce((n, op) => n + op.setup.length, 0)} steps in all), ${count((op) => op.key.required)} with a required key`,
     `  keys: ${keys}`,
     `  skipped ${d.skipped.length} write operation(s) (listed at the end of the file)`,
     ...d.warnings.map((w) => `  warning: ${w}`),

@@ -81,7 +81,7 @@ function stepValue(step: DraftSetupStep): JsonValue {
     capture[name] = 'json' in source ? source.json : { header: source.header };
   return {
     name: step.name,
-    ...(step.per === 'operation' ? { per: 'operation' } : {}),
+    per: 'operation',
     request: requestValue(step.request),
     capture,
   };
