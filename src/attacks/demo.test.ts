@@ -308,3 +308,62 @@ endpoints:
     expect(correct?.reason).toMatch(/declared TTL \(24 h\).*more than the allowed 60 s; raise --max-wait to probe it/);
   });
 });
+
+describe("the demo's stateful shapes: a flow, a form, a key in the body", () => {
+  it('sequential-replay: a refund flaw shows only on the dependent refund, after its setup created the charge; silent on the twin', async () => {
+    const endpoints = ['refund-version-scoped', 'correct-refund'];
+    const r = await auditDemo({
+      flaws: 'refund-version-scoped',
+      only: ['concurrent-burst', 'sequential-replay'],
+      endpoints,
+    });
+    expect(findingKeys(r)).toEqual(['duplicate-write@refund-version-scoped', 'replay-refused@refund-version-scoped']);
+    // Concurrent copies all see one version of the charge and are deduplicated: only the retry shows it.
+    expect(r.attacks.map((a) => `${a.attack}@${a.endpoint}: ${a.status}`).sort()).toEqual([
+      'concurrent-burst@correct-refund: passed',
+      'concurrent-burst@refund-version-scoped: passed',
+      'sequential-replay@correct-refund: passed',
+      'sequential-replay@refund-version-scoped: failed',
+    ]);
+    const f = r.findings.find((x) => x.kind === 'duplicate-write');
+    // The operation's own customer and charge came first, as setup, and are not counted as writes.
+    expect(f?.exchanges.filter((e) => e.phase === 'setup').map((e) => new URL(e.request.url).pathname)).toEqual([
+      '/refund-version-scoped/v1/customers',
+      '/refund-version-scoped/v1/charges',
+    ]);
+    expect(f?.sideEffects?.observed).toBe(2);
+    const refunds =
+      f?.exchanges.filter((e) => e.phase !== 'setup' && e.request.method === 'POST').map((e) => e.request.url) ?? [];
+    expect(new Set(refunds).size).toBe(1);
+    expect(refunds[0]).toMatch(/\/refund-version-scoped\/v1\/charges\/ch_\d+\/refunds$/);
+  });
+
+  it('payload-mismatch: a fingerprint blind to forms replays a changed form; silent on the form twin', async () => {
+    const r = await auditDemo({
+      flaws: 'form-unfingerprinted',
+      only: ['payload-mismatch'],
+      endpoints: ['form-unfingerprinted', 'correct-charge'],
+    });
+    expect(findingKeys(r)).toEqual(['mismatch-replayed@form-unfingerprinted']);
+    expect(r.findings[0]?.message).toMatch(/Smallest change found: form /);
+    expect(r.findings[0]?.exchanges[0]?.request.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(statusOn(r, 'correct-charge')).toBe('passed');
+  });
+
+  it('sequential-replay: a key in the body that the layer never reads; silent on the body-key twin', async () => {
+    const r = await auditDemo({
+      flaws: 'body-key-ignored',
+      only: ['sequential-replay', 'missing-key'],
+      endpoints: ['body-key-ignored', 'correct-body-key'],
+    });
+    expect(findingKeys(r)).toEqual(['duplicate-write@body-key-ignored']);
+    const sent = r.findings[0]?.exchanges[0];
+    expect(sent?.request.headers).not.toHaveProperty('Idempotency-Key');
+    expect(JSON.parse(sent?.request.body ?? '{}')).toMatchObject({ idempotency_key: sent?.key });
+    // Without its body field, the correct twin refuses the request.
+    expect(r.attacks.find((a) => a.endpoint === 'correct-body-key' && a.attack === 'missing-key')?.status).toBe(
+      'passed',
+    );
+    expect(statusOn(r, 'correct-body-key')).toBe('passed');
+  });
+});
