@@ -300,6 +300,32 @@ describe('drafting the parts a spec gives', () => {
     ]);
   });
 
+  it('finds the creating POST elsewhere when the collection has none, only when there is one', async () => {
+    const expire = {
+      post: {
+        operationId: 'expire',
+        parameters: [{ name: 'refund', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: created(),
+      },
+    };
+    const create = (id: string) => ({ post: { operationId: id, responses: created() } });
+    const d = await draftFromOpenApi(
+      spec({ '/v1/refunds': create('createRefund'), '/v1/test_helpers/refunds/{refund}/expire': expire }),
+      {},
+    );
+    expect(op(d, 'expire').setup.map((s) => s.request.path)).toEqual(['/v1/refunds']);
+    const ambiguous = await draftFromOpenApi(
+      spec({
+        '/v1/refunds': create('createRefund'),
+        '/v2/refunds': create('createRefundV2'),
+        '/v1/test_helpers/refunds/{refund}/expire': expire,
+      }),
+      {},
+    );
+    expect(op(ambiguous, 'expire').setup).toEqual([]);
+    expect(op(ambiguous, 'expire').request.path).toBe('/v1/test_helpers/refunds/replace-me-refund/expire');
+  });
+
   it('stops at cycles and at three levels of producers', async () => {
     // Each collection is created under the one before it: /a/{a}/b/{b}/c/{c}/d/{d}/e.
     const paths: Record<string, unknown> = {};
@@ -395,6 +421,36 @@ describe('drafting the parts a spec gives', () => {
       kind: 'text',
       text: '<pay amount="5"/>',
       contentType: 'application/xml',
+    });
+  });
+
+  it("sends the spec's own {{placeholders}} as data, never as templates", async () => {
+    const file = spec({
+      '/devices/{device}/actions': {
+        post: {
+          operationId: 'act',
+          parameters: [
+            { name: 'device', in: 'path', required: true, example: '{{DEVICE_ID}}' },
+            { name: 'Idempotency-Key', in: 'header', required: true },
+          ],
+          requestBody: {
+            content: { 'application/json': { example: { device_id: '{{DEVICE_ID}}', note: 'a }} b' } } },
+          },
+          responses: created(),
+        },
+      },
+    });
+    const { text, draft } = await scenarioFromOpenApi(file, { schemaRef: './s.json' });
+    const act = op(draft, 'act');
+    expect(act.request.body).toEqual({ kind: 'json', value: { device_id: '{ {DEVICE_ID} }', note: 'a } } b' } });
+    expect(act.request.path).toBe(`/devices/${encodeURIComponent('{ {DEVICE_ID} }')}/actions`);
+    expect(act.notes).toEqual([
+      "the spec's example values hold {{…}} placeholders (written as { {…} } here): put real values in",
+    ]);
+    const s = loadScenarioText(text, join(dir, 'braces.yaml'), extensionSchemas(), {});
+    expect(s.endpoints[0]?.request.body).toEqual({
+      kind: 'json',
+      value: { device_id: '{ {DEVICE_ID} }', note: 'a } } b' },
     });
   });
 

@@ -16,7 +16,7 @@ import type { JsonValue } from '../scenario/types.js';
 import { CAPTURE_NAME } from '../scenario/template.js';
 import type { DraftBody, DraftCapture, DraftKeyPlacement, DraftRequest, DraftSetupStep } from './draft.js';
 import { isRecord } from './example-body.js';
-import type { RequestParts } from './request-parts.js';
+import { breakBraces, type RequestParts } from './request-parts.js';
 import {
   asArray,
   byOperationRef,
@@ -232,13 +232,18 @@ class Planner {
     if (typeof expr === 'number' || typeof expr === 'boolean') return String(expr);
     if (typeof expr !== 'string') return undefined;
     if (expr.startsWith('$')) return this.#runtime(expr, producer, use, depth, visiting);
-    if (!expr.includes('{$')) return expr;
+    if (!expr.includes('{$')) return breakBraces(expr);
     let failed = false;
-    const value = expr.replace(/\{(\$[^}]+)\}/g, (_whole, inner: string) => {
-      const p = this.#runtime(inner, producer, use, depth, visiting);
-      if (p === undefined) failed = true;
-      return p ?? '';
-    });
+    // The literal parts are the spec's text; only the expressions become captures.
+    const value = expr
+      .split(/(\{\$[^}]+\})/)
+      .map((part) => {
+        if (!/^\{\$[^}]+\}$/.test(part)) return breakBraces(part);
+        const p = this.#runtime(part.slice(1, -1), producer, use, depth, visiting);
+        if (p === undefined) failed = true;
+        return p ?? '';
+      })
+      .join('');
     return failed ? undefined : value;
   }
 
@@ -284,8 +289,12 @@ class Planner {
     const at = target.path.indexOf(`{${name}}`);
     const collection = target.path.slice(0, at).replace(/\/$/, '');
     const segment = collection.split('/').pop() ?? '';
-    const producer = this.#ctx.index.createAt.get(collection);
-    if (producer === undefined || visiting.has(producer) || segment === '' || segment.includes('{')) return undefined;
+    if (segment === '' || segment.includes('{')) return undefined;
+    // The collection's own POST, else the one POST that creates such resources elsewhere
+    // (`/v1/test_helpers/refunds/{refund}/expire` acts on what `POST /v1/refunds` creates).
+    const elsewhere = this.#ctx.index.createBySegment.get(segment) ?? [];
+    const producer = this.#ctx.index.createAt.get(collection) ?? (elsewhere.length === 1 ? elsewhere[0] : undefined);
+    if (producer === undefined || visiting.has(producer)) return undefined;
     const path = capturePathFor(producer, name, segment);
     if (path === undefined) return undefined;
     return this.#capture(producer, { json: path }, `{${name}} of ${describeOp(target)}`, depth, visiting);
@@ -448,23 +457,25 @@ function captureName(producer: SpecOperation, source: DraftCapture): string {
   return CAPTURE_NAME.test(name) ? name : `v_${name}`;
 }
 
-/** Whether `{name}` after `/<segment>` names that collection's id: `id`, `charge`, `charge_id`, `chargeId`, `intent` of payment_intents. */
+/** Whether `{name}` after `/<segment>` names that collection's id: `id`, `charge`, `charge_id`, `chargeId`, `intent` of payment_intents, `subscription_exposed_id`. */
 function idLike(name: string, segment: string): boolean {
   const n = lower(name);
   const seg = lower(segment);
   const sg = lower(singular(segment));
   if (n === 'id' || n === sg || n === seg) return true;
   const base = n.endsWith('id') ? n.slice(0, -2) : n;
-  return base === sg || base === seg || (base.length >= 3 && (sg.endsWith(base) || seg.endsWith(base)));
+  if (base === sg || base === seg) return true;
+  // `{intent}` after /payment_intents, `{subscription_exposed_id}` after /subscriptions.
+  return (base.length >= 3 && (sg.endsWith(base) || seg.endsWith(base))) || (sg.length >= 3 && base.startsWith(sg));
 }
 
 /** Where the producer's answer carries the value `{name}` needs: its id (top level or under the resource's name), or a property of that name. */
 function capturePathFor(producer: SpecOperation, name: string, segment: string): string | undefined {
   const schema = successSchema(producer.op);
   if (schema === undefined) return undefined;
-  if (idLike(name, segment)) return idPathIn(schema, singular(lower(segment)));
-  const props = propertiesOf(schema);
-  return props.has(name) && /^[\p{L}\p{N}_-]+$/u.test(name) ? `$.${name}` : undefined;
+  // A property of that very name (`{username}` after /user) says more than a name that looks like an id.
+  if (propertiesOf(schema).has(name) && /^[\p{L}\p{N}_-]+$/u.test(name)) return `$.${name}`;
+  return idLike(name, segment) ? idPathIn(schema, singular(lower(segment))) : undefined;
 }
 
 /** The JSON schema of an operation's first 2xx answer. */

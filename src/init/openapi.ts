@@ -115,7 +115,7 @@ export async function draftFromOpenApi(file: string, o: Omit<FromOpenApiOptions,
       key: parts.key,
       idPath: responseIdPath(specOp),
       setup: flow.setup,
-      notes: flow.notes,
+      notes: [...parts.notes, ...flow.notes],
     });
   }
   return {
@@ -218,6 +218,7 @@ function summaryOf(op: Record<string, unknown>): string | undefined {
     .slice(0, 2000)
     .replace(/<[^>]*>/g, ' ')
     .replace(/\s+/g, ' ')
+    .replace(/ ([.,;:!?])/g, '$1')
     .trim();
   const sentence = /^.*?[.!?](\s|$)/.exec(text)?.[0].trim() ?? text;
   return sentence === '' ? undefined : sentence.length > 120 ? `${sentence.slice(0, 117)}...` : sentence;

@@ -20,6 +20,8 @@ export interface RequestParts {
   query: [name: string, value: string][];
   /** Example values of the path parameters; undefined where the spec gives nothing to go on. */
   pathValues: ReadonlyMap<string, string | undefined>;
+  /** What the reviewer must know about these values. */
+  notes: string[];
 }
 
 /** Header names that carry an idempotency key by convention (Idempotency-Key, PayPal-Request-Id, …). */
@@ -61,7 +63,21 @@ export function requestParts(
       query.push([name, givenValue(p) ?? text(exampleFor(p['schema'] ?? p))]);
     }
   }
-  return { body, bodyProperties: chosen?.properties ?? new Set(), key, headers, query, pathValues };
+  // The spec's values are data, never templates: its own `{{DEVICE_ID}}` placeholders (Square's
+  // examples have them) would be refused as unknown variables, or worse, rendered.
+  const literal = new Literal();
+  const parts: RequestParts = {
+    body: literal.body(body),
+    bodyProperties: chosen?.properties ?? new Set(),
+    key,
+    headers: Object.fromEntries(Object.entries(headers).map(([n, v]) => [n, literal.text(v)])),
+    query: query.map(([n, v]) => [n, literal.text(v)]),
+    pathValues: new Map([...pathValues].map(([n, v]) => [n, v === undefined ? undefined : literal.text(v)])),
+    notes: [],
+  };
+  if (literal.changed)
+    parts.notes.push("the spec's example values hold {{…}} placeholders (written as { {…} } here): put real values in");
+  return parts;
 }
 
 function text(v: JsonValue): string {
@@ -205,4 +221,43 @@ function withoutKeyField(body: DraftBody | undefined, placement: DraftKeyPlaceme
     return body.kind === 'json' ? { kind: 'json', value: rest as JsonValue } : { kind: 'form', value: rest };
   }
   return body;
+}
+
+/** `{{` and `}}` broken apart (`{ {`), so a value taken from the spec is sent as data, never rendered. */
+export function breakBraces(s: string): string {
+  return s.replace(/\{\{/g, '{ {').replace(/\}\}/g, '} }');
+}
+
+/** Breaks the braces of every value taken from the spec, and remembers whether there were any. */
+class Literal {
+  changed = false;
+
+  text(s: string): string {
+    const broken = breakBraces(s);
+    if (broken !== s) this.changed = true;
+    return broken;
+  }
+
+  json(v: JsonValue): JsonValue {
+    if (typeof v === 'string') return this.text(v);
+    if (Array.isArray(v)) return v.map((x) => this.json(x));
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, JsonValue> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = this.json(x);
+      return out;
+    }
+    return v;
+  }
+
+  body(b: DraftBody | undefined): DraftBody | undefined {
+    if (b === undefined) return undefined;
+    switch (b.kind) {
+      case 'json':
+        return { kind: 'json', value: this.json(b.value) };
+      case 'form':
+        return { kind: 'form', value: this.json(b.value) as Record<string, JsonValue> };
+      case 'text':
+        return { ...b, text: this.text(b.text) };
+    }
+  }
 }

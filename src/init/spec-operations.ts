@@ -26,6 +26,8 @@ export interface SpecIndex {
   byPointer: ReadonlyMap<string, SpecOperation>;
   /** `/v1/charges` → its POST. */
   createAt: ReadonlyMap<string, SpecOperation>;
+  /** `charges` → the POSTs to a parameterless path ending in that segment (`/v1/charges`). */
+  createBySegment: ReadonlyMap<string, readonly SpecOperation[]>;
 }
 
 export function indexSpec(api: Record<string, unknown>): SpecIndex {
@@ -33,6 +35,7 @@ export function indexSpec(api: Record<string, unknown>): SpecIndex {
   const byId = new Map<string, SpecOperation>();
   const byPointer = new Map<string, SpecOperation>();
   const createAt = new Map<string, SpecOperation>();
+  const createBySegment = new Map<string, SpecOperation[]>();
   const paths = isRecord(api['paths']) ? api['paths'] : {};
   for (const [path, item] of Object.entries(paths)) {
     if (!isRecord(item)) continue;
@@ -47,10 +50,16 @@ export function indexSpec(api: Record<string, unknown>): SpecIndex {
       operations.push(entry);
       if (operationId !== undefined && !byId.has(operationId)) byId.set(operationId, entry);
       byPointer.set(`#/paths/${pointerToken(path)}/${method}`, entry);
-      if (method === 'post') createAt.set(path.replace(/\/$/, ''), entry);
+      if (method === 'post') {
+        const collection = path.replace(/\/$/, '');
+        createAt.set(collection, entry);
+        const segment = collection.split('/').pop() ?? '';
+        if (!collection.includes('{') && segment !== '')
+          createBySegment.set(segment, [...(createBySegment.get(segment) ?? []), entry]);
+      }
     }
   }
-  return { operations, byId, byPointer, createAt };
+  return { operations, byId, byPointer, createAt, createBySegment };
 }
 
 export function asArray(v: unknown): unknown[] {
