@@ -229,7 +229,8 @@ export class RunSetup {
       uuid: o.uuid,
       what: o.what,
     };
-    if (o.steps.length > 0 && o.teardown.length > 0) this.#scopes.push(scope);
+    // Remembered before its first step, so what a half-run setup created is cleaned up too.
+    if (o.teardown.length > 0) this.#scopes.push(scope);
     for (const step of o.steps) {
       const where = `setup step '${step.name}' (${o.what})`;
       const spec = this.#spec(step.request, scope, `setup ${step.name}`, 'setup');
