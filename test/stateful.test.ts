@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Exchange } from '../src/http/exchange.js';
 import type { RunEvent } from '../src/result/events.js';
+import { exitCodeOf } from '../src/verdict/exit-codes.js';
 import { auditYaml } from './helpers/audit-yaml.js';
 import { SESSION_TOKEN, squareLike, stripeLike, type ApiServer, type StripeFlaw } from './helpers/payment-apis.js';
 
@@ -274,6 +275,25 @@ describe('when setup fails, stops or runs out', () => {
     });
     expect(r.status).toBe('interrupted');
     expect(api.cleaned).toEqual(['charge ch_2', 'customer cus_1']);
+  });
+
+  it('reports a failed teardown as a warning that changes no verdict', async () => {
+    const api = await stripe('refund-race');
+    const r = await auditYaml(
+      refundScenario(api.url).replace(
+        "path: '/v1/charges/{{charge_ref}}/void'",
+        "path: '/v1/charges/{{charge_ref}}/explode'",
+      ),
+    );
+    expect(r.findings.map((f) => f.kind)).toContain('duplicate-write');
+    expect(exitCodeOf(r)).toBe(1);
+    const warning = r.errors.find((e) => e.code === 'IDEM_TEARDOWN_FAILED');
+    expect(warning?.message).toMatch(
+      /^teardown did not complete: teardown void \(endpoint refund, operation \d+\): POST \/v1\/charges\/ch_\d+\/explode answered 404, expected 2xx/,
+    );
+    expect(r.errors.map((e) => e.code)).toEqual(['IDEM_TEARDOWN_FAILED']);
+    // The customer's teardown still ran after the failing ones.
+    expect(api.cleaned).toEqual(['customer cus_1']);
   });
 
   it('counts setup requests against the request budget', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inFlightDuplicate } from './in-flight-duplicate.js';
-import { modelTarget, runFake, type FakeTarget } from '../testing/index.js';
+import { createStep, modelTarget, runFake, withSetup, type FakeTarget } from '../testing/index.js';
 
 describe('in-flight-duplicate', () => {
   it('finds a duplicate executed while the original is still running', async () => {
@@ -102,5 +102,20 @@ describe('in-flight-duplicate', () => {
     );
     expect(r.outcome.kind).toBe('skipped');
     expect(r.outcome.reason).toContain('distinct-keys judges deduplication across keys');
+  });
+});
+
+describe('in-flight-duplicate on an endpoint with per-operation setup', () => {
+  it('creates the charge before the first request, so the followers still leave while it runs', async () => {
+    const api = withSetup(modelTarget({ inFlight: 'execute', processingMs: 400 }));
+    const r = await runFake(inFlightDuplicate, {
+      target: api.target,
+      endpoint: { path: '/charges/{{charge_id}}/refunds', setup: [createStep('charge', '/charges', 'charge_id')] },
+    });
+    expect(r.kinds()).toEqual(['duplicate-write']);
+    const [setup, first, dup] = r.findings[0]?.exchanges ?? [];
+    expect(setup?.phase).toBe('setup');
+    expect(dup?.timings.sent ?? 0).toBeLessThan(first?.timings.headers ?? 0);
+    expect(new Set([first, dup].map((e) => e?.request.url)).size).toBe(1);
   });
 });

@@ -51,7 +51,7 @@ export const keyFormat = defineAttack({
     description:
       'Sends empty, over-long, non-ASCII and generated keys (no 5xx allowed), pairs of keys that differ only in case or after a long shared prefix (each must execute), and the key header in other letter case.',
     sends:
-      'empty, long (255/256/4096), non-ASCII, tab and list keys, fast-check keys; key pairs differing in case or after a long prefix; the header name in other case',
+      'empty, long (255/256/4096), non-ASCII, tab and list keys, fast-check keys; key pairs differing in case or after a long prefix; the header name in other case (header keys)',
     finds: '`key-crash` (medium), `key-collision` (high), `key-header-case` (high)',
     options,
     timingDependent: false,

@@ -19,8 +19,9 @@ export const rejectedThenValid = defineAttack({
     id: 'rejected-then-valid',
     title: 'A valid request after a rejected one with the same key',
     description:
-      'Sends an invalid body (a field of the wrong type, then truncated JSON) with a key, then the valid request with the same key. A correct target validates before touching the key store, so the valid request executes.',
-    sends: 'an invalid body (a field of the wrong type; truncated JSON) with a key, then the valid request with it',
+      'Sends an invalid body (a field of the wrong type, then the body cut short) with a key, then the valid request with the same key. A correct target validates before touching the key store, so the valid request executes.',
+    sends:
+      'an invalid body (a field of the wrong type, `amount=abc` in a form; the body cut short) with a key, then the valid request with it',
     finds: '`rejection-replayed`, `valid-refused` (high)',
     options,
     timingDependent: false,

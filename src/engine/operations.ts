@@ -117,8 +117,13 @@ export class OperationBook {
     const now =
       this.#resolved.get(op.id) ??
       (hasOperationSetup(this.#endpoint(op.endpoint)) ? undefined : this.#o.setup.endpointNow(op.endpoint));
-    if (now !== undefined) return this.#finish(req, now);
-    return this.values(op).then((values) => this.#finish(req, values));
+    if (now === undefined) return this.values(op).then((values) => this.#finish(req, values));
+    try {
+      return this.#finish(req, now);
+    } catch (err) {
+      // Sending fails like the send it is part of: as a rejection, never a throw in the attack's turn.
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   #finish(req: PreparedRequest, values: Captured): RequestSpec {

@@ -229,7 +229,8 @@ export class RunSetup {
       uuid: o.uuid,
       what: o.what,
     };
-    if (o.steps.length > 0 && o.teardown.length > 0) this.#scopes.push(scope);
+    // Remembered before its first step, so what a half-run setup created is cleaned up too.
+    if (o.teardown.length > 0) this.#scopes.push(scope);
     for (const step of o.steps) {
       const where = `setup step '${step.name}' (${o.what})`;
       const spec = this.#spec(step.request, scope, `setup ${step.name}`, 'setup');
@@ -240,7 +241,7 @@ export class RunSetup {
       if (problem !== undefined) throw new SetupFailedError(`${where}: ${spec.method} ${pathOf(exchange)} ${problem}`);
       for (const c of step.capture) {
         const got = captureValue(c, answer ?? recordedAnswer(exchange), exchange.response?.body ?? '');
-        if (typeof got !== 'string') throw new SetupFailedError(`${where}: capture {{${c.name}}} ${got.problem}`);
+        if (typeof got !== 'string') throw new SetupFailedError(`${where}: capture {{${c.name}}}: ${got.problem}`);
         values[c.name] = got;
         if (this.#isSecret(c)) this.#o.secret(got);
       }
@@ -325,27 +326,27 @@ function recordedAnswer(ex: Exchange): RawAnswer | undefined {
  * `shown`, the recorded (redacted) body, since they end up in reports.
  */
 function captureValue(c: Capture, answer: RawAnswer | undefined, shown: string): string | { problem: string } {
-  if (!answer) return { problem: 'has no answer to read' };
+  if (!answer) return { problem: 'no answer to read' };
   let raw: string | undefined;
   const s = c.source;
   if (s.from === 'header') {
     raw = getHeader(answer.headers, s.name);
-    if (raw === undefined) return { problem: `: the answer has no ${s.name} header` };
+    if (raw === undefined) return { problem: `the answer has no ${s.name} header` };
   } else {
     let json: unknown;
     try {
       json = JSON.parse(answer.body) as unknown;
     } catch {
       return {
-        problem: `: the answer is not JSON${answer.truncated ? ' (its body was cut at settings.bodyCap)' : ''}${excerpt(shown)}`,
+        problem: `the answer is not JSON${answer.truncated ? ' (its body was cut at settings.bodyCap)' : ''}${excerpt(shown)}`,
       };
     }
     const v = extractValue(json, s.path);
-    if (v === undefined || v === null) return { problem: `: ${s.path} matched nothing${excerpt(shown)}` };
+    if (v === undefined || v === null) return { problem: `${s.path} matched nothing${excerpt(shown)}` };
     raw = typeof v === 'string' ? v : JSON.stringify(v);
   }
   if (s.pattern === undefined) return raw;
   const m = new RegExp(s.pattern, 'u').exec(raw.slice(0, PATTERN_INPUT_CHARS));
-  if (!m) return { problem: `: pattern ${s.pattern} does not match the value read` };
+  if (!m) return { problem: `pattern ${s.pattern} does not match the value read` };
   return m[1] ?? m[0];
 }
