@@ -309,8 +309,10 @@ endpoints:
   });
 });
 
+// Not one attack each (the block above is): the demo's stateful shapes, each flaw found where only
+// its endpoint shows it and each correct twin silent.
 describe("the demo's stateful shapes: a flow, a form, a key in the body", () => {
-  it('sequential-replay: a refund flaw shows only on the dependent refund, after its setup created the charge; silent on the twin', async () => {
+  it('a refund flaw shows only on the dependent refund, after its setup created the charge (sequential-replay); silent on the twin', async () => {
     const endpoints = ['refund-version-scoped', 'correct-refund'];
     const r = await auditDemo({
       flaws: 'refund-version-scoped',
@@ -338,7 +340,7 @@ describe("the demo's stateful shapes: a flow, a form, a key in the body", () => 
     expect(refunds[0]).toMatch(/\/refund-version-scoped\/v1\/charges\/ch_\d+\/refunds$/);
   });
 
-  it('payload-mismatch: a fingerprint blind to forms replays a changed form; silent on the form twin', async () => {
+  it('a fingerprint blind to forms replays a changed form (payload-mismatch); silent on the form twin', async () => {
     const r = await auditDemo({
       flaws: 'form-unfingerprinted',
       only: ['payload-mismatch'],
@@ -350,7 +352,7 @@ describe("the demo's stateful shapes: a flow, a form, a key in the body", () => 
     expect(statusOn(r, 'correct-charge')).toBe('passed');
   });
 
-  it('sequential-replay: a key in the body that the layer never reads; silent on the body-key twin', async () => {
+  it('a key in the body that the layer never reads (sequential-replay); silent on the body-key twin', async () => {
     const r = await auditDemo({
       flaws: 'body-key-ignored',
       only: ['sequential-replay', 'missing-key'],
