@@ -21,6 +21,8 @@ export { prepareRun, planCells, type RunPlan, type RunRequest, type Registries }
 /** The exit-code table and the verdict rules every command and report shares. */
 export { EXIT, exitCodeOf, exitCodeForError, type ExitCode } from './verdict/exit-codes.js';
 export { failsRun, failingFindings } from './verdict/verdict.js';
+/** Baselines (`--baseline`): parse a baseline file or report.json for RunRequest.baseline, or make one from a result. */
+export { parseBaseline, baselineOf, type Baseline, type BaselineEntry, type BaselineFile } from './verdict/baseline.js';
 /** The result of a run: what every report is rendered from. */
 export type { AuditResult, AttackResult, AttackStatus, RunStatus } from './result/result.js';
 /** One event of the live stream (`onEvent`, `events.ndjson`). */
@@ -28,7 +30,7 @@ export type { RunEvent } from './result/events.js';
 /** Error classes with stable codes (`IDEM_SCENARIO_INVALID`, `IDEM_TARGET_UNREACHABLE`, …). */
 export * from './errors/errors.js';
 /** One broken promise, with its evidence and reproduction. */
-export type { Finding } from './findings/finding.js';
+export type { Finding, FindingBaseline, ShellVariable } from './findings/finding.js';
 /** `info` … `critical`. */
 export type { Severity } from './scenario/severity.js';
 /** One recorded (and redacted) request with its response or transport error. */

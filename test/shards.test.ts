@@ -17,20 +17,26 @@ const work = mkdtempSync(join(tmpdir(), 'idem-shards-'));
 const SUBSET = 'concurrent-burst,sequential-replay,missing-key,distinct-keys';
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function runDemo(out: string, extra: string[]): Promise<number> {
+async function runDemo(out: string, extra: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
   const server = await startDemoServer({ flaws: parseFlaws('all') });
   try {
     const r = await cli(
       ['run', DEMO_SCENARIO, '--seed', '11', '--out', out, '--reporter', 'json', '--only', SUBSET, ...extra],
       {
-        env: { DEMO_URL: server.url },
+        env: { ...env, DEMO_URL: server.url },
       },
     );
+    if (r.code === 2) throw new Error(r.stderr);
     return r.code;
   } finally {
     await server.close();
   }
 }
+
+/** The unsharded run both tests compare with, run once. */
+const whole = join(work, 'whole');
+let wholeRun: Promise<number> | undefined;
+const runWhole = (): Promise<number> => (wholeRun ??= runDemo(whole, []));
 
 const read = (dir: string): AuditResult => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as AuditResult;
 const cells = (r: AuditResult): string[] => r.attacks.map((a) => `${a.attack}@${a.endpoint}`).sort();
@@ -43,8 +49,7 @@ const stable = (r: AuditResult): string[] =>
 
 describe('sharding', () => {
   it('three merged shards report the same findings as the unsharded run', async () => {
-    const whole = join(work, 'whole');
-    const wholeCode = await runDemo(whole, []);
+    const wholeCode = await runWhole();
     const shardDirs = [1, 2, 3].map((i) => join(work, `shard-${i}`));
     for (const [i, dir] of shardDirs.entries()) await runDemo(dir, ['--shard', `${i + 1}/3`]);
 
@@ -69,6 +74,31 @@ describe('sharding', () => {
       expect(existsSync(join(merged, f))).toBe(true);
     const har = JSON.parse(readFileSync(join(merged, 'traffic.har'), 'utf8')) as { log: { entries: unknown[] } };
     expect(har.log.entries.length).toBe(result.requests);
+  }, 240_000);
+
+  it("--shard auto takes each CI system's job numbering; the merged shards equal the unsharded run", async () => {
+    const wholeCode = await runWhole();
+    // One shard per numbering: GitLab from 1, CircleCI and Kubernetes from 0 (count given).
+    const jobs: [string, NodeJS.ProcessEnv, string[]][] = [
+      ['gitlab', { CI_NODE_INDEX: '1', CI_NODE_TOTAL: '3' }, []],
+      ['circleci', { CIRCLE_NODE_INDEX: '1', CIRCLE_NODE_TOTAL: '3' }, []],
+      ['k8s', { JOB_COMPLETION_INDEX: '2' }, ['--shard-count', '3']],
+    ];
+    const dirs: string[] = [];
+    for (const [name, env, extra] of jobs) {
+      const dir = join(work, `auto-${name}`);
+      await runDemo(dir, ['--shard', 'auto', ...extra], env);
+      dirs.push(dir);
+    }
+    expect(dirs.map((d) => read(d).shard)).toEqual([1, 2, 3].map((index) => ({ index, count: 3 })));
+    const merged = join(work, 'auto-merged');
+    const m = await cli(['merge', ...dirs.map((d) => join(d, 'report.json')), '--out', merged, '--reporter', 'json']);
+    expect(m.stderr).toBe('');
+    const full = read(whole);
+    const result = read(merged);
+    expect(cells(result)).toEqual(cells(full));
+    expect(stable(result)).toEqual(stable(full));
+    expect(m.code).toBe(wholeCode);
   }, 240_000);
 
   it('rejects a malformed shard and a report given twice', async () => {

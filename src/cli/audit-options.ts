@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors/errors.js';
 import { SEVERITIES, type Severity } from '../scenario/severity.js';
+import { MAX_SHARDS, SHARD_COUNT_VARIABLE, shardFromCi, type Shard } from './ci-shard.js';
 import { addGuardRailOptions, cliDuration, type GuardRailOptions } from './guard-rails.js';
 
 export interface AuditCliOptions extends GuardRailOptions {
@@ -16,7 +17,12 @@ export interface AuditCliOptions extends GuardRailOptions {
   debug?: boolean;
   reporter?: string[];
   quiet?: boolean;
-  shard?: { index: number; count: number };
+  /** `auto`: from the CI system's parallel-job variables (resolveShard). */
+  shard?: Shard | 'auto';
+  /** The number of shards where the CI system does not say it (Kubernetes Indexed Jobs). */
+  shardCount?: number;
+  /** A baseline file or report.json whose findings do not fail the run. */
+  baseline?: string;
   /** Milliseconds an attack may spend waiting on the target's clock (ttl-probe). */
   maxWait?: number;
 }
@@ -73,10 +79,38 @@ export function addAuditOptions(cmd: Command): Command {
       uint('--max-requests', 10_000_000),
     )
     .option('--debug', 'print stack traces of internal errors')
-    .option('--reporter <list>', 'outputs to write: terminal,json,html,junit,markdown,har (default: all of them)', list)
+    .option(
+      '--reporter <list>',
+      'outputs to write: terminal,json,html,junit,markdown,har,sarif (default: all but sarif; `default,sarif` adds it)',
+      list,
+    )
     .option('--quiet', 'print nothing but errors on the terminal (report files are still written)')
     .option('--max-wait <duration>', 'longest an attack may wait on time (e.g. ttl-probe; default 60s)', maxWaitOf)
-    .option('--shard <i/n>', 'run only slice i of n of the endpoint × attack matrix (CI parallelism)', shardOf);
+    .option(
+      '--shard <i/n|auto>',
+      'run only slice i of n of the endpoint × attack matrix (CI parallelism); auto: from the CI system (GitLab, CircleCI, Buildkite, Kubernetes Indexed Jobs)',
+      shardOf,
+    )
+    .option(
+      '--shard-count <n>',
+      `with --shard auto: the number of shards where the CI system does not say it (Kubernetes; or ${SHARD_COUNT_VARIABLE})`,
+      uint('--shard-count', MAX_SHARDS),
+    )
+    .option(
+      '--baseline <file>',
+      'known findings that do not fail the run: a report.json or a file from `idem-audit baseline` (they stay listed, marked baseline)',
+    );
+}
+
+/** The slice run preparation gets: --shard i/n as given, or auto resolved from the CI system's variables. */
+export function resolveShard(
+  opts: Pick<AuditCliOptions, 'shard' | 'shardCount'>,
+  env: NodeJS.ProcessEnv,
+): (Shard & { source?: string }) | undefined {
+  if (opts.shardCount !== undefined && opts.shard !== 'auto')
+    throw new UsageError('--shard-count goes with --shard auto', 'with --shard i/n the count is n');
+  if (opts.shard === 'auto') return shardFromCi(env, opts.shardCount);
+  return opts.shard;
 }
 
 function maxWaitOf(v: string): number {
@@ -86,12 +120,16 @@ function maxWaitOf(v: string): number {
   return ms;
 }
 
-function shardOf(v: string): { index: number; count: number } {
+function shardOf(v: string): Shard | 'auto' {
+  if (v === 'auto') return 'auto';
   const m = /^(\d+)\/(\d+)$/.exec(v);
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count || count > 1000)
-    throw new UsageError(`--shard must be i/n with 1 ≤ i ≤ n ≤ 1000, got '${v}'`, 'e.g. --shard 2/3');
+  if (!m || count < 1 || index < 1 || index > count || count > MAX_SHARDS)
+    throw new UsageError(
+      `--shard must be i/n with 1 ≤ i ≤ n ≤ ${MAX_SHARDS}, or auto, got '${v}'`,
+      'e.g. --shard 2/3, or --shard auto in a parallel CI job',
+    );
   return { index, count };
 }
 

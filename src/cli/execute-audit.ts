@@ -3,7 +3,7 @@
  * Shared by `run` and `demo` so both behave identically.
  */
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { attacks } from '../attacks/index.js';
 import { prepareRun, type RunRequest } from '../engine/prepare-run.js';
 import { executePlan } from '../engine/run-audit.js';
@@ -12,11 +12,14 @@ import { observers } from '../observers/index.js';
 import { selectReporters } from '../reporters/select-reporters.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { exitCodeOf } from '../verdict/exit-codes.js';
-import type { AuditCliOptions } from './audit-options.js';
+import type { Baseline } from '../verdict/baseline.js';
+import { resolveShard, type AuditCliOptions } from './audit-options.js';
 import { renderDryRun } from './dry-run.js';
 import { type CliIo } from './io.js';
 import { packageVersion } from '../package-info.js';
+import { readBaseline } from './read-report.js';
 import { reporterEnvironment, startReporting } from './reporting.js';
+import { shellQuote } from './shell-quote.js';
 
 function timestamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -25,14 +28,20 @@ function timestamp(d: Date): string {
 const CLI_LABELS = { only: '--only', skip: '--skip', endpoints: '--endpoint' } as const;
 
 /** The command line's options as run preparation takes them. */
-function runRequest(opts: AuditCliOptions, env: NodeJS.ProcessEnv): RunRequest {
+function runRequest(
+  opts: AuditCliOptions,
+  env: NodeJS.ProcessEnv,
+  shard: RunRequest['shard'],
+  baseline: Baseline | undefined,
+): RunRequest {
   const req: RunRequest = { env, allowProduction: opts.allowProduction === true };
   if (opts.seed !== undefined) req.seed = opts.seed;
   if (opts.keySalt !== undefined) req.keySalt = opts.keySalt;
   if (opts.only) req.only = opts.only;
   if (opts.skip) req.skip = opts.skip;
   if (opts.endpoint) req.endpoints = opts.endpoint;
-  if (opts.shard) req.shard = opts.shard;
+  if (shard) req.shard = shard;
+  if (baseline) req.baseline = baseline;
   if (opts.failOn) req.failOn = opts.failOn;
   if (opts.maxRequests !== undefined) req.maxRequests = opts.maxRequests;
   if (opts.maxWait !== undefined) req.maxWaitMs = opts.maxWait;
@@ -49,7 +58,14 @@ export async function executeAudit(
 ): Promise<number> {
   // Checked before --dry-run, so a dry run also catches a typo in --reporter.
   const selected = selectReporters(opts.reporter, reporterEnvironment(io, { quiet: opts.quiet === true, live: true }));
-  const plan = prepareRun(scenario, runRequest(opts, io.env), { attacks, observers }, (o) => CLI_LABELS[o]);
+  const shard = resolveShard(opts, io.env);
+  const baseline = opts.baseline === undefined ? undefined : readBaseline(opts.baseline, io.cwd);
+  const plan = prepareRun(
+    scenario,
+    runRequest(opts, io.env, shard && { index: shard.index, count: shard.count }, baseline),
+    { attacks, observers },
+    (o) => CLI_LABELS[o],
+  );
   if (opts.dryRun === true) {
     io.stdout(renderDryRun(plan));
     return 0;
@@ -80,15 +96,24 @@ export async function executeAudit(
 
   try {
     const only = opts.only && opts.only.length > 0 ? ` --only ${opts.only.join(',')}` : '';
-    const shard = opts.shard ? ` --shard ${opts.shard.index}/${opts.shard.count}` : '';
+    const slice = shard ? ` --shard ${shard.index}/${shard.count}${shard.source ? ` (${shard.source})` : ''}` : '';
     if (!quiet)
       io.stderr(
-        `idem-audit: auditing ${scenario.target.baseUrl} (${scenario.name}), seed ${seed}, key salt ${keySalt}${only}${shard}\n`,
+        `idem-audit: auditing ${scenario.target.baseUrl} (${scenario.name}), seed ${seed}, key salt ${keySalt}${only}${slice}\n`,
       );
+    // A baseline made for another scenario matches none of this one's fingerprints: say so, the run still judges.
+    if (baseline && baseline.scenario !== scenario.name)
+      io.stderr(
+        `warning: the baseline ${opts.baseline ?? ''} was made for scenario '${baseline.scenario}', not '${scenario.name}': none of its entries can match\n`,
+      );
+    // Shown relative to where the user is, unless that means climbing out of it.
+    const inCwd = relative(io.cwd, join(dir, 'report.json'));
+    const reportJson = inCwd.startsWith('..') || isAbsolute(inCwd) ? join(dir, 'report.json') : inCwd;
     const result = await executePlan(plan, {
       signal: controller.signal,
       onEvent: (e) => reports.emit(e),
       reproCommand: (attack, endpoint) => `${reproPrefix} --only ${attack} --endpoint ${endpoint}`,
+      replayCommand: (fingerprint) => `idem-audit replay ${shellQuote(reportJson)} --finding ${fingerprint}`,
       toolVersion: packageVersion(),
     });
     const exitCode = exitCodeOf(result);

@@ -3,6 +3,7 @@
  * Nothing below here calls process.exit, so the whole CLI can run inside a test.
  */
 import { Command, CommanderError } from 'commander';
+import { registerBaseline } from './commands/baseline.js';
 import { registerDemo } from './commands/demo.js';
 import { registerExplain } from './commands/explain.js';
 import { registerInit } from './commands/init.js';
@@ -33,6 +34,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerDemo(program, io, setExit);
   registerMerge(program, io, setExit);
   registerReplay(program, io, setExit);
+  registerBaseline(program, io, setExit);
   registerValidate(program, io, setExit);
   registerSchema(program, io);
   registerServeDemo(program, io);

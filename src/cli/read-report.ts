@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { REPORT_SCHEMA_VERSION, type AuditResult } from '../result/result.js';
 import { UsageError } from '../errors/errors.js';
 import { SEVERITIES } from '../scenario/severity.js';
+import { parseBaseline, type Baseline } from '../verdict/baseline.js';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -57,20 +58,29 @@ function isReport(data: unknown): data is Record<string, unknown> {
   );
 }
 
-export function readReport(file: string, cwd: string): AuditResult {
+function readJson(file: string, cwd: string, what: string, hint: string): unknown {
   const path = resolve(cwd, file);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read the report ${file}: ${(err as Error).message}`);
+    throw new UsageError(`cannot read the ${what} ${file}: ${(err as Error).message}`);
   }
-  let data: unknown;
   try {
-    data = JSON.parse(text) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
-    throw new UsageError(`${file} is not JSON`, 'pass the report.json an idem-audit run wrote');
+    throw new UsageError(`${file} is not JSON`, hint);
   }
+}
+
+/** A baseline for --baseline: a file `idem-audit baseline` wrote, or a report.json. */
+export function readBaseline(file: string, cwd: string): Baseline {
+  const hint = 'pass a report.json of an earlier run, or a file written by: idem-audit baseline <report.json>';
+  return parseBaseline(readJson(file, cwd, 'baseline', hint), file);
+}
+
+export function readReport(file: string, cwd: string): AuditResult {
+  const data = readJson(file, cwd, 'report', 'pass the report.json an idem-audit run wrote');
   if (!isReport(data)) {
     throw new UsageError(
       `${file} is not an idem-audit report (schema version ${REPORT_SCHEMA_VERSION})`,

@@ -18,6 +18,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import type { ScenarioIssue } from '../errors/errors.js';
+import type { EnvHeader, HeaderScope } from '../scenario/types.js';
 import { keyText, type Locator, type PathSegment } from './locate.js';
 
 export interface InterpolationResult {
@@ -116,6 +117,35 @@ function staysText(path: readonly PathSegment[]): boolean {
   return a === 'endpoints' && c === 'observe' && typeof d === 'number' && e !== undefined && path.at(-1) === 'url';
 }
 
+/** The header map a path is in, for the maps requests are built from; undefined elsewhere. */
+function headerScope(path: readonly PathSegment[]): HeaderScope | undefined {
+  const [a, b, c, d] = path;
+  if (a === 'target' && b === 'headers' && path.length === 3) return { kind: 'target' };
+  if (a === 'target' && b === 'principals' && d === 'headers' && path.length === 5)
+    return { kind: 'principal', name: String(c) };
+  if (a === 'endpoints' && c === 'request' && d === 'headers' && path.length === 5)
+    return { kind: 'endpoint', name: String(b) };
+  return undefined;
+}
+
+/**
+ * `${NAME}` or `<scheme> ${NAME}` (a default allowed but never kept: it may be a secret), with
+ * NAME taken from the environment. Anything else (literal text around it, several variables, a
+ * value that came from the default) is not a value a reader can rebuild from one variable.
+ */
+const ONE_VARIABLE = /^((?:[A-Za-z][\w-]* )?)\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/;
+
+function envHeader(text: string, path: readonly PathSegment[], env: NodeJS.ProcessEnv): EnvHeader | undefined {
+  const scope = headerScope(path);
+  const m = ONE_VARIABLE.exec(text);
+  if (!scope || !m) return undefined;
+  const [, prefix = '', variable = ''] = m;
+  // Unset or empty: the default (or nothing) was sent, which no variable of the reader's holds.
+  const set = env[variable];
+  if (set === undefined || set === '') return undefined;
+  return { scope, header: String(path.at(-1)), variable, prefix };
+}
+
 /**
  * Rewrites string scalars in place. Aliases are not followed: the anchored node is
  * interpolated once where it is defined, and its path there decides whether it is secret.
@@ -124,9 +154,10 @@ export function interpolateDocument(
   doc: Document.Parsed,
   env: NodeJS.ProcessEnv,
   locator: Locator,
-): { issues: ScenarioIssue[]; secretValues: string[] } {
+): { issues: ScenarioIssue[]; secretValues: string[]; envHeaders: EnvHeader[] } {
   const issues: ScenarioIssue[] = [];
   const secrets = new Set<string>();
+  const envHeaders: EnvHeader[] = [];
 
   const visit = (node: unknown, path: PathSegment[]): void => {
     if (isAlias(node)) return;
@@ -161,11 +192,13 @@ export function interpolateDocument(
       );
     }
     if (isSecretPath(path)) for (const v of result.fromEnvironment) if (v !== '') secrets.add(v);
+    const fromEnv = envHeader(node.value, path, env);
+    if (fromEnv) envHeaders.push(fromEnv);
     node.value = result.whole && node.type === 'PLAIN' && !staysText(path) ? retype(result.value) : result.value;
   };
 
   visit(doc.contents, []);
-  return { issues, secretValues: [...secrets] };
+  return { issues, secretValues: [...secrets], envHeaders };
 }
 
 /** Reads a substituted value the way YAML would read it unquoted, but only as a scalar. */

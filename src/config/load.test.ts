@@ -148,6 +148,7 @@ describe('loadScenarioText: valid files', () => {
             { id: 'concurrent-burst', options: { copies: 20, sync: 'last-byte' } },
             { id: 'payload-mismatch', options: { runs: 100 } },
           ],
+          position: { line: 18, col: 3 },
         },
         {
           name: 'refund',
@@ -159,6 +160,7 @@ describe('loadScenarioText: valid files', () => {
             { id: 'missing-key', options: {} },
             { id: 'concurrent-burst', options: { copies: 10, sync: 'last-byte' } },
           ],
+          position: { line: 33, col: 3 },
         },
       ],
       settings: {
@@ -179,6 +181,17 @@ describe('loadScenarioText: valid files', () => {
         'Bearer tok-alice',
         'Bearer tok-bob',
         'pw',
+      ],
+      // Names only: reproductions read these variables instead of the redacted values.
+      envHeaders: [
+        { scope: { kind: 'target' }, header: 'Authorization', variable: 'API_TOKEN', prefix: 'Bearer ' },
+        {
+          scope: { kind: 'principal', name: 'bob' },
+          header: 'Authorization',
+          variable: 'API_TOKEN_BOB',
+          prefix: 'Bearer ',
+        },
+        { scope: { kind: 'endpoint', name: 'create-payment' }, header: 'X-Tenant', variable: 'TENANT', prefix: '' },
       ],
     };
     expect(loadScenarioText(FULL, FILE, fakeExt, FULL_ENV)).toEqual(expected);

@@ -163,7 +163,15 @@ function load(text: string, file: string, ext: ExtensionSchemas, env: NodeJS.Pro
     late.push(locator.issue(path, message, hint)),
   );
   if (late.length > 0) throw new ScenarioError(late);
-  return scenario;
+  return {
+    ...scenario,
+    // Reports point at each endpoint's declaration (SARIF locations).
+    endpoints: scenario.endpoints.map((e) => ({
+      ...e,
+      position: locator.position(locator.nodeFor(['endpoints', e.name], 'key')),
+    })),
+    ...(interpolation.envHeaders.length > 0 ? { envHeaders: interpolation.envHeaders } : {}),
+  };
 }
 
 function firstAlias(doc: Document.Parsed) {

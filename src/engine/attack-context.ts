@@ -12,7 +12,8 @@ import type {
   SideEffects,
 } from '../attacks/types.js';
 import { InterruptedError } from '../errors/errors.js';
-import type { Finding } from '../findings/finding.js';
+import type { Finding, FindingBaseline } from '../findings/finding.js';
+import type { HeaderVariables } from '../findings/shell-variables.js';
 import type { BurstResult, HttpEngine } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
 import type { ObserverInstance } from '../observers/types.js';
@@ -53,6 +54,12 @@ export interface ContextDeps {
   cutoff?: AbortSignal;
   maxWaitMs?: number;
   reproCommand: string;
+  /** The command that re-sends a finding's requests (bursts together), named in its curl reproduction. */
+  replayCommand?: (fingerprint: string) => string;
+  /** The shell variable each redacted header of a curl reproduction reads. */
+  headerVariables?: HeaderVariables;
+  /** The run's baseline: what it says of a fingerprint (verdict/baseline.ts). */
+  baselineOf?: (fingerprint: string) => FindingBaseline | undefined;
   onFinding: (f: Finding) => void;
 }
 
@@ -167,7 +174,7 @@ export class AttackRun {
   }
 
   #report(f: FindingReport): void {
-    const { attack, endpoint, scenario, seed, reproCommand } = this.#d;
+    const { attack, endpoint, scenario, seed, reproCommand, replayCommand, headerVariables, baselineOf } = this.#d;
     // Exchanges were redacted when recorded; what attacks and observers wrote about them (a path
     // with its query, a ledger URL, a stored record) is redacted here.
     const red = this.#d.engine.redactor;
@@ -179,6 +186,9 @@ export class AttackRun {
         seed,
         reproCommand,
         redact: (t) => red.text(t),
+        ...(replayCommand ? { replayCommand } : {}),
+        ...(headerVariables ? { headerVariables } : {}),
+        ...(baselineOf ? { baselineOf } : {}),
       },
       // The setup requests of its operations come first: the charge the refunds were sent for.
       { ...f, exchanges: [...this.#ops.setupEvidence(f.exchanges), ...f.exchanges] },

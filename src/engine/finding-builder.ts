@@ -5,7 +5,8 @@
  */
 import type { AttackMeta, FindingReport } from '../attacks/types.js';
 import { toCurlLines } from '../findings/curl.js';
-import { fingerprintOf, type Finding } from '../findings/finding.js';
+import { fingerprintOf, type Finding, type FindingBaseline } from '../findings/finding.js';
+import type { HeaderVariables } from '../findings/shell-variables.js';
 
 export interface FindingOrigin {
   attack: Pick<AttackMeta<unknown>, 'id' | 'findings' | 'timingDependent'>;
@@ -18,6 +19,12 @@ export interface FindingOrigin {
    * facts): exchanges were redacted when recorded, free text quoting them must be too.
    */
   redact?: (text: string) => string;
+  /** The command that re-sends a finding's requests (bursts together), named in its curl reproduction. */
+  replayCommand?: (fingerprint: string) => string;
+  /** The shell variable each redacted header of a curl reproduction reads. */
+  headerVariables?: HeaderVariables;
+  /** The run's baseline: what it says of a fingerprint (verdict/baseline.ts). */
+  baselineOf?: (fingerprint: string) => FindingBaseline | undefined;
 }
 
 /** Throws for a kind the attack's meta does not declare: that is a bug in the attack, not a finding. */
@@ -27,6 +34,12 @@ export function buildFinding(origin: FindingOrigin, f: FindingReport): Finding {
   if (!kindMeta) throw new Error(`attack ${attack.id} reported undeclared finding kind '${f.kind}'`);
   const evidence = [...f.exchanges, ...(f.sideEffects?.counts.flatMap((c) => c.evidence) ?? [])];
   const red = origin.redact ?? ((t: string) => t);
+  const fingerprint = fingerprintOf(scenario, endpoint, attack.id, f.kind, f.discriminator);
+  const curl = toCurlLines(evidence, {
+    ...(origin.headerVariables ? { variables: origin.headerVariables } : {}),
+    ...(origin.replayCommand ? { replayCommand: origin.replayCommand(fingerprint) } : {}),
+  });
+  const baseline = origin.baselineOf?.(fingerprint);
   return {
     attack: attack.id,
     endpoint,
@@ -34,7 +47,7 @@ export function buildFinding(origin: FindingOrigin, f: FindingReport): Finding {
     severity: f.severity ?? kindMeta.severity,
     title: kindMeta.title,
     message: red(f.message),
-    fingerprint: fingerprintOf(scenario, endpoint, attack.id, f.kind, f.discriminator),
+    fingerprint,
     expected: red(f.expected),
     observed: red(f.observed),
     sideEffects: f.sideEffects && {
@@ -51,9 +64,11 @@ export function buildFinding(origin: FindingOrigin, f: FindingReport): Finding {
     reproduce: {
       seed,
       command: origin.reproCommand,
-      curl: toCurlLines(evidence),
+      curl: curl.lines,
+      env: curl.env,
       timingDependent: attack.timingDependent,
     },
+    ...(baseline ? { baseline } : {}),
   };
 }
 

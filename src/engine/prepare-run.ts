@@ -10,6 +10,7 @@ import type { Severity } from '../scenario/severity.js';
 import { HostPolicy, allowHostsFromEnv } from '../http/host-policy.js';
 import type { Observer } from '../observers/types.js';
 import type { ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+import type { Baseline } from '../verdict/baseline.js';
 import { randomKeySalt, randomSeed } from '../random/rng.js';
 
 /** The registries a run draws from: the built-ins, or a caller's own (tests, extensions). */
@@ -42,6 +43,8 @@ export interface RunRequest {
   allowProduction?: boolean;
   /** Environment read for IDEM_AUDIT_ALLOW_HOSTS; default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** Findings accepted for now: they are reported, marked, and do not fail the run (verdict/baseline.ts). */
+  baseline?: Baseline;
 }
 
 /** How the options are called where the caller wrote them, for error messages (`--only` vs `only`). */
@@ -70,6 +73,7 @@ export interface RunPlan {
   deadlineMs: number | undefined;
   hostPolicy: HostPolicy;
   shard: { index: number; count: number } | undefined;
+  baseline: Baseline | undefined;
 }
 
 /** The host policy a scenario implies under the caller's consent and environment. */
@@ -120,6 +124,7 @@ export function prepareRun(
     deadlineMs: req.deadlineMs,
     hostPolicy,
     shard: req.shard,
+    baseline: req.baseline,
   };
 }
 

@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { IdemAuditError, InterruptedError, RequestBudgetError, TargetUnreachableError } from '../errors/errors.js';
 import type { Finding } from '../findings/finding.js';
+import { headerVariables } from '../findings/shell-variables.js';
 import { HttpEngine } from '../http/engine.js';
 import { burstStatsBySync } from '../http/sync/stats.js';
 import { createRedactor, secretHeaderValues, type Redactor } from '../http/redact.js';
@@ -21,6 +22,7 @@ import {
   type AttackEnd,
   type RunStop,
 } from '../verdict/verdict.js';
+import { baselineMatcher, utcDay } from '../verdict/baseline.js';
 import { AttackRun, untilCutoff } from './attack-context.js';
 import { createObservers } from './observer-set.js';
 import type { RunEvent } from '../result/events.js';
@@ -28,7 +30,13 @@ import { assertReachable } from './preflight.js';
 import { DEFAULT_TEARDOWN_MS, RunSetup, type Captured, type SetupTransport, type TeardownOutcome } from './setup.js';
 import { renderTemplate, templateVariables } from '../scenario/template.js';
 import { prepareRun, type Registries, type RunPlan, type RunRequest } from './prepare-run.js';
-import { REPORT_SCHEMA_VERSION, type AttackResult, type AuditResult, type RunError } from '../result/result.js';
+import {
+  REPORT_SCHEMA_VERSION,
+  type AttackResult,
+  type AuditResult,
+  type EndpointLocation,
+  type RunError,
+} from '../result/result.js';
 import { Rng, deriveSeed } from '../random/rng.js';
 import { DEFAULT_INTERRUPT_GRACE_MS, RunLimits } from './run-limits.js';
 
@@ -49,6 +57,8 @@ export interface RunHooks {
   onEvent?: (e: RunEvent) => void;
   /** Builds the command that reproduces one attack on one endpoint (the seed is appended). */
   reproCommand?: (attack: string, endpoint: string) => string;
+  /** Builds the command that re-sends one finding's requests from the report (default: `idem-audit replay report.json --finding F`). */
+  replayCommand?: (fingerprint: string) => string;
   toolVersion?: string;
   /** How long the scenario's teardown may take after the audit, also after a stop (default 30 s). */
   teardownMs?: number;
@@ -73,6 +83,10 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
   // Exchanges are redacted as they are recorded; free text (notes, reasons, errors) quotes the
   // target and drivers too, so it goes through the same redactor before it reaches a report.
   const redactor = redactorFor(scenario);
+  const headerVars = headerVariables(scenario);
+  const replayCommand = o.replayCommand ?? ((fp: string) => `idem-audit replay report.json --finding ${fp}`);
+  // Judged once, on the day the run started, so one run never changes its mind at midnight.
+  const baselineOf = plan.baseline ? baselineMatcher(plan.baseline, utcDay(started)) : undefined;
   emit({ type: 'run-start', at: started.toISOString(), scenario: scenario.name, seed, keySalt, attacks: cells.length });
 
   const results: AttackResult[] = [];
@@ -179,6 +193,9 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
           cutoff: limits.inflight,
           ...(plan.maxWaitMs === undefined ? {} : { maxWaitMs: plan.maxWaitMs }),
           reproCommand: `${o.reproCommand?.(attack.meta.id, endpoint.name) ?? `idem-audit run ${scenario.file} --only ${attack.meta.id} --endpoint ${endpoint.name}`} --seed ${seed}`,
+          replayCommand,
+          headerVariables: headerVars,
+          ...(baselineOf ? { baselineOf } : {}),
           onFinding: (finding) => emit({ type: 'finding', finding }),
         });
         let end: AttackEnd;
@@ -266,7 +283,7 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
   const result: AuditResult = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'idem-audit', version: o.toolVersion ?? '0.0.0' },
-    scenario: { name: scenario.name, file: scenario.file },
+    scenario: { name: scenario.name, file: scenario.file, ...endpointLocations(scenario) },
     target: { baseUrl: scenario.target.baseUrl, nodes: scenario.target.nodes },
     contract: scenario.contract,
     status,
@@ -283,6 +300,11 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
     errors,
   };
   if (plan.shard) result.shard = { ...plan.shard };
+  if (plan.baseline)
+    result.baseline = {
+      ...(plan.baseline.file === undefined ? {} : { file: plan.baseline.file }),
+      entries: plan.baseline.entries.length,
+    };
   const allBursts = results.flatMap((r) => r.bursts);
   if (allBursts.length > 0) result.burstStats = burstStatsBySync(allBursts);
   emit({ type: 'run-end', status, findings: findings.length, requests });
@@ -350,6 +372,11 @@ function capturedHeaders(headers: Readonly<Record<string, string>>, values: Capt
     out[k] = renderTemplate(v, values);
   }
   return out;
+}
+
+function endpointLocations(scenario: ResolvedScenario): { endpoints?: EndpointLocation[] } {
+  const located = scenario.endpoints.flatMap((e) => (e.position ? [{ name: e.name, ...e.position }] : []));
+  return located.length > 0 ? { endpoints: located } : {};
 }
 
 function notRun(endpoint: string, attack: string, title: string, reason: string): AttackResult {

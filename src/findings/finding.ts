@@ -15,13 +15,35 @@ export interface SideEffectVerdict {
   counts: readonly EffectCount[];
 }
 
+/** A shell variable a curl reproduction reads instead of a redacted secret. */
+export interface ShellVariable {
+  name: string;
+  /** What to export it to, for the reader: never the value. */
+  meaning: string;
+}
+
 export interface Reproduction {
   seed: number;
   command: string;
-  /** Redacted; requests released together are joined with `&` and ended by `wait`. */
+  /**
+   * One request per line, secrets as shell variables (`env`). A burst is preceded by a comment
+   * saying curl sends it one request after another, and how to release it together again.
+   */
   curl: readonly string[];
+  /** The variables the curl lines read; absent in reports written before they did. */
+  env?: readonly ShellVariable[];
   /** True when the failure depends on timing: one replay may pass although the flaw is real. */
   timingDependent: boolean;
+}
+
+/** A finding matched by an entry of the run's baseline (`--baseline`). */
+export interface FindingBaseline {
+  /** Why the finding is accepted, as the entry says. */
+  reason?: string;
+  /** Last day (YYYY-MM-DD, UTC) the entry suppresses the finding. */
+  expires?: string;
+  /** The entry expired before the run: the finding fails the run again. */
+  expired: boolean;
 }
 
 export interface Finding {
@@ -41,8 +63,16 @@ export interface Finding {
   remediation: string;
   references: readonly string[];
   reproduce: Reproduction;
+  /** Set when the run's baseline knows this finding (see verdict/baseline.ts); absent otherwise. */
+  baseline?: FindingBaseline;
 }
 
+/**
+ * A finding's identity: scenario, endpoint, attack, kind and what tells two findings of that kind
+ * apart (a fault, a variant, another endpoint). Never a key, a seed-drawn value or a timing, so
+ * the same flaw found again, with any seed or key salt, has the same fingerprint and a baseline
+ * keeps matching it.
+ */
 export function fingerprintOf(
   scenario: string,
   endpoint: string,

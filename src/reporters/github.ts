@@ -5,7 +5,7 @@
  */
 import { relative, resolve } from 'node:path';
 import type { AuditResult } from '../result/result.js';
-import { atLeast } from '../scenario/severity.js';
+import { failsRun } from '../verdict/verdict.js';
 import { renderMarkdown } from './markdown.js';
 import type { ReporterDefinition } from './types.js';
 
@@ -22,7 +22,7 @@ function ghProperty(text: string): string {
 export function githubAnnotations(result: AuditResult, cwd: string): string {
   const file = relative(cwd, resolve(cwd, result.scenario.file)) || result.scenario.file;
   return result.findings
-    .filter((f) => atLeast(f.severity, result.failOn))
+    .filter((f) => failsRun(f, result.failOn))
     .map(
       (f) =>
         `::error file=${ghProperty(file)},title=${ghProperty(`idem-audit ${f.severity}: ${f.kind} on ${f.endpoint}`)}::${ghData(`${f.title}: ${f.message}\nreproduce: ${f.reproduce.command}`)}\n`,

@@ -18,6 +18,7 @@ import { resultReporter } from './result-reporter.js';
 import { latencySection } from './html/latency-chart.js';
 import { matrixDetails, matrixSection, type Anchors } from './html/matrix.js';
 import { bySeverity, cellCounts, plural, verdictOf, type VerdictState } from './overview.js';
+import { baselineMarker, baselineNote, exportNote } from './finding-notes.js';
 
 function sha256(text: string): string {
   return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
@@ -160,14 +161,18 @@ function findingBlock(result: AuditResult, f: Finding, n: number, anchor: string
     : '';
   const bursts = burstsOf(result, f);
   const repro = f.reproduce;
+  const exports = exportNote(repro.env);
   const failing = failsRun(f, result.failOn);
-  const status = failing
-    ? ''
-    : ` <span class="below" title="reported, but below --fail-on ${esc(result.failOn)}: it does not fail the run">below fail-on</span>`;
+  const status = f.baseline
+    ? ` <span class="below baseline" title="${esc(baselineNote(f.baseline))}">${esc(baselineMarker(f.baseline))}</span>`
+    : failing
+      ? ''
+      : ` <span class="below" title="reported, but below --fail-on ${esc(result.failOn)}: it does not fail the run">below fail-on</span>`;
   return `<details class="finding sev-border-${token(f.severity)}" id="${anchor}" data-severity="${token(f.severity)}" data-attack="${token(f.attack)}" data-fingerprint="${esc(f.fingerprint)}">
 <summary>${sevBadge(f.severity)} <span class="ftitle">${esc(f.title)}</span> <span class="meta">${esc(f.attack)} · ${esc(f.kind)}</span>${status}</summary>
 <div class="fbody">
 <div class="meta">${esc(f.endpoint)} › ${esc(f.attack)} · ${esc(f.kind)} · <span class="fp">${esc(f.fingerprint)}</span></div>
+${f.baseline ? `<p class="meta baseline-note">${esc(baselineNote(f.baseline))}</p>` : ''}
 <p>${esc(f.message)}</p>
 <dl class="kv"><dt>expected</dt><dd>${esc(f.expected)}</dd><dt>observed</dt><dd>${esc(f.observed)}</dd></dl>
 ${sideEffects}
@@ -177,7 +182,7 @@ ${f.exchanges.map(exchangeBlock).join('\n')}
 <h4>Reproduce</h4>
 ${repro.timingDependent ? '<p class="meta">Timing-dependent: one replay may pass although the flaw is real; run it a few times.</p>' : ''}
 ${copyable(repro.command, `cmd-${n}`)}
-${repro.curl.length > 0 ? `<details><summary>curl (${repro.curl.length} lines, secrets redacted)</summary>${repro.curl.map((c, i) => copyable(c, `curl-${n}-${i}`)).join('\n')}</details>` : ''}
+${repro.curl.length > 0 ? `<details><summary>curl (${repro.curl.length} lines; secrets come from shell variables)</summary>${exports === undefined ? '' : `<p class="meta">${esc(exports)}</p>`}${repro.curl.map((c, i) => copyable(c, `curl-${n}-${i}`)).join('\n')}</details>` : ''}
 <h4>Fix</h4><p>${esc(f.remediation)}</p>
 ${f.references.length > 0 ? `<p class="meta">references: ${f.references.map(esc).join(', ')}</p>` : ''}
 </div>

@@ -7,6 +7,7 @@ import { jsonReporter } from './json.js';
 import { junitReporter } from './junit.js';
 import { markdownReporter } from './markdown.js';
 import { progressReporter } from './progress.js';
+import { sarifReporter } from './sarif.js';
 import { terminalReporter } from './terminal.js';
 import type { ReporterDefinition } from './types.js';
 
@@ -19,5 +20,6 @@ export const reporters: Readonly<Record<string, ReporterDefinition>> = {
   junit: junitReporter,
   markdown: markdownReporter,
   progress: progressReporter,
+  sarif: sarifReporter,
   terminal: terminalReporter,
 };

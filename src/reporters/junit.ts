@@ -10,7 +10,9 @@ import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import type { AttackResult, AuditResult, BurstStat } from '../result/result.js';
 import type { Finding } from '../findings/finding.js';
+import { inBaseline } from '../verdict/baseline.js';
 import { failsRun } from '../verdict/verdict.js';
+import { baselineNote, exportNote } from './finding-notes.js';
 import { resultReporter } from './result-reporter.js';
 
 /** XML 1.0 cannot carry most control characters, even escaped; a target may send them. */
@@ -38,8 +40,10 @@ function failureText(f: Finding): string {
     ...(f.sideEffects ? [`side effects: expected ${f.sideEffects.expected}, observed ${f.sideEffects.observed}`] : []),
     `fix: ${f.remediation}`,
     `fingerprint: ${f.fingerprint}`,
+    ...(f.baseline ? [baselineNote(f.baseline)] : []),
     `reproduce: ${f.reproduce.command}${f.reproduce.timingDependent ? '  (timing-dependent)' : ''}`,
     ...f.reproduce.curl,
+    ...[exportNote(f.reproduce.env)].filter((x) => x !== undefined),
   ].join('\n');
 }
 
@@ -70,7 +74,9 @@ function testcase(
     tc.ele('error', { message: clean(`${r.status}: ${r.reason ?? 'could not be judged'}`), type: r.status });
   const out = [
     `${r.requests} requests, status ${r.status}`,
-    ...below.map((f) => `below fail-on (${failOn}), not failing: ${failureText(f)}`),
+    ...below.map((f) =>
+      inBaseline(f) ? `[baseline] ${failureText(f)}` : `below fail-on (${failOn}), not failing: ${failureText(f)}`,
+    ),
     ...r.notes,
     ...r.bursts.map(burstLine),
   ];

@@ -19,6 +19,7 @@ import {
   type CellMark,
   type VerdictState,
 } from './overview.js';
+import { baselineMarker, baselineNote, exportNote } from './finding-notes.js';
 import { resultReporter } from './result-reporter.js';
 
 /** Target text must not break the table or inject markdown links/HTML into the summary page. */
@@ -129,17 +130,24 @@ function reasons(result: AuditResult, marks: readonly CellMark[]): string[] {
 }
 
 function findingDetails(f: Finding, failOn: Severity): string[] {
-  const below = failsRun(f, failOn) ? '' : ` (below ${html(failOn)}: does not fail the run)`;
+  const why = f.baseline
+    ? ` (${html(baselineMarker(f.baseline))})`
+    : failsRun(f, failOn)
+      ? ''
+      : ` (below ${html(failOn)}: does not fail the run)`;
+  const exports = exportNote(f.reproduce.env);
   return [
-    `<details><summary><b>${html(f.severity.toUpperCase())}</b>${below} ${html(f.title)} · ${html(f.endpoint)} › ${html(f.attack)} · ${html(f.fingerprint)}</summary>`,
+    `<details><summary><b>${html(f.severity.toUpperCase())}</b>${why} ${html(f.title)} · ${html(f.endpoint)} › ${html(f.attack)} · ${html(f.fingerprint)}</summary>`,
     '',
     `${cell(f.kind)}: ${cell(f.message)}`,
     '',
     `- expected: ${cell(f.expected)}`,
     `- observed: ${cell(f.observed)}`,
     `- fix: ${cell(f.remediation)}`,
+    ...(f.baseline ? [`- ${cell(baselineNote(f.baseline))}`] : []),
     '',
     code(f.reproduce.command),
+    ...(exports === undefined ? [] : ['', `curl lines (report.json): ${cell(exports)}`]),
     '',
     '</details>',
   ];
@@ -150,7 +158,9 @@ const bytes = (lines: readonly string[]): number => Buffer.byteLength(lines.join
 export function renderMarkdown(result: AuditResult, exitCode: number): string {
   const v = verdictOf(result, exitCode);
   const failing = bySeverity(result.findings.filter((f) => failsRun(f, result.failOn)));
-  const below = bySeverity(result.findings.filter((f) => !failsRun(f, result.failOn)));
+  const notFailing = result.findings.filter((f) => !failsRun(f, result.failOn));
+  const accepted = bySeverity(notFailing.filter((f) => f.baseline !== undefined));
+  const below = bySeverity(notFailing.filter((f) => f.baseline === undefined));
   const cells = cellCounts(result);
   const out: string[] = [
     `## idem-audit · ${cell(result.scenario.name)}`,
@@ -192,6 +202,13 @@ export function renderMarkdown(result: AuditResult, exitCode: number): string {
       '',
       ...findingTable(below),
     );
+  if (accepted.length > 0)
+    out.push(
+      '',
+      `### ${MARK.below} In the baseline: ${plural(accepted.length, 'finding')} (reported, not failing)`,
+      '',
+      ...findingTable(accepted),
+    );
   const skipped = reasons(result, ['skipped']);
   out.push(
     '',
@@ -204,7 +221,7 @@ export function renderMarkdown(result: AuditResult, exitCode: number): string {
   );
   if (result.findings.length > 0) {
     out.push('', '### Findings');
-    const ordered = [...failing, ...below];
+    const ordered = [...failing, ...below, ...accepted];
     let shown = 0;
     for (const f of ordered) {
       const block = ['', ...findingDetails(f, result.failOn)];

@@ -22,6 +22,8 @@ export interface Verdict {
   failing: number;
   /** Findings below fail-on: reported, but they do not fail the run. */
   belowFailOn: number;
+  /** Findings the baseline accepts: reported, but they do not fail the run. */
+  inBaseline: number;
   /** Cells that could not be judged (inconclusive or error). */
   notAudited: number;
 }
@@ -30,9 +32,14 @@ export const plural = (n: number, one: string, many = `${one}s`): string => `${n
 
 export function verdictOf(result: AuditResult, exitCode: number): Verdict {
   const failing = failingFindings(result).length;
-  const belowFailOn = result.findings.length - failing;
+  const inBaseline = result.findings.filter((f) => f.baseline !== undefined && !f.baseline.expired).length;
+  const belowFailOn = result.findings.length - failing - inBaseline;
   const cellsNotAudited = result.attacks.filter((a) => notAudited(a.status)).length;
-  const base = { failing, belowFailOn, notAudited: cellsNotAudited };
+  const base = { failing, belowFailOn, inBaseline, notAudited: cellsNotAudited };
+  const notFailing = [
+    ...(belowFailOn > 0 ? [`${plural(belowFailOn, 'finding')} below it`] : []),
+    ...(inBaseline > 0 ? [`${plural(inBaseline, 'finding')} in the baseline`] : []),
+  ];
   switch (exitCode) {
     case EXIT.findings:
       return {
@@ -60,7 +67,7 @@ export function verdictOf(result: AuditResult, exitCode: number): Verdict {
         ...base,
         state: 'passed',
         word: 'PASSED',
-        exitMeaning: `exit 0: no finding at or above ${result.failOn}${belowFailOn > 0 ? ` (${plural(belowFailOn, 'finding')} below it)` : ''}`,
+        exitMeaning: `exit 0: no finding at or above ${result.failOn}${inBaseline > 0 ? ' outside the baseline' : ''}${notFailing.length > 0 ? ` (${notFailing.join(', ')})` : ''}`,
       };
     default:
       return { ...base, state: 'not-audited', word: 'NOT AUDITED', exitMeaning: `exit ${exitCode}` };
@@ -81,7 +88,7 @@ export const MARK_SYMBOL: Readonly<Record<CellMark, string>> = {
 
 export const MARK_LABEL: Readonly<Record<CellMark, string>> = {
   fails: 'fails the run',
-  below: 'finding below fail-on',
+  below: 'finding, not failing',
   passed: 'passed',
   skipped: 'skipped',
   'not-audited': 'not audited',

@@ -38,6 +38,7 @@ describe('runReporters', () => {
       'exchange 1',
       'exchange 2',
       'finding duplicate-write',
+      'finding race-error',
       'attack-end concurrent-burst',
       'attack-start missing-key',
       'finding missing-key-status',
@@ -129,7 +130,7 @@ describe('runReporters', () => {
     play(hostileRunEvents(), (e) => run.emit(e));
     expect(log).toEqual([]);
     await expect(run.end(hostileResult(), 1)).rejects.toThrow('(late reporter): late failure');
-    expect(log).toEqual(['finding settled', 'finding settled', 'run-end written']);
+    expect(log).toEqual(['finding settled', 'finding settled', 'finding settled', 'run-end written']);
   });
 
   it('abort releases every reporter without writing reports and never throws; later calls do nothing', async () => {

@@ -16,7 +16,7 @@ describe('selectReporters', () => {
   });
 
   it('--reporter accepts the outputs it always has', () => {
-    expect(selectableReporterIds()).toEqual(['har', 'html', 'json', 'junit', 'markdown', 'terminal']);
+    expect(selectableReporterIds()).toEqual(['har', 'html', 'json', 'junit', 'markdown', 'sarif', 'terminal']);
   });
 
   it('runs every default output, plus the event log, when --reporter is not given', () => {
@@ -26,6 +26,12 @@ describe('selectReporters', () => {
 
   it('runs the chosen outputs in registry order, and the event log whatever was chosen', () => {
     expect(ids(['terminal', 'har'])).toEqual(['events', 'har', 'terminal']);
+  });
+
+  it('writes SARIF only when asked; `default` stands for the outputs written without --reporter', () => {
+    expect(ids(undefined)).not.toContain('sarif');
+    expect(ids(['default', 'sarif'])).toEqual([...ids(undefined), 'sarif'].sort());
+    expect(ids(['sarif'])).toEqual(['events', 'sarif']);
   });
 
   it('adds progress on an interactive terminal and github in GitHub Actions; --quiet silences the terminal', () => {
@@ -50,7 +56,9 @@ describe('selectReporters', () => {
       try {
         attempt();
       } catch (err) {
-        expect((err as UsageError).hint).toBe('--reporter accepts: har, html, json, junit, markdown, terminal');
+        expect((err as UsageError).hint).toBe(
+          '--reporter accepts: har, html, json, junit, markdown, sarif, terminal (default: har, html, json, junit, markdown, terminal)',
+        );
       }
     }
   });

@@ -10,14 +10,21 @@ export function selectableReporterIds(): string[] {
     .map((r) => r.meta.id);
 }
 
+/** Stands for every selectable reporter that is on by default: `--reporter default,sarif` adds one. */
+export const DEFAULT_REPORTERS = 'default';
+
 /**
  * The reporters to run, in registry order: those `ids` names (every selectable one on by default
- * when `ids` is empty or absent) and those not chosen with --reporter, each if its rule allows it
- * in `env`. An id --reporter does not accept is a usage error.
+ * when `ids` is empty or absent, or where it says `default`) and those not chosen with --reporter,
+ * each if its rule allows it in `env`. An id --reporter does not accept is a usage error.
  */
 export function selectReporters(ids: readonly string[] | undefined, env: ReporterEnvironment): ReporterDefinition[] {
-  const chosen = ids && ids.length > 0 ? new Set(ids) : undefined;
-  const hint = `--reporter accepts: ${selectableReporterIds().join(', ')}`;
+  const defaults = Object.values(reporters)
+    .filter((r) => r.meta.selectable && r.meta.byDefault)
+    .map((r) => r.meta.id);
+  const chosen =
+    ids && ids.length > 0 ? new Set(ids.flatMap((id) => (id === DEFAULT_REPORTERS ? defaults : [id]))) : undefined;
+  const hint = `--reporter accepts: ${selectableReporterIds().join(', ')} (${DEFAULT_REPORTERS}: ${defaults.join(', ')})`;
   for (const id of chosen ?? []) {
     const known = Object.hasOwn(reporters, id) ? reporters[id] : undefined;
     if (!known) throw new UsageError(`--reporter: unknown reporter '${id}'`, hint);

@@ -20,6 +20,7 @@ const CHANNELS: Record<string, string[]> = {
   junit: ['junit.xml'],
   markdown: ['summary.md'],
   progress: [],
+  sarif: ['report.sarif'],
   terminal: ['stdout'],
 };
 

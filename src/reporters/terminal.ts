@@ -25,6 +25,7 @@ import {
   type CellMark,
   type VerdictState,
 } from './overview.js';
+import { baselineMarker, baselineNote, exportNote } from './finding-notes.js';
 import { cut, foldCommand, oneLine, pad, plain, width, wrap } from './terminal-text.js';
 import type { ReporterDefinition } from './types.js';
 
@@ -97,11 +98,15 @@ export function findingBlock(f: Finding, failOn: Severity | undefined, color: bo
   const c = new Chalk({ level: color ? 1 : 0 });
   const w = Math.max(MIN_COLUMNS, columns);
   const mark = failOn === undefined ? undefined : failsRun(f, failOn) ? 'fails' : 'below';
-  const head = `${mark === undefined ? '•' : MARK_SYMBOL[mark]} ${f.severity.toUpperCase()}${mark === 'below' ? ` (below ${failOn})` : ''}`;
+  const why = f.baseline ? ` (${baselineMarker(f.baseline)})` : mark === 'below' ? ` (below ${failOn})` : '';
+  const head = `${mark === undefined ? '•' : MARK_SYMBOL[mark]} ${f.severity.toUpperCase()}${why}`;
   let title = cut(oneLine(f.title), w - width(head) - 2);
   let where = cut(`  ${oneLine(f.fingerprint)}  ${oneLine(f.endpoint)} › ${oneLine(f.attack)} · ${oneLine(f.kind)}`, w);
   let evidence = cut(`  observed ${oneLine(f.observed)}; expected ${oneLine(f.expected)}`, w);
   const extra: string[] = [];
+  if (f.baseline) extra.push(...wrap(`  ${oneLine(baselineNote(f.baseline))}`, w));
+  const exports = exportNote(f.reproduce.env);
+  if (exports !== undefined) extra.push(...wrap(`  curl lines in report.json: ${exports}`, w));
   if (f.reproduce.timingDependent) {
     // Said where there is room: a replay of a race may pass although the flaw is real.
     const note = ' · timing-dependent';

@@ -64,12 +64,23 @@ export interface RunError {
   hint?: string;
 }
 
+export interface EndpointLocation {
+  name: string;
+  line: number;
+  col: number;
+}
+
 export type RunStatus = 'completed' | 'interrupted' | 'incomplete';
 
 export interface AuditResult {
   schemaVersion: number;
   tool: { name: string; version: string };
-  scenario: { name: string; file: string };
+  scenario: {
+    name: string;
+    file: string;
+    /** Where each endpoint is declared in the file (SARIF locations); absent for scenarios not loaded from a file. */
+    endpoints?: EndpointLocation[];
+  };
   target: { baseUrl: string; nodes: readonly string[] };
   contract: Contract;
   status: RunStatus;
@@ -96,4 +107,6 @@ export interface AuditResult {
   shard?: { index: number; count: number };
   /** Problems that stopped part of the audit (unreachable node, exhausted budget…). */
   errors: RunError[];
+  /** The baseline the run was judged against (`--baseline`); its matches are marked on the findings. */
+  baseline?: { file?: string; entries: number };
 }

@@ -153,11 +153,6 @@ function safeDecode(s: string): string {
   }
 }
 
-/** The JSON value of a JSON body; undefined for other kinds and for no body. */
-export function jsonValueOf(body: RequestBody | undefined): JsonValue | undefined {
-  return body?.kind === 'json' ? body.value : undefined;
-}
-
 /** `the Idempotency-Key header`, `the body field idempotency_key`: where a key travels, for messages. */
 export function describePlacement(p: KeyPlacement): string {
   switch (p.in) {

@@ -158,6 +158,8 @@ export interface ResolvedEndpoint {
   attacks: readonly AttackSpec[];
   /** Promises this endpoint makes differently from the scenario's contract (merged over it for its attacks). */
   contract?: EndpointContract;
+  /** Where the endpoint is declared in the scenario file (its name's line and column), for locations in reports. */
+  position?: { line: number; col: number };
 }
 
 export type EndpointContract = Partial<Pick<Contract, 'ttlMs' | 'errorsReplayed' | 'keyRequired'>>;
@@ -222,4 +224,23 @@ export interface ResolvedScenario {
    * credential-named query parameters and body fields, and connection-string passwords.
    */
   secretValues: readonly string[];
+  /**
+   * Headers whose whole value was one environment variable (`${API_TOKEN}`, or after an auth
+   * scheme: `Bearer ${API_TOKEN}`) set when the scenario was loaded: reproductions name the
+   * variable instead of the redacted value. Absent when there is none.
+   */
+  envHeaders?: readonly EnvHeader[];
+}
+
+/** Whose header map a header belongs to: the target's (every request), a principal's or an endpoint's. */
+export type HeaderScope = { kind: 'target' } | { kind: 'principal'; name: string } | { kind: 'endpoint'; name: string };
+
+export interface EnvHeader {
+  scope: HeaderScope;
+  /** The header's name as written. */
+  header: string;
+  /** The environment variable's name (never its value). */
+  variable: string;
+  /** Text before the variable, an auth scheme and a space (`Bearer `), or empty. */
+  prefix: string;
 }

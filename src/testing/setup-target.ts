@@ -40,7 +40,10 @@ export interface SetupTarget {
  * Answers setup requests to `creates` paths with a fresh `{ id: '<prefix>_<n>' }` (201), every
  * teardown request with 200, and passes the rest to `target`.
  */
-export function withSetup(target: FakeTarget, creates: Readonly<Record<string, string>> = { '/charges': 'ch' }): SetupTarget {
+export function withSetup(
+  target: FakeTarget,
+  creates: Readonly<Record<string, string>> = { '/charges': 'ch' },
+): SetupTarget {
   const created: { id: string; principal: string }[] = [];
   const cleaned: string[] = [];
   let n = 0;

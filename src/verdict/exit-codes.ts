@@ -4,9 +4,8 @@
  */
 import { IdemAuditError, type ErrorCode } from '../errors/errors.js';
 import type { AuditResult } from '../result/result.js';
-import type { Finding } from '../findings/finding.js';
 import type { Severity } from '../scenario/severity.js';
-import { failingFindings } from './verdict.js';
+import { failingFindings, type JudgedFinding } from './verdict.js';
 
 export const EXIT = {
   /** Audited, and no finding at or above fail-on. */
@@ -53,7 +52,7 @@ export function exitCodeForError(err: unknown): ExitCode {
  */
 export function exitCodeOf(result: {
   status: AuditResult['status'];
-  findings: readonly Pick<Finding, 'severity'>[];
+  findings: readonly JudgedFinding[];
   failOn: Severity;
 }): ExitCode {
   if (result.status === 'interrupted') return EXIT.interrupted;

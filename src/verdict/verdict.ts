@@ -6,18 +6,22 @@
 import type { AttackResult, AttackStatus, AuditResult, RunStatus } from '../result/result.js';
 import type { Finding } from '../findings/finding.js';
 import { SEVERITIES, atLeast, type Severity } from '../scenario/severity.js';
+import { inBaseline } from './baseline.js';
 
 export const ATTACK_STATUSES: readonly AttackStatus[] = ['passed', 'failed', 'skipped', 'inconclusive', 'error'];
 
-/** A finding fails the run (exit 1, a red CI check) when it is at or above fail-on. */
-export function failsRun(finding: Pick<Finding, 'severity'>, failOn: Severity): boolean {
-  return atLeast(finding.severity, failOn);
+/** What the verdict reads of a finding. */
+export type JudgedFinding = Pick<Finding, 'severity' | 'baseline'>;
+
+/**
+ * A finding fails the run (exit 1, a red CI check) when it is at or above fail-on and no
+ * unexpired baseline entry accepts it.
+ */
+export function failsRun(finding: JudgedFinding, failOn: Severity): boolean {
+  return atLeast(finding.severity, failOn) && !inBaseline(finding);
 }
 
-export function failingFindings<F extends Pick<Finding, 'severity'>>(result: {
-  findings: readonly F[];
-  failOn: Severity;
-}): F[] {
+export function failingFindings<F extends JudgedFinding>(result: { findings: readonly F[]; failOn: Severity }): F[] {
   return result.findings.filter((f) => failsRun(f, result.failOn));
 }
 
@@ -53,7 +57,7 @@ export function audited(status: AttackStatus): boolean {
 /** A cell of the endpoint × attack matrix fails CI exactly when one of its findings fails the run. */
 export function cellFails(
   cell: Pick<AttackResult, 'attack' | 'endpoint'>,
-  result: { findings: readonly Pick<Finding, 'attack' | 'endpoint' | 'severity'>[]; failOn: Severity },
+  result: { findings: readonly (JudgedFinding & Pick<Finding, 'attack' | 'endpoint'>)[]; failOn: Severity },
 ): boolean {
   return result.findings.some(
     (f) => f.attack === cell.attack && f.endpoint === cell.endpoint && failsRun(f, result.failOn),

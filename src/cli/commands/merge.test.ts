@@ -53,7 +53,7 @@ describe('merge', () => {
       part(withStats, [burst, ttl], { index: 1, count: 2 }),
     ]);
     expect(merged.attacks.map((a) => a.attack)).toEqual(whole.attacks.map((a) => a.attack));
-    expect(merged.findings.map((f) => f.attack)).toEqual(['concurrent-burst', 'missing-key']);
+    expect(merged.findings.map((f) => f.attack)).toEqual(['concurrent-burst', 'concurrent-burst', 'missing-key']);
     expect(Object.keys(merged.burstStats ?? {})).not.toContain('bogus');
     expect(exitCodeOf(merged)).toBe(exitCodeOf(whole));
   });

@@ -45,7 +45,7 @@ export function hostileResult(): AuditResult {
   return {
     schemaVersion: 1,
     tool: { name: 'idem-audit', version: '0.0.0' },
-    scenario: { name: `demo ${HOSTILE.pipe}`, file: 'x.yaml' },
+    scenario: { name: `demo ${HOSTILE.pipe}`, file: 'x.yaml', endpoints: [{ name: 'pay<ments>', line: 12, col: 3 }] },
     target: { baseUrl: 'http://127.0.0.1:1/`evil`', nodes: [] },
     contract: {
       profile: 'ietf',
@@ -67,7 +67,7 @@ export function hostileResult(): AuditResult {
     durationMs: 1000,
     requests: 3,
     summary: {
-      findings: { info: 0, low: 1, medium: 0, high: 0, critical: 1 },
+      findings: { info: 0, low: 1, medium: 0, high: 1, critical: 1 },
       attacks: { passed: 1, failed: 1, skipped: 1, inconclusive: 0, error: 0 },
     },
     attacks: [
@@ -79,7 +79,7 @@ export function hostileResult(): AuditResult {
         notes: [],
         requests: 2,
         durationMs: 5,
-        findings: 1,
+        findings: 2,
         bursts: [{ id: 1, size: 2, releaseSpreadMs: 0.01, arrivalSpreadMs: 0.2 }],
       },
       {
@@ -128,9 +128,30 @@ export function hostileResult(): AuditResult {
         reproduce: {
           seed: 7,
           command: `idem-audit run x.yaml --seed 7 ${HOSTILE.backticks}`,
-          curl: [`curl -X POST 'http://127.0.0.1:1/payments' --data-raw '${HOSTILE.textarea}'`],
+          curl: [
+            '# not simultaneous: a burst of 2 requests, which curl sends one after another; to release them together: idem-audit replay report.json --finding 0123456789abcdef',
+            `curl -X POST 'http://127.0.0.1:1/payments' -H "Authorization: Bearer \${API_TOKEN}" --data-raw '${HOSTILE.textarea}'`,
+          ],
+          env: [{ name: 'API_TOKEN', meaning: `the variable the audit read for target.headers.Authorization` }],
           timingDependent: true,
         },
+      },
+      {
+        attack: 'concurrent-burst',
+        endpoint: 'pay<ments>',
+        kind: 'race-error',
+        severity: 'high',
+        title: 'A concurrent duplicate got a 5xx',
+        message: 'One of 2 concurrent duplicates got 500.',
+        fingerprint: '00112233aabbccdd',
+        expected: '2xx replay or 409',
+        observed: '500',
+        sideEffects: undefined,
+        exchanges: [],
+        remediation: 'Answer 409 while the first request runs.',
+        references: ['IK-25'],
+        reproduce: { seed: 7, command: 'idem-audit run x.yaml --seed 7', curl: [], timingDependent: true },
+        baseline: { reason: `accepted until the rewrite ${HOSTILE.script}`, expires: '2026-12-31', expired: false },
       },
       {
         attack: 'missing-key',
@@ -150,6 +171,7 @@ export function hostileResult(): AuditResult {
       },
     ],
     errors: [],
+    baseline: { file: 'baseline.json', entries: 1 },
   };
 }
 
