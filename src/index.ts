@@ -7,7 +7,14 @@ export { audit, loadScenario, type AuditApiOptions } from './api.js';
 /** The built-in attacks by id, and the ids that run when an endpoint names none. */
 export { attacks, DEFAULT_SUITE } from './attacks/index.js';
 /** The attack extension point: metadata plus `run(ctx)`. */
-export type { Attack, AttackContext, AttackMeta } from './attacks/types.js';
+export type {
+  Attack,
+  AttackContext,
+  AttackMeta,
+  Operation,
+  PreparedRequest,
+  RequestOverrides,
+} from './attacks/types.js';
 /** The audit with explicit registries (`audit()` wraps it): preparation (checks, host policy, plan) and execution. */
 export { runAudit, executePlan, type AuditOptions, type RunHooks } from './engine/run-audit.js';
 export { prepareRun, planCells, type RunPlan, type RunRequest, type Registries } from './engine/prepare-run.js';

@@ -60,7 +60,7 @@ const EXPECTED: readonly Expected[] = [
     'endpoints.pay.attacks.sequential-replay.replays',
     'must be at most 20',
   ],
-  ['28-attacks-empty.yaml', 14, 14, 'endpoints.pay.attacks', 'attacks is empty'],
+  ['28-every-attack-disabled.yaml', 7, 3, 'endpoints', 'every attack is disabled'],
   ['29-unknown-observer.yaml', 13, 9, 'endpoints.pay.observe[0].responseID', "unknown observer 'responseID'"],
   [
     '30-observer-two-keys.yaml',
@@ -227,6 +227,36 @@ const EXPECTED: readonly Expected[] = [
     'endpoints.pay.attacks.in-flight-duplicate.firstRequestHeaders.X-Slow-Key',
     'unknown template variable {{kye}} in a header value; it would be sent literally (did you mean {{key}}?)',
   ],
+  ['75-two-bodies.yaml', 11, 7, 'endpoints.pay.request.form', 'a request has one body: body and form are both given'],
+  [
+    '76-body-template-typo.yaml',
+    14,
+    36,
+    'endpoints.pay.request.body.customer',
+    'unknown template variable {{custmer_id}} in the request JSON body; it would be sent literally (did you mean {{customer_id}}?)',
+  ],
+  [
+    '77-key-in-run-setup.yaml',
+    10,
+    64,
+    'endpoints.refund.setup[0].request.headers.Idempotency-Key',
+    '{{key}} is not rendered in a header value (a `per: run` step runs outside any operation',
+  ],
+  [
+    '78-capture-used-before-setup.yaml',
+    10,
+    26,
+    'endpoints.refund.setup[0].request.path',
+    'unknown template variable {{customer_id}} in a setup request path; it would be sent literally',
+  ],
+  [
+    '79-key-in-body-without-body.yaml',
+    11,
+    31,
+    'endpoints.pay.key.body',
+    'the key goes into a JSON body field, but the request has no JSON body',
+  ],
+  ['80-text-without-content-type.yaml', 10, 7, 'endpoints.pay.request.text', 'a text body needs its contentType'],
 ];
 
 function expectRefused(r: CliRun, abs: string, line: number, col: number, path: string, message: string): void {

@@ -25,6 +25,7 @@ const VALID = {
     pay: {
       request: { method: 'POST', path: '/pay', body: { amount: 1 } },
       observe: [{ responseId: '$.id' }],
+      suite: 'none',
       attacks: { 'sequential-replay': { replays: 1 }, 'concurrent-burst': { copies: 2 } },
     },
   },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { concurrentBurst } from './concurrent-burst.js';
-import { modelTarget, runFake, type FakeTarget } from '../testing/index.js';
+import { createStep, modelTarget, runFake, withSetup, type FakeTarget } from '../testing/index.js';
 
 const options = { copies: 5, rounds: 3 };
 
@@ -106,5 +106,38 @@ describe('concurrent-burst', () => {
     expect(paced.bursts.map((b) => b.quietMs)).toEqual([120, 120, 120]);
     const byDefault = await runFake(concurrentBurst, { target: modelTarget(), options });
     expect(byDefault.bursts.map((b) => b.quietMs)).toEqual([20, 20, 20]);
+  });
+});
+
+describe('concurrent-burst on an endpoint with per-operation setup', () => {
+  it('creates a charge per round before the release, and every copy of the round refunds it', async () => {
+    const api = withSetup(modelTarget({ inFlight: 'execute' }));
+    const r = await runFake(concurrentBurst, {
+      target: api.target,
+      endpoint: { path: '/charges/{{charge_id}}/refunds', setup: [createStep('charge', '/charges', 'charge_id')] },
+      options,
+    });
+    expect(r.kinds()).toEqual(['duplicate-write']);
+    expect(api.created.map((c) => c.id)).toEqual(['ch_1', 'ch_2', 'ch_3']);
+    for (const b of r.bursts) {
+      const paths = new Set(b.exchanges.map((e) => new URL(e.request.url).pathname));
+      expect(paths.size).toBe(1);
+    }
+    expect(r.bursts.map((b) => new URL(b.exchanges[0]?.request.url ?? '').pathname)).toEqual([
+      '/charges/ch_1/refunds',
+      '/charges/ch_2/refunds',
+      '/charges/ch_3/refunds',
+    ]);
+    // Each round's setup arrived before its burst, never during one.
+    expect(r.requests.map((q) => (q.phase === 'setup' ? 'S' : 'b')).join('')).toBe('SbbbbbSbbbbbSbbbbb');
+    // The finding shows the round's charge as setup, first.
+    expect(r.findings[0]?.exchanges[0]).toMatchObject({ label: 'setup charge', phase: 'setup' });
+    const silent = withSetup(modelTarget());
+    const ok = await runFake(concurrentBurst, {
+      target: silent.target,
+      endpoint: { path: '/charges/{{charge_id}}/refunds', setup: [createStep('charge', '/charges', 'charge_id')] },
+      options,
+    });
+    expect(ok.findings).toEqual([]);
   });
 });

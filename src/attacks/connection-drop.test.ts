@@ -112,6 +112,7 @@ endpoints:
     request: { method: POST, path: /pay, body: { amount: 1000, currency: usd } }
     observe:
       - http: { path: '/ledger?key={{key}}', count: $.count }
+    suite: none
     attacks:
       connection-drop: {}
 `;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ResolvedEndpoint } from '../scenario/types.js';
 import { crossEndpoint, siblingEndpoints } from './cross-endpoint.js';
-import { modelTarget, runFake, type FakeTarget } from '../testing/index.js';
+import { createStep, modelTarget, runFake, withSetup, type FakeTarget } from '../testing/index.js';
 
 function endpoint(name: string, path: string, method = 'POST'): ResolvedEndpoint {
   return {
@@ -20,15 +20,16 @@ const refunds = { name: 'refunds', path: '/shop/refunds', body: { payment: 'pay_
 const anyBody = { validate: () => true };
 
 describe('siblingEndpoints', () => {
-  it('picks siblings by the first path segment, never the same route', () => {
+  it('picks every other endpoint with the same method, whatever its path, never the same route', () => {
     const self = endpoint('pay', '/shop/payments');
     const all = [
       self,
       endpoint('refund', '/shop/refunds?x=1'),
-      endpoint('user', '/admin/users'),
+      endpoint('capture', '/v1/orders/{{order_id}}/capture'),
+      endpoint('user', '/admin/users', 'PUT'),
       endpoint('pay2', '/shop/payments'),
     ];
-    expect(siblingEndpoints(all, self).map((e) => e.name)).toEqual(['refund']);
+    expect(siblingEndpoints(all, self).map((e) => e.name)).toEqual(['refund', 'capture']);
   });
 });
 
@@ -104,5 +105,43 @@ describe('cross-endpoint', () => {
       kind: 'inconclusive',
       reason: 'no request pair could be judged (the first request was never accepted)',
     });
+  });
+});
+
+describe('cross-endpoint to an endpoint with its own key placement and setup', () => {
+  it('sends the other endpoint’s own request: its key place, its setup, its body', async () => {
+    const keyIn = { in: 'form', name: 'idempotency_key' } as const;
+    const refund = {
+      name: 'refund',
+      path: '/charges/{{charge_id}}/refunds',
+      form: { amount: 100 },
+      keyIn,
+      setup: [createStep('charge', '/charges', 'charge_id')],
+    };
+    // One key table for every route, whichever place the key came in.
+    const model = modelTarget({ ...anyBody, scopeByRoute: false });
+    const api = withSetup((req, env) => {
+      const inForm = new URLSearchParams(req.body ?? '').get('idempotency_key');
+      return model(
+        inForm === null
+          ? req
+          : { ...req, header: (n) => (n.toLowerCase() === 'idempotency-key' ? inForm : req.header(n)) },
+        env,
+      );
+    });
+    const r = await runFake(crossEndpoint, { target: api.target, endpoint: payments, otherEndpoints: [refund] });
+    expect(r.kinds()).toEqual(['cross-endpoint-replay']);
+    const second = r.requests.find((q) => q.label === 'on refund');
+    expect(second?.path).toBe('/charges/ch_1/refunds');
+    expect(second?.header('idempotency-key')).toBeUndefined();
+    expect(new URLSearchParams(second?.body ?? '').get('idempotency_key')).toBe(r.requests[0]?.key);
+    // The charges of both requests on the refund endpoint (the control is an operation of its own).
+    expect(r.findings[0]?.exchanges.map((e) => e.label)).toEqual([
+      'setup charge',
+      'setup charge',
+      'first',
+      'on refund',
+      'control on refund (fresh key)',
+    ]);
   });
 });

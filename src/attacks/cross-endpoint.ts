@@ -3,9 +3,11 @@
  * route, so the other endpoint's request executes (or is rejected as a mismatch); being answered
  * with this endpoint's stored response silently drops the other operation.
  *
- * Which endpoints: `endpoints` names them; by default, the scenario's other endpoints whose path
- * shares the first path segment with this one (`/shop/payments` and `/shop/refunds`, not
- * `/admin/users`), so a scenario of unrelated APIs does not get pointless cross traffic.
+ * Which endpoints: `endpoints` names them; by default, every other endpoint of the scenario with
+ * the same method (a key store shared across routes need not share a path prefix: `/v1/charges`
+ * and `/v1/refunds`, or `/payments` and `/orders/{id}/capture`). The other endpoint's request is
+ * its own: its template, its key placement (the key goes where that endpoint carries it) and its
+ * setup (a fresh charge for a refund).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
@@ -16,26 +18,14 @@ import { outcomeHistogram } from './_shared/describe.js';
 import { defineAttack } from './types.js';
 
 const options = z.strictObject({
-  /** Names of the endpoints to reuse the key on; default: siblings sharing the first path segment. */
+  /** Names of the endpoints to reuse the key on; default: every other endpoint with the same method. */
   endpoints: z.array(endpointName()).min(1).optional(),
 });
 
-function firstSegment(path: string): string {
-  return (
-    path
-      .split('?', 1)[0]
-      ?.split('/')
-      .find((s) => s !== '') ?? ''
-  );
-}
-
+/** The scenario's other endpoints with the same method, except those that are the same route. */
 export function siblingEndpoints(all: readonly ResolvedEndpoint[], self: ResolvedEndpoint): ResolvedEndpoint[] {
-  const segment = firstSegment(self.request.path);
   return all.filter(
-    (e) =>
-      e.name !== self.name &&
-      firstSegment(e.request.path) === segment &&
-      !(e.request.path === self.request.path && e.request.method === self.request.method),
+    (e) => e.name !== self.name && e.request.method === self.request.method && e.request.path !== self.request.path,
   );
 }
 
@@ -45,7 +35,7 @@ export const crossEndpoint = defineAttack({
     title: 'The same key on another endpoint',
     description:
       "Sends this endpoint's request with a key, then another endpoint's request with the same key. A correct target scopes keys by route: the second request executes or is rejected, never answered with the first one's response.",
-    sends: 'the same key on another endpoint (`endpoints`, default: those sharing the first path segment)',
+    sends: 'the same key on another endpoint (`endpoints`, default: every other endpoint with the same method)',
     finds: '`cross-endpoint-replay` (high)',
     options,
     timingDependent: false,
@@ -70,7 +60,9 @@ export const crossEndpoint = defineAttack({
       if (unknown.length > 0) ctx.note(`unknown endpoints ignored: ${unknown.join(', ')}`);
     }
     if (others.length === 0) {
-      ctx.skip('no other endpoint shares this endpoint’s first path segment (name them with the `endpoints` option)');
+      ctx.skip(
+        `no other endpoint of the scenario is a ${ctx.endpoint.request.method} to another path (name them with the \`endpoints\` option)`,
+      );
       return;
     }
     let judged = 0;
@@ -80,14 +72,7 @@ export const crossEndpoint = defineAttack({
       const first = await ctx.send(ctx.request({ label: 'first', key }));
       if (!isSuccess(first)) continue;
       const onOther = (label: string, k: string): ReturnType<typeof ctx.request> =>
-        ctx.request({
-          label,
-          key: k,
-          method: other.request.method,
-          path: other.request.path,
-          body: other.request.body,
-          headers: other.request.headers,
-        });
+        ctx.request({ label, key: k, endpoint: other.name });
       const second = await ctx.send(onOther(`on ${other.name}`, key));
       if (!second.response) continue;
       if (!isSuccess(second)) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crossPrincipal } from './cross-principal.js';
-import { modelTarget, runFake, type FakeTarget } from '../testing/index.js';
+import { createStep, modelTarget, runFake, withSetup, type FakeTarget } from '../testing/index.js';
 
 const callers = {
   headers: { Authorization: 'Bearer alice-token' },
@@ -14,7 +14,7 @@ describe('cross-principal', () => {
     const f = r.findings[0];
     expect(f?.severity).toBe('critical');
     expect(f?.message).toMatch(
-      /^Principal 'bob' reused key \S+ of principal 'default' and received its stored response \(201\) instead of an execution of its own \(1 side effect for the key\)\.$/,
+      /^Principal 'bob' reused key \S+ of principal 'default' and received its stored response \(201\) instead of an execution of its own \(no side effect of its request was observed: 1 before it, 1 after\)\.$/,
     );
     expect(f?.message).not.toContain('token');
     expect(f?.sideEffects).toMatchObject({ expected: 2, observed: 1 });
@@ -77,6 +77,32 @@ describe('cross-principal', () => {
       const r = await runFake(crossPrincipal, { target, ...callers });
       expect(r.findings, String(status)).toEqual([]);
       expect(r.outcome.kind, String(status)).toBe('inconclusive');
+    }
+  });
+});
+
+describe('cross-principal on an endpoint with per-operation setup', () => {
+  const endpoint = { path: '/charges/{{charge_id}}/refunds', setup: [createStep('charge', '/charges', 'charge_id')] };
+
+  it('sets up the other caller’s own charge with its credentials, and finds a key store that ignores both caller and route', async () => {
+    const api = withSetup(modelTarget({ scopeByPrincipal: false, scopeByRoute: false }));
+    const r = await runFake(crossPrincipal, { target: api.target, endpoint, ...callers });
+    expect(api.created).toEqual([
+      { id: 'ch_1', principal: 'default' },
+      { id: 'ch_2', principal: 'bob' },
+    ]);
+    expect(r.requests.filter((q) => q.phase === undefined).map((q) => [q.principal, q.path])).toEqual([
+      ['default', '/charges/ch_1/refunds'],
+      ['bob', '/charges/ch_2/refunds'],
+    ]);
+    expect(r.kinds()).toEqual(['cross-principal-leak']);
+  });
+
+  it('stays silent on a target that scopes keys by caller, whatever the observers read', async () => {
+    for (const observe of [['ledger'], ['responseId']] as const) {
+      const api = withSetup(modelTarget());
+      const r = await runFake(crossPrincipal, { target: api.target, endpoint, observe, ...callers });
+      expect(r.findings).toEqual([]);
     }
   });
 });

@@ -62,25 +62,30 @@ export const crossPrincipal = defineAttack({
       ctx.inconclusive(`the first request was not accepted (${outcomeHistogram([first])})`);
       return;
     }
-    const other = await ctx.send(ctx.request({ label: `as ${name}`, key, principal: name }));
+    // The other caller's request is an operation of its own: with per-operation setup it acts on
+    // resources created with its own credentials. What it writes is judged against a count taken
+    // just before it (its setup runs first), so it is seen whichever resources the observers read.
+    const otherRequest = ctx.request({ label: `as ${name}`, key, principal: name });
+    const before = await ctx.sideEffects(key, otherRequest.operation);
+    const other = await ctx.send(otherRequest);
     const res = other.response;
     if (!res || res.status >= 500 || NOT_JUDGEABLE.includes(res.status)) {
       ctx.inconclusive(`the request as ${name} could not be judged (${outcomeHistogram([other])})`);
       return;
     }
-    const effects = await ctx.sideEffects(key);
+    const effects = await ctx.sideEffects(key, otherRequest.operation);
     const exchanges = [first, other];
     if (isSuccess(other)) {
-      // Two callers, one key: a correct target executed twice (once per caller). A witnessed second
-      // execution is not a leak, even when the target answers both callers with identical bodies.
-      if (effects.observed >= 2) return;
+      // A correct target executed the other caller's request: one more write than before. A
+      // witnessed execution is not a leak, even when the target answers both callers with identical bodies.
+      if (effects.observed > before.observed) return;
       ctx.report({
         kind: 'cross-principal-leak',
-        message: `Principal '${name}' reused key ${key} of principal '${DEFAULT_PRINCIPAL}' and received its stored response (${res.status}) instead of an execution of its own (${effects.observed} side effect${effects.observed === 1 ? '' : 's'} for the key).`,
+        message: `Principal '${name}' reused key ${key} of principal '${DEFAULT_PRINCIPAL}' and received its stored response (${res.status}) instead of an execution of its own (no side effect of its request was observed: ${before.observed} before it, ${effects.observed} after).`,
         expected: `the request executes for '${name}'`,
         observed: `'${DEFAULT_PRINCIPAL}'s stored ${first.response?.status} returned to '${name}'`,
         exchanges,
-        sideEffects: effects.verdict(2),
+        sideEffects: effects.verdict(before.observed + 1),
       });
       return;
     }

@@ -45,6 +45,7 @@ async function runOwn(
     '      - responseId: $.id',
     `      - http: { path: '/${prefix}/ledger?key={{key}}', count: $.count }`,
     ...observe.map((o) => `      ${o}`),
+    '    suite: none',
     `    attacks: { ${attacksYaml} }`,
     '',
   ].join('\n');
@@ -243,6 +244,7 @@ endpoints:
   pay:
     request: { method: POST, path: /key-optional/payments, body: { amount: 1000, currency: usd, customer: cus_42 } }
     observe: [ { responseId: $.id } ]
+    suite: none
     attacks: { latency-overhead: { samples: 30, rate: 500, warmup: 3 } }
 `;
       const scenario = loadScenarioText(text, '/tmp/latency.yaml', extensionSchemas(), {});
@@ -377,6 +379,7 @@ endpoints:
     request: { method: POST, path: /correct/payments, body: { amount: 1000, currency: usd, customer: cus_42 } }
     observe:
       - redis: { url: "\${REDIS_URL}", key: "idem:{{key}}" }
+    suite: none
     attacks: { store-audit: {} }
 `;
         const s = loadScenarioText(yaml, '/tmp/redis.yaml', extensionSchemas(), { REDIS_URL: redis.url });
@@ -420,5 +423,66 @@ endpoints:
       [201, 201],
       [201, 201],
     ]);
+  });
+});
+
+// Not one attack each (the block above is): the demo's stateful shapes, each flaw found where only
+// its endpoint shows it and each correct twin silent.
+describe("the demo's stateful shapes: a flow, a form, a key in the body", () => {
+  it('a refund flaw shows only on the dependent refund, after its setup created the charge (sequential-replay); silent on the twin', async () => {
+    const endpoints = ['refund-version-scoped', 'correct-refund'];
+    const r = await auditDemo({
+      flaws: 'refund-version-scoped',
+      only: ['concurrent-burst', 'sequential-replay'],
+      endpoints,
+    });
+    expect(findingKeys(r)).toEqual(['duplicate-write@refund-version-scoped', 'replay-refused@refund-version-scoped']);
+    // Concurrent copies all see one version of the charge and are deduplicated: only the retry shows it.
+    expect(r.attacks.map((a) => `${a.attack}@${a.endpoint}: ${a.status}`).sort()).toEqual([
+      'concurrent-burst@correct-refund: passed',
+      'concurrent-burst@refund-version-scoped: passed',
+      'sequential-replay@correct-refund: passed',
+      'sequential-replay@refund-version-scoped: failed',
+    ]);
+    const f = r.findings.find((x) => x.kind === 'duplicate-write');
+    // The operation's own customer and charge came first, as setup, and are not counted as writes.
+    expect(f?.exchanges.filter((e) => e.phase === 'setup').map((e) => new URL(e.request.url).pathname)).toEqual([
+      '/refund-version-scoped/v1/customers',
+      '/refund-version-scoped/v1/charges',
+    ]);
+    expect(f?.sideEffects?.observed).toBe(2);
+    const refunds =
+      f?.exchanges.filter((e) => e.phase !== 'setup' && e.request.method === 'POST').map((e) => e.request.url) ?? [];
+    expect(new Set(refunds).size).toBe(1);
+    expect(refunds[0]).toMatch(/\/refund-version-scoped\/v1\/charges\/ch_\d+\/refunds$/);
+  });
+
+  it('a fingerprint blind to forms replays a changed form (payload-mismatch); silent on the form twin', async () => {
+    const r = await auditDemo({
+      flaws: 'form-unfingerprinted',
+      only: ['payload-mismatch'],
+      endpoints: ['form-unfingerprinted', 'correct-charge'],
+    });
+    expect(findingKeys(r)).toEqual(['mismatch-replayed@form-unfingerprinted']);
+    expect(r.findings[0]?.message).toMatch(/Smallest change found: form /);
+    expect(r.findings[0]?.exchanges[0]?.request.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(statusOn(r, 'correct-charge')).toBe('passed');
+  });
+
+  it('a key in the body that the layer never reads (sequential-replay); silent on the body-key twin', async () => {
+    const r = await auditDemo({
+      flaws: 'body-key-ignored',
+      only: ['sequential-replay', 'missing-key'],
+      endpoints: ['body-key-ignored', 'correct-body-key'],
+    });
+    expect(findingKeys(r)).toEqual(['duplicate-write@body-key-ignored']);
+    const sent = r.findings[0]?.exchanges[0];
+    expect(sent?.request.headers).not.toHaveProperty('Idempotency-Key');
+    expect(JSON.parse(sent?.request.body ?? '{}')).toMatchObject({ idempotency_key: sent?.key });
+    // Without its body field, the correct twin refuses the request.
+    expect(r.attacks.find((a) => a.endpoint === 'correct-body-key' && a.attack === 'missing-key')?.status).toBe(
+      'passed',
+    );
+    expect(statusOn(r, 'correct-body-key')).toBe('passed');
   });
 });

@@ -78,3 +78,56 @@ describe('equivalent-payload', () => {
     expect(refused.findings).toEqual([]);
   });
 });
+
+describe('equivalent-payload on form and text bodies', () => {
+  const form = { amount: 500, description: 'order 42', metadata: { order: 'o-1' } };
+  const anyForm = { validate: () => true };
+
+  it('finds a byte-exact form fingerprint rejecting reordered fields, %20 for +, and lower-case escapes', async () => {
+    const r = await runFake(equivalentPayload, {
+      target: modelTarget({ ...anyForm, fingerprint: (req) => `${req.path} ${req.body ?? ''}` }),
+      endpoint: { form },
+    });
+    expect(r.kinds()).toEqual(['false-mismatch', 'false-mismatch', 'false-mismatch']);
+    expect(r.findings.map((f) => /with (.*) was answered/.exec(f.message)?.[1])).toEqual([
+      'form fields in reverse order',
+      'spaces encoded as %20, not +',
+      'percent-escapes in lower case',
+    ]);
+    const retries = r.requests.filter((q) => / retry$/.test(q.label)).map((q) => q.body);
+    expect(retries).toEqual([
+      'metadata%5Border%5D=o-1&description=order+42&amount=500',
+      'amount=500&description=order%2042&metadata%5Border%5D=o-1',
+      'amount=500&description=order+42&metadata%5Border%5D=o-1',
+      'amount=500&description=order+42&metadata%5border%5d=o-1',
+    ]);
+  });
+
+  it('stays silent on a target that compares the decoded fields, with the key in a form field', async () => {
+    const keyIn = { in: 'form', name: 'idempotency_key' } as const;
+    const r = await runFake(equivalentPayload, {
+      target: modelTarget({ ...anyForm, keyIn }),
+      endpoint: { form, keyIn },
+    });
+    expect(r.findings).toEqual([]);
+    expect(r.outcome.kind).toBe('ran');
+  });
+
+  it('varies only the headers of a text body, and says so', async () => {
+    const r = await runFake(equivalentPayload, {
+      target: modelTarget({ ...anyForm, fingerprint: (req) => `${req.path} ${req.body ?? ''}` }),
+      endpoint: { text: { text: '<pay/>', contentType: 'application/xml' } },
+    });
+    expect(r.findings).toEqual([]);
+    expect(r.requests.filter((q) => / retry$/.test(q.label)).map((q) => q.label)).toEqual(['volatile-headers retry']);
+    expect(r.notes).toContain(
+      'a text body has no rewrite that is the same request for every target: its bytes were not varied',
+    );
+    const only = await runFake(equivalentPayload, {
+      target: modelTarget(anyForm),
+      endpoint: { text: { text: '<pay/>', contentType: 'application/xml' } },
+      options: { variants: ['reordered'] },
+    });
+    expect(only.outcome.kind).toBe('inconclusive');
+  });
+});

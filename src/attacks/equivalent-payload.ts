@@ -1,17 +1,19 @@
 /**
  * equivalent-payload (IK-19, IK-20): the same key with the same request written differently:
- * JSON members reordered, other whitespace, other volatile headers, and (informational) numbers
- * spelled differently. A correct target replays; rejecting is a false mismatch, executing is a
- * duplicate write.
+ * JSON members reordered, other whitespace, (informational) numbers spelled differently; form
+ * fields reordered, spaces as `%20` instead of `+`, lower-case percent-escapes; other volatile
+ * headers. A correct target replays; rejecting is a false mismatch, executing is a duplicate
+ * write. A text body has no rewrite that means the same to every target: only its headers vary.
  */
 import { z } from 'zod';
 import { isSuccess, type Exchange } from '../http/exchange.js';
-import type { JsonValue } from '../scenario/types.js';
+import { encodeForm, encodeFormComponent, setJsonField } from '../scenario/request-body.js';
+import type { JsonValue, KeyPlacement, RequestBody } from '../scenario/types.js';
 import { hasStatus, outcomeHistogram } from './_shared/describe.js';
 import { countWrites } from './_shared/effects.js';
 import { defineAttack } from './types.js';
 
-const VARIANTS = ['reordered', 'whitespace', 'volatile-headers', 'numbers'] as const;
+const VARIANTS = ['reordered', 'whitespace', 'volatile-headers', 'numbers', 'escapes'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 const options = z.strictObject({
@@ -50,37 +52,83 @@ function decimalNumbers(v: JsonValue): string {
 }
 
 interface Rewrite {
-  rawBody?: string;
+  /** The retry's bytes, from the body as sent (templates rendered, the key in place). */
+  bodyText?: (rendered: RequestBody) => string;
   headers?: Record<string, string>;
   describe: string;
 }
 
-function rewrite(variant: Variant, body: JsonValue | undefined, n: number): Rewrite | undefined {
-  switch (variant) {
-    case 'reordered': {
-      if (body === undefined) return undefined;
-      const text = JSON.stringify(reordered(body));
-      return text === JSON.stringify(body) ? undefined : { rawBody: text, describe: 'JSON members reordered' };
-    }
-    case 'whitespace':
-      return body === undefined
-        ? undefined
-        : { rawBody: `${JSON.stringify(body, null, 2)}\n`, describe: 'indented JSON with a trailing newline' };
-    case 'volatile-headers':
-      return {
-        headers: {
-          'user-agent': `idem-audit-retry/${n}`,
-          'x-request-id': `idem-audit-${n}`,
-          traceparent: `00-${'0'.repeat(31)}${n % 10}-${'0'.repeat(15)}1-01`,
-        },
-        describe: 'other User-Agent, X-Request-Id and traceparent',
-      };
-    case 'numbers': {
-      if (body === undefined) return undefined;
-      const text = decimalNumbers(body);
-      return text === JSON.stringify(body) ? undefined : { rawBody: text, describe: 'integers written as decimals' };
+const json = (f: (v: JsonValue) => string) => (r: RequestBody) => (r.kind === 'json' ? f(r.value) : '');
+const form = (f: (fields: RequestBody & { kind: 'form' }) => string) => (r: RequestBody) =>
+  r.kind === 'form' ? f(r) : '';
+
+/** Placeholders taken out: what the template's own text shows about the body as sent. */
+const literal = (s: string): string => s.replace(/\{\{[^}]*\}\}/g, '');
+
+/**
+ * How the variant rewrites this body, or undefined when it cannot change its bytes (nothing to
+ * reorder, no space to encode otherwise, a text body). Decided on the template, with the key in
+ * its field when it travels in the body.
+ */
+function rewrite(variant: Variant, body: RequestBody | undefined, keyIn: KeyPlacement, n: number): Rewrite | undefined {
+  if (variant === 'volatile-headers')
+    return {
+      headers: {
+        'user-agent': `idem-audit-retry/${n}`,
+        'x-request-id': `idem-audit-${n}`,
+        traceparent: `00-${'0'.repeat(31)}${n % 10}-${'0'.repeat(15)}1-01`,
+      },
+      describe: 'other User-Agent, X-Request-Id and traceparent',
+    };
+  if (body?.kind === 'json') {
+    const value = keyIn.in === 'body' ? setJsonField(body.value, keyIn.path, 'k') : body.value;
+    switch (variant) {
+      case 'reordered':
+        return JSON.stringify(reordered(value)) === JSON.stringify(value)
+          ? undefined
+          : { bodyText: json((v) => JSON.stringify(reordered(v))), describe: 'JSON members reordered' };
+      case 'whitespace':
+        return {
+          bodyText: json((v) => `${JSON.stringify(v, null, 2)}\n`),
+          describe: 'indented JSON with a trailing newline',
+        };
+      case 'numbers':
+        return decimalNumbers(value) === JSON.stringify(value)
+          ? undefined
+          : { bodyText: json(decimalNumbers), describe: 'integers written as decimals' };
+      case 'escapes':
+        return undefined;
     }
   }
+  if (body?.kind === 'form') {
+    const fields = body.fields.length + (keyIn.in === 'form' && !body.fields.some(([k]) => k === keyIn.name) ? 1 : 0);
+    switch (variant) {
+      case 'reordered':
+        return fields < 2
+          ? undefined
+          : { bodyText: form((f) => encodeForm([...f.fields].reverse())), describe: 'form fields in reverse order' };
+      case 'whitespace':
+        return body.fields.some(([, v]) => literal(v).includes(' '))
+          ? {
+              bodyText: form((f) => encodeForm(f.fields).replace(/\+/g, '%20')),
+              describe: 'spaces encoded as %20, not +',
+            }
+          : undefined;
+      case 'escapes':
+        return body.fields.some(([k, v]) =>
+          /%[0-9A-F]?[A-F]/.test(encodeFormComponent(literal(k)) + encodeFormComponent(literal(v))),
+        )
+          ? {
+              bodyText: form((f) => encodeForm(f.fields).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())),
+              describe: 'percent-escapes in lower case',
+            }
+          : undefined;
+      case 'numbers':
+        // Form values are text: `1000` and `1000.0` are two values, not two spellings of one.
+        return undefined;
+    }
+  }
+  return undefined;
 }
 
 export const equivalentPayload = defineAttack({
@@ -88,9 +136,9 @@ export const equivalentPayload = defineAttack({
     id: 'equivalent-payload',
     title: 'The same request written differently',
     description:
-      'Reuses a key with the same JSON reordered or re-indented, and with other volatile headers. A correct target compares the meaning, not the bytes, and replays.',
+      'Reuses a key with the same request written differently: JSON reordered or re-indented, form fields reordered or encoded otherwise, other volatile headers. A correct target compares the meaning, not the bytes, and replays.',
     sends:
-      'the same key with the JSON reordered, re-indented, other volatile headers; integers as decimals (informational)',
+      'the same key with the JSON reordered or re-indented (a form: fields reordered, `%20` for `+`, lower-case escapes), other volatile headers; integers as decimals (informational)',
     finds: '`false-mismatch` (low), `duplicate-write`',
     options,
     timingDependent: false,
@@ -115,9 +163,12 @@ export const equivalentPayload = defineAttack({
     const o = ctx.options;
     let judged = 0;
     let n = 0;
+    const body = ctx.endpoint.request.body;
+    if (body?.kind === 'text' && o.variants.some((v) => v !== 'volatile-headers'))
+      ctx.note('a text body has no rewrite that is the same request for every target: its bytes were not varied');
     for (const variant of o.variants) {
       n++;
-      const change = rewrite(variant, ctx.endpoint.request.body, n);
+      const change = rewrite(variant, body, ctx.keyIn, n);
       if (!change) continue;
       const key = ctx.newKey();
       const original = await ctx.send(ctx.request({ label: `${variant} original`, key }));
@@ -126,7 +177,7 @@ export const equivalentPayload = defineAttack({
         ctx.request({
           label,
           key,
-          ...(change.rawBody !== undefined ? { rawBody: change.rawBody } : {}),
+          ...(change.bodyText !== undefined ? { bodyText: change.bodyText } : {}),
           ...(change.headers !== undefined ? { headers: change.headers } : {}),
         });
       let retry: Exchange = await ctx.send(spec(`${variant} retry`));

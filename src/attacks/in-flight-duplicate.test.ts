@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inFlightDuplicate } from './in-flight-duplicate.js';
-import { modelTarget, runFake, type FakeTarget } from '../testing/index.js';
+import { createStep, modelTarget, runFake, withSetup, type FakeTarget } from '../testing/index.js';
 
 describe('in-flight-duplicate', () => {
   it('finds a duplicate executed while the original is still running', async () => {
@@ -64,6 +64,26 @@ describe('in-flight-duplicate', () => {
     expect((await runFake(inFlightDuplicate, { target: busy, contract: { profile: 'lenient' } })).findings).toEqual([]);
   });
 
+  it('does not blame the key for a mismatch that is refused on its own, and does when it is valid alone', async () => {
+    // The mutation makes the body invalid (amount 1001 is over this target's limit): 400 with any key.
+    const strict: FakeTarget = (req) => {
+      if (req.body?.includes('1001')) return { status: 400 };
+      return req.nth === 1 ? { status: 201, body: { id: `p-${req.key}` }, writes: 1, latencyMs: 400 } : { status: 409 };
+    };
+    const r = await runFake(inFlightDuplicate, { target: strict });
+    expect(r.findings).toEqual([]);
+    expect(r.notes.join('\n')).toContain(
+      'the mismatching request (body.amount: 1000 → 1001) is refused with a fresh key too: its 400 answers the body, not the key',
+    );
+    expect(r.exchanges.filter((e) => e.label.startsWith('mismatch alone'))).toHaveLength(1);
+    // A 400 only under the running key is about the key: an undocumented in-flight status.
+    const keyed: FakeTarget = (req) =>
+      req.nth === 1 ? { status: 201, body: { id: `p-${req.key}` }, writes: 1, latencyMs: 400 } : { status: 400 };
+    const found = await runFake(inFlightDuplicate, { target: keyed });
+    expect(found.kinds()).toEqual(['in-flight-status']);
+    expect(found.findings[0]?.message).toContain('the mismatching request was answered 400 (expected 422/409)');
+  });
+
   it('is inconclusive when the first request always answered before the followers left', async () => {
     const r = await runFake(inFlightDuplicate, { target: modelTarget({ processingMs: 1 }) });
     expect(r.findings).toEqual([]);
@@ -89,5 +109,20 @@ describe('in-flight-duplicate', () => {
     );
     expect(r.outcome.kind).toBe('skipped');
     expect(r.outcome.reason).toContain('distinct-keys judges deduplication across keys');
+  });
+});
+
+describe('in-flight-duplicate on an endpoint with per-operation setup', () => {
+  it('creates the charge before the first request, so the followers still leave while it runs', async () => {
+    const api = withSetup(modelTarget({ inFlight: 'execute', processingMs: 400 }));
+    const r = await runFake(inFlightDuplicate, {
+      target: api.target,
+      endpoint: { path: '/charges/{{charge_id}}/refunds', setup: [createStep('charge', '/charges', 'charge_id')] },
+    });
+    expect(r.kinds()).toEqual(['duplicate-write']);
+    const [setup, first, dup] = r.findings[0]?.exchanges ?? [];
+    expect(setup?.phase).toBe('setup');
+    expect(dup?.timings.sent ?? 0).toBeLessThan(first?.timings.headers ?? 0);
+    expect(new Set([first, dup].map((e) => e?.request.url)).size).toBe(1);
   });
 });

@@ -71,11 +71,30 @@ export const inFlightDuplicate = defineAttack({
     const changed = applyMutations(base, [mismatch]);
     let overlapped = 0;
     let foreign = 0;
+    // Whether the changed request is valid by itself: a mutation can make it invalid (an enum value
+    // with an `x`), and its 400 then answers the body, not the key. Asked once, on a fresh key.
+    let changedAlone: Promise<boolean> | undefined;
+    const changedIsValid = (): Promise<boolean> =>
+      (changedAlone ??= ctx
+        .send(
+          ctx.request({
+            label: `mismatch alone, fresh key (${describeMutation(base, mismatch)})`,
+            key: ctx.newKey(),
+            method: changed.method,
+            path: changed.path,
+            body: changed.body,
+          }),
+        )
+        .then((e) => isSuccess(e)));
+    let notedInvalid = false;
     for (let round = 1; round <= o.rounds; round++) {
       const key = ctx.newKey();
+      const firstRequest = ctx.request({ label: `round[${round}] first`, key, headers: o.firstRequestHeaders });
+      // Its setup first: the followers must leave while the first request runs, not while its charge is created.
+      await ctx.setUp(firstRequest.operation);
       // The followers must arrive while the first runs: other lanes' traffic must not shift them.
       const [first, dup, mis] = await ctx.exclusive(async () => {
-        const firstP = ctx.send(ctx.request({ label: `round[${round}] first`, key, headers: o.firstRequestHeaders }));
+        const firstP = ctx.send(firstRequest);
         await ctx.sleep(o.delayMs);
         const dupP = ctx.send(ctx.request({ label: `round[${round}] duplicate`, key }));
         const misP = o.mismatch
@@ -119,7 +138,15 @@ export const inFlightDuplicate = defineAttack({
         mis && isSuccess(mis) ? [...ctx.contract.onInFlight, ...ctx.contract.onMismatch] : ctx.contract.onInFlight;
       const badDup = dup.response !== undefined && !isSuccess(dup) && !hasStatus(dup, dupOk);
       const misOk = [...ctx.contract.onMismatch, ...ctx.contract.onInFlight];
-      const badMis = mis?.response !== undefined && !isSuccess(mis) && !hasStatus(mis, misOk);
+      let badMis = mis?.response !== undefined && !isSuccess(mis) && !hasStatus(mis, misOk);
+      if (badMis && mis?.response !== undefined && mis.response.status < 500 && !(await changedIsValid())) {
+        badMis = false;
+        if (!notedInvalid)
+          ctx.note(
+            `the mismatching request (${describeMutation(base, mismatch)}) is refused with a fresh key too: its ${mis.response.status} answers the body, not the key`,
+          );
+        notedInvalid = true;
+      }
       if (badDup || badMis) {
         const parts = [
           badDup

@@ -142,3 +142,28 @@ describe('key-format', () => {
     expect(run.requests.some((q) => q.label.includes(': first key'))).toBe(false);
   });
 });
+
+describe('key-format where the key travels in the body', () => {
+  const keyIn = { in: 'body', path: ['idempotency_key'] } as const;
+
+  it('puts odd and colliding keys in the field, and skips the header-name case probe with a note', async () => {
+    const r = await runFake(keyFormat, {
+      target: modelTarget({ keyIn, storedKey: (k) => k.toLowerCase() }),
+      endpoint: { keyIn },
+      options: { runs: 0, prefixLengths: [70] },
+    });
+    expect(r.kinds()).toEqual(['key-collision']);
+    expect(r.notes).toContain(
+      'header-name case not probed: the key travels in the body field idempotency_key, not in a header',
+    );
+    expect(r.requests.every((q) => q.header('idempotency-key') === undefined)).toBe(true);
+    const empty = r.requests.find((q) => q.label === 'key empty');
+    expect(empty?.json()).toMatchObject({ idempotency_key: '' });
+    const silent = await runFake(keyFormat, {
+      target: modelTarget({ keyIn }),
+      endpoint: { keyIn },
+      options: { runs: 0 },
+    });
+    expect(silent.findings).toEqual([]);
+  });
+});

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { isSuccess, responseJson, type Exchange } from '../http/exchange.js';
+import { describePlacement } from '../scenario/request-body.js';
 import { isServerError, outcomeHistogram } from './_shared/describe.js';
 import { countWrites } from './_shared/effects.js';
 import { runProperty } from './_shared/property-runner.js';
@@ -50,7 +51,7 @@ export const keyFormat = defineAttack({
     description:
       'Sends empty, over-long, non-ASCII and generated keys (no 5xx allowed), pairs of keys that differ only in case or after a long shared prefix (each must execute), and the key header in other letter case.',
     sends:
-      'empty, long (255/256/4096), non-ASCII, tab and list keys, fast-check keys; key pairs differing in case or after a long prefix; the header name in other case',
+      'empty, long (255/256/4096), non-ASCII, tab and list keys, fast-check keys; key pairs differing in case or after a long prefix; the header name in other case (header keys)',
     finds: '`key-crash` (medium), `key-collision` (high), `key-header-case` (high)',
     options,
     timingDependent: false,
@@ -169,14 +170,20 @@ function collisionPairs(ctx: AttackContext<Options>): Pair[] {
   return pairs;
 }
 
-/** Each pair: the second key must execute on its own. Returns the number of pairs judged. */
+/**
+ * Each pair: the second key must execute on its own. Returns the number of pairs judged. The two
+ * keys and the control act on one operation (the same charge to refund), so the only difference
+ * between their requests is the key.
+ */
 async function collisions(ctx: AttackContext<Options>): Promise<number> {
   let judged = 0;
   for (const p of collisionPairs(ctx)) {
-    const first = await ctx.send(ctx.request({ label: `${p.label}: first key`, key: p.first }));
+    const firstRequest = ctx.request({ label: `${p.label}: first key`, key: p.first });
+    const operation = firstRequest.operation;
+    const first = await ctx.send(firstRequest);
     // A key the target refuses (e.g. longer than its limit) cannot collide with anything.
     if (!isSuccess(first)) continue;
-    const second = await ctx.send(ctx.request({ label: `${p.label}: second key`, key: p.second }));
+    const second = await ctx.send(ctx.request({ label: `${p.label}: second key`, key: p.second, operation }));
     if (!second.response) continue;
     judged++;
     const collided = await deduplicated(ctx, first, second, p.second);
@@ -184,7 +191,9 @@ async function collisions(ctx: AttackContext<Options>): Promise<number> {
     // The same request under an unrelated fresh key: deduplicated too, and the target matches requests
     // by their content (distinct-keys reports that), not by a folded or truncated key.
     const controlKey = ctx.newKey();
-    const control = await ctx.send(ctx.request({ label: `${p.label}: control (unrelated key)`, key: controlKey }));
+    const control = await ctx.send(
+      ctx.request({ label: `${p.label}: control (unrelated key)`, key: controlKey, operation }),
+    );
     if (control.response === undefined) {
       ctx.note(`${p.label}: the control request with an unrelated key got no answer; not judged`);
       continue;
@@ -232,9 +241,14 @@ async function deduplicated(
 /**
  * The key header as the contract spells it, twice (the key is honoured at all, so a target that
  * ignores keys is not blamed for header-name case), then in lower and in upper case: one execution.
+ * Only for a key in a header: a field or parameter name has no case-insensitive reading to check.
  */
 async function headerCase(ctx: AttackContext<Options>): Promise<number> {
-  const name = ctx.contract.keyHeader;
+  if (ctx.keyIn.in !== 'header') {
+    ctx.note(`header-name case not probed: the key travels in ${describePlacement(ctx.keyIn)}, not in a header`);
+    return 0;
+  }
+  const name = ctx.keyIn.name;
   const key = ctx.newKey();
   const send = (label: string, header: string): Promise<Exchange> =>
     ctx.send(ctx.request({ label, key, headers: { [header]: key } }));

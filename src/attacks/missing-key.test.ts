@@ -42,3 +42,36 @@ describe('missing-key', () => {
     expect(lost.outcome).toEqual({ kind: 'inconclusive', reason: 'the request failed in transport (socket hang up)' });
   });
 });
+
+describe('missing-key where the key is not a header', () => {
+  it('leaves out the body field, form field or query parameter, and names it', async () => {
+    for (const keyIn of [
+      { in: 'body', path: ['idempotency_key'] },
+      { in: 'form', name: 'idempotency_key' },
+      { in: 'query', name: 'idem' },
+    ] as const) {
+      const endpoint = keyIn.in === 'form' ? { form: { amount: 1 }, keyIn } : { keyIn };
+      const silent = await runFake(missingKey, { target: modelTarget({ keyIn, validate: () => true }), endpoint });
+      expect(silent.findings).toEqual([]);
+      const r = await runFake(missingKey, {
+        target: modelTarget({ keyIn, keyRequired: false, validate: () => true }),
+        endpoint,
+      });
+      expect(r.kinds()).toEqual(['missing-key-accepted']);
+      const where =
+        keyIn.in === 'body'
+          ? 'the body field idempotency_key'
+          : keyIn.in === 'form'
+            ? 'the form field idempotency_key'
+            : 'the query parameter idem';
+      expect(r.findings[0]?.message).toBe(`A request without ${where} was accepted with 201×1.`);
+      const sent = r.requests[0];
+      expect(`${sent?.path ?? ''} ${sent?.body ?? ''}`).not.toMatch(/idempotency_key|idem=/);
+    }
+  });
+
+  it('skips an endpoint whose key is optional (key: { required: false }) under a contract that requires one', async () => {
+    const r = await runFake(missingKey, { target: modelTarget(), endpoint: { contract: { keyRequired: false } } });
+    expect(r.outcome.kind).toBe('skipped');
+  });
+});

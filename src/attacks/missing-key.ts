@@ -1,10 +1,11 @@
 /**
- * missing-key (IK-01): a request without the key header on an endpoint whose contract
- * requires one must be refused before it does anything, or a client that forgot the header
- * silently loses exactly-once.
+ * missing-key (IK-01): a request without the key (no header, body field, form field or query
+ * parameter, wherever the endpoint carries it) on an endpoint whose contract requires one must be
+ * refused before it does anything, or a client that forgot it silently loses exactly-once.
  */
 import { z } from 'zod';
 import { isSuccess } from '../http/exchange.js';
+import { describePlacement } from '../scenario/request-body.js';
 import { hasStatus, isServerError, outcomeHistogram } from './_shared/describe.js';
 import { defineAttack } from './types.js';
 
@@ -15,8 +16,8 @@ export const missingKey = defineAttack({
     id: 'missing-key',
     title: 'The request without a key',
     description:
-      'Sends the request without the idempotency key header. When the contract requires a key, the target must refuse it (400 by the IETF draft) without executing it.',
-    sends: 'the request without the key header (when the contract requires one)',
+      'Sends the request without the idempotency key (its header, body field, form field or query parameter left out). When the contract requires a key, the target must refuse it (400 by the IETF draft) without executing it.',
+    sends: 'the request without the key, wherever it travels (when the contract requires one)',
     finds: '`missing-key-accepted`, `missing-key-crash`, `missing-key-status`',
     options,
     timingDependent: false,
@@ -47,6 +48,7 @@ export const missingKey = defineAttack({
       ctx.skip('the contract makes the key optional (keyRequired: false)');
       return;
     }
+    const without = `without ${describePlacement(ctx.keyIn)}`;
     const ex = await ctx.send(ctx.request({ label: 'no-key', key: undefined }));
     if (ex.error) {
       ctx.inconclusive(`the request failed in transport (${ex.error.message})`);
@@ -56,7 +58,7 @@ export const missingKey = defineAttack({
     if (isSuccess(ex)) {
       ctx.report({
         kind: 'missing-key-accepted',
-        message: `A request without the ${contract.keyHeader} header was accepted with ${outcomeHistogram([ex])}.`,
+        message: `A request ${without} was accepted with ${outcomeHistogram([ex])}.`,
         expected,
         observed: outcomeHistogram([ex]),
         exchanges: [ex],
@@ -64,7 +66,7 @@ export const missingKey = defineAttack({
     } else if (isServerError(ex)) {
       ctx.report({
         kind: 'missing-key-crash',
-        message: `A request without the ${contract.keyHeader} header got ${outcomeHistogram([ex])}.`,
+        message: `A request ${without} got ${outcomeHistogram([ex])}.`,
         expected,
         observed: outcomeHistogram([ex]),
         exchanges: [ex],
@@ -72,7 +74,7 @@ export const missingKey = defineAttack({
     } else if (contract.onMissingKey.length > 0 && !hasStatus(ex, contract.onMissingKey)) {
       ctx.report({
         kind: 'missing-key-status',
-        message: `A request without the ${contract.keyHeader} header got ${outcomeHistogram([ex])}, not ${expected}.`,
+        message: `A request ${without} got ${outcomeHistogram([ex])}, not ${expected}.`,
         expected,
         observed: outcomeHistogram([ex]),
         exchanges: [ex],

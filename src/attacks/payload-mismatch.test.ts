@@ -210,3 +210,61 @@ describe('payload-mismatch', () => {
     expect(run.requests).toHaveLength(2);
   });
 });
+
+describe('payload-mismatch on form and text bodies', () => {
+  const form = { amount: 500, currency: 'usd', description: 'order 42', metadata: { order: 'o-1' } };
+  const formValid = (req: FakeRequest): boolean =>
+    /^\d+$/.test(new URLSearchParams(req.body ?? '').get('amount') ?? '') &&
+    req.header('content-type') === 'application/x-www-form-urlencoded';
+  /** Stripe-like: the fingerprint is the form's fields, but leaves `description` out. */
+  const ignoresDescription = (req: FakeRequest): string =>
+    `${req.method} ${req.path} ${JSON.stringify([...new URLSearchParams(req.body ?? '')].filter(([k]) => k !== 'description').sort())}`;
+
+  it('finds a form field the fingerprint leaves out, shrunk to that one field', async () => {
+    const r = await runFake(payloadMismatch, {
+      target: modelTarget({ validate: formValid, fingerprint: ignoresDescription }),
+      endpoint: { form, vary: { description: 'string' } },
+      options: { runs: 40 },
+    });
+    expect(r.kinds()).toEqual(['mismatch-replayed']);
+    expect(smallestChange(r.findings[0]?.message)).toMatch(/^form description: "order 42" → ".*"$/);
+    // The changed request was a form like the original, with the same key in its header.
+    const [original, changed] = r.findings[0]?.exchanges ?? [];
+    expect(changed?.request.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(changed?.key).toBe(original?.key);
+  });
+
+  it('stays silent when the form fingerprint covers every field, with the key in a form field', async () => {
+    const r = await runFake(payloadMismatch, {
+      target: modelTarget({ validate: formValid, keyIn: { in: 'form', name: 'idempotency_key' } }),
+      endpoint: { form, keyIn: { in: 'form', name: 'idempotency_key' } },
+      options: { runs: 40 },
+    });
+    expect(r.findings).toEqual([]);
+    expect(r.outcome.kind).toBe('ran');
+    // Mutations never touch the key's field: every changed request still carries the case's key.
+    const sent = r.requests.filter((q) => q.label.endsWith('changed'));
+    expect(sent.length).toBeGreaterThan(10);
+    expect(sent.every((q) => new URLSearchParams(q.body ?? '').get('idempotency_key') === q.key)).toBe(true);
+  });
+
+  it('changes and cuts a text body, and finds a fingerprint that reads only its start', async () => {
+    const xml = { text: '<pay><amount>5</amount><to>acct-42</to></pay>', contentType: 'application/xml' };
+    const firstChars = (req: FakeRequest): string => `${req.method} ${req.path} ${(req.body ?? '').slice(0, 12)}`;
+    const r = await runFake(payloadMismatch, {
+      target: modelTarget({ validate: () => true, fingerprint: firstChars }),
+      endpoint: { text: xml },
+      options: { runs: 40 },
+    });
+    expect(r.kinds()).toEqual(['mismatch-replayed']);
+    expect(smallestChange(r.findings[0]?.message)).toMatch(
+      /^text (character \d+: ".*" → ".*"|cut to its first \d+ of 45 characters)$/,
+    );
+    const silent = await runFake(payloadMismatch, {
+      target: modelTarget({ validate: () => true }),
+      endpoint: { text: xml },
+      options: { runs: 40 },
+    });
+    expect(silent.findings).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rejectedThenValid } from './rejected-then-valid.js';
-import { modelTarget, runFake, type FakeTarget } from '../testing/index.js';
+import { modelTarget, runFake, type FakeRequest, type FakeTarget } from '../testing/index.js';
 
 describe('rejected-then-valid', () => {
   it('finds a stored validation failure replayed to the corrected retry, for each invalid variant', async () => {
@@ -66,5 +66,40 @@ describe('rejected-then-valid', () => {
       'the body.amount as a string variant was answered 201, so it says nothing about IK-14',
       'the truncated JSON variant was answered 201, so it says nothing about IK-14',
     ]);
+  });
+});
+
+describe('rejected-then-valid on a form body', () => {
+  const form = { amount: 500, currency: 'usd' };
+  const keyIn = { in: 'form', name: 'idempotency_key' } as const;
+  const validForm = (req: FakeRequest): boolean => {
+    const f = new URLSearchParams(req.body ?? '');
+    return /^\d+$/.test(f.get('amount') ?? '') && f.get('currency') === 'usd';
+  };
+
+  it('finds a stored rejection of amount=abc and of a form cut short, the key kept in its field', async () => {
+    const r = await runFake(rejectedThenValid, {
+      target: modelTarget({ storeRejections: true, keyIn, validate: validForm }),
+      endpoint: { form, keyIn },
+    });
+    expect(r.kinds()).toEqual(['rejection-replayed', 'rejection-replayed']);
+    expect(r.findings.map((f) => /sent with (.*) \(answered/.exec(f.message)?.[1])).toEqual([
+      'form amount=abc',
+      'the form cut short in its last value',
+    ]);
+    const invalid = r.requests.filter((q) => !q.label.includes('then valid')).map((q) => q.body);
+    expect(invalid).toEqual([
+      `amount=abc&currency=usd&idempotency_key=${r.requests[0]?.key ?? ''}`,
+      `idempotency_key=${r.requests[2]?.key ?? ''}&amount=500&currency=u`,
+    ]);
+  });
+
+  it('stays silent on a target that validates a form before the key store', async () => {
+    const r = await runFake(rejectedThenValid, {
+      target: modelTarget({ keyIn, validate: validForm }),
+      endpoint: { form, keyIn },
+    });
+    expect(r.findings).toEqual([]);
+    expect(r.outcome).toEqual({ kind: 'ran' });
   });
 });

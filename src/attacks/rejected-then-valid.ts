@@ -19,8 +19,9 @@ export const rejectedThenValid = defineAttack({
     id: 'rejected-then-valid',
     title: 'A valid request after a rejected one with the same key',
     description:
-      'Sends an invalid body (a field of the wrong type, then truncated JSON) with a key, then the valid request with the same key. A correct target validates before touching the key store, so the valid request executes.',
-    sends: 'an invalid body (a field of the wrong type; truncated JSON) with a key, then the valid request with it',
+      'Sends an invalid body (a field of the wrong type, then the body cut short) with a key, then the valid request with the same key. A correct target validates before touching the key store, so the valid request executes.',
+    sends:
+      'an invalid body (a field of the wrong type, `amount=abc` in a form; the body cut short) with a key, then the valid request with it',
     finds: '`rejection-replayed`, `valid-refused` (high)',
     options,
     timingDependent: false,
@@ -43,7 +44,7 @@ export const rejectedThenValid = defineAttack({
   },
   async run(ctx) {
     const o = ctx.options;
-    const cases = invalidBodies(ctx.endpoint.request.body);
+    const cases = invalidBodies(ctx.endpoint.request.body, ctx.keyIn);
     if (cases.length === 0) {
       ctx.skip('the endpoint has no request body to make invalid');
       return;
@@ -55,7 +56,7 @@ export const rejectedThenValid = defineAttack({
         ctx.request({
           label: `${c.label} (${c.describe})`,
           key,
-          ...(c.rawBody !== undefined ? { rawBody: c.rawBody } : { body: c.body }),
+          ...(c.bodyText !== undefined ? { bodyText: c.bodyText } : { body: c.body }),
         }),
       );
       const status = invalid.response?.status;

@@ -11,9 +11,15 @@ import type { BurstOptions, BurstResult } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
 import type { ClientFault, FaultOutcome } from '../http/faults.js';
 import type { DownstreamControl } from '../observers/types.js';
-import type { RequestSpec } from '../http/request-spec.js';
 import type { Rng } from '../random/rng.js';
-import type { Contract, JsonValue, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+import type {
+  Contract,
+  JsonValue,
+  KeyPlacement,
+  RequestBody,
+  ResolvedEndpoint,
+  ResolvedScenario,
+} from '../scenario/types.js';
 
 export interface FindingKindMeta {
   severity: Severity;
@@ -70,20 +76,73 @@ export interface ExpectedCost {
   waitMs?: number;
 }
 
+/**
+ * One audited logical request: what a key stands for on one endpoint, for one caller. The
+ * endpoint's `per: operation` setup steps run once for it (a fresh charge to refund), before its
+ * first request is sent, and its requests render what they captured.
+ */
+export interface Operation {
+  readonly id: number;
+  readonly endpoint: string;
+  readonly principal: string;
+  /** The key it was opened for; undefined for an operation whose requests carry none. */
+  readonly key: string | undefined;
+}
+
 export interface RequestOverrides {
   label: string;
-  /** undefined: no key header at all. */
+  /** undefined: no key at all (the key's header, field or parameter is left out). */
   key: string | undefined;
+  /**
+   * The operation the request belongs to. Default: the operation of its key on its endpoint for
+   * its principal (the key drawn with `newKey`, or the first request that used it), else a fresh
+   * one. Name it when requests with different (or no) keys must act on the same resources: the
+   * two keys of a collision pair, the request without a key beside a keyed one.
+   */
+  operation?: Operation;
+  /** Another endpoint of the scenario: its request template, key placement and setup (cross-endpoint). */
+  endpoint?: string;
   principal?: string;
   method?: string;
   path?: string;
-  body?: JsonValue | undefined;
-  /** Raw body text, bypassing JSON serialisation (for byte-level variations). */
-  rawBody?: string;
+  /** Replaces the body; its strings are templates like the endpoint's. undefined: no body. */
+  body?: RequestBody | undefined;
+  /**
+   * The bytes to send, computed from the body as rendered with the key in place: byte-level
+   * variations of the same request (reordered JSON, other escapes, a truncated body).
+   */
+  bodyText?: (rendered: RequestBody) => string;
   headers?: Readonly<Record<string, string>>;
   timeoutMs?: number;
   /** Another origin for this request (one of `target.nodes`), instead of `target.baseUrl`. */
   baseUrl?: string;
+}
+
+/**
+ * A request built by `ctx.request`, bound to its operation. `send`, `burst` and `sendWithFault`
+ * run the operation's setup first (before a burst's release, never during it) and render its
+ * captures into the request.
+ */
+export interface PreparedRequest {
+  readonly label: string;
+  readonly key: string | undefined;
+  readonly principal: string;
+  readonly operation: Operation;
+  /** The request with every `{{uuid}}` drawn; the rest is rendered when it is sent (engine/request-builder.ts). */
+  readonly draft: RequestDraft;
+}
+
+export interface RequestDraft {
+  readonly method: string;
+  readonly baseUrl: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: RequestBody | undefined;
+  readonly bodyText?: (rendered: RequestBody) => string;
+  readonly keyIn: KeyPlacement;
+  /** The overrides spell the key header themselves (key-format's header-name case): it is left as they wrote it. */
+  readonly keyHeaderGiven: boolean;
+  readonly timeoutMs?: number;
 }
 
 export interface SideEffects {
@@ -120,26 +179,39 @@ export interface AttackContext<O> {
   readonly contract: Contract;
   readonly rng: Rng;
   readonly signal: AbortSignal;
-  /** A fresh key rendered from the endpoint's key template. */
+  /** Where this endpoint's key travels (header, JSON body field, form field or query parameter). */
+  readonly keyIn: KeyPlacement;
+  /** A fresh key rendered from the endpoint's key template: a new operation on this endpoint. */
   newKey(): string;
-  /** The endpoint's request with the given key and overrides, ready to send. */
-  request(o: RequestOverrides): RequestSpec;
-  send(spec: RequestSpec): Promise<Exchange>;
+  /** A fresh operation without a key (default: on this endpoint, as the default principal). */
+  operation(o?: { endpoint?: string; principal?: string }): Operation;
+  /** The endpoint's request with the given key and overrides, bound to its operation. */
+  request(o: RequestOverrides): PreparedRequest;
+  /**
+   * Runs the operation's setup now; it otherwise runs when its first request is sent. For attacks
+   * whose timing starts with that request (a follower sent a few ms after it).
+   */
+  setUp(operation: Operation): Promise<void>;
+  send(request: PreparedRequest): Promise<Exchange>;
   /**
    * Releases the requests together; `options.sync` picks how (default `auto`), `quietMs` paces it,
    * `offsetsMs` delays single requests by so many ms after the release (a retry's gap).
    */
   burst(
-    specs: readonly RequestSpec[],
+    requests: readonly PreparedRequest[],
     options?: Pick<BurstOptions, 'sync' | 'quietMs' | 'offsetsMs'>,
   ): Promise<BurstResult>;
-  /** Counts side effects for `key` with every observer the endpoint declares. */
-  sideEffects(key: string): Promise<SideEffects>;
+  /**
+   * Counts side effects for `key` with every observer the endpoint declares. Observers render the
+   * captures of `operation` (its setup runs first if it has not), else of the key's operation on
+   * this endpoint if its setup ran.
+   */
+  sideEffects(key: string, operation?: Operation): Promise<SideEffects>;
   /**
    * Sends with a client-side fault (abort after the complete request, reset mid-body or after the
    * body); recorded and budgeted like `send`.
    */
-  sendWithFault(spec: RequestSpec, fault: ClientFault): Promise<{ exchange: Exchange; fault: FaultOutcome }>;
+  sendWithFault(request: PreparedRequest, fault: ClientFault): Promise<{ exchange: Exchange; fault: FaultOutcome }>;
   /**
    * Runs `work` with the target to itself: when the run audits endpoints in parallel lanes, it
    * starts once no other lane's request is in flight, and the other lanes wait until it returns.

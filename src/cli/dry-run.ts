@@ -63,10 +63,37 @@ export function renderDryRun(d: RunPlan): string {
     ...rows.map(line),
     '',
     `${plan.length} attack${plan.length === 1 ? '' : 's'}, about ${total} requests to the endpoints${unknown > 0 ? ` plus ${unknown} attack${unknown === 1 ? '' : 's'} whose count depends on the answers` : ''}; observer reads come on top.`,
+    ...setupLines(d),
     `bounds: at most ${d.maxRequests} requests (--max-requests), ${rate === undefined ? 'no rate limit' : `${rate} requests/s outside bursts`} (--rate), ${d.deadlineMs === undefined ? 'no deadline' : `deadline ${d.deadlineMs} ms`} (--deadline), timeout ${t.timeoutMs} ms per request.`,
     d.concurrency === 1
       ? 'lanes: 1 (--concurrency): endpoints one after another, in this order.'
       : `lanes: up to ${d.concurrency} endpoints at once (--concurrency), longest expected first; bursts and other timing-dependent sends have the target to themselves.`,
     '',
   ].join('\n');
+}
+
+/** What setup and teardown add to the plan (counted against --max-requests too), when the scenario has any. */
+function setupLines(d: RunPlan): string[] {
+  const s = d.scenario;
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const parts: string[] = [];
+  if (s.setup?.length) parts.push(`${count(s.setup.length, 'scenario step')} once`);
+  const planned = new Set(d.cells.map((c) => c.endpoint.name));
+  for (const e of s.endpoints) {
+    if (!planned.has(e.name) || !e.setup?.length) continue;
+    const run = e.setup.filter((x) => x.per === 'run').length;
+    const op = e.setup.length - run;
+    const each = [
+      run > 0 ? `${count(run, 'step')} once` : '',
+      op > 0 ? `${count(op, 'step')} per operation (each fresh key)` : '',
+    ]
+      .filter((x) => x !== '')
+      .join(', ');
+    parts.push(`${e.name}: ${each}`);
+  }
+  if (parts.length === 0) return [];
+  const teardown = (s.teardown?.length ?? 0) + s.endpoints.reduce((n, e) => n + (e.teardown?.length ?? 0), 0);
+  return [
+    `setup requests come on top: ${parts.join('; ')}${teardown > 0 ? `; teardown after the audit (${count(teardown, 'step')}, at most 30 s)` : ''}.`,
+  ];
 }

@@ -66,8 +66,10 @@ export interface PlanOptions {
 }
 
 export function planReplay(finding: Finding, o: PlanOptions): ReplayPlan {
-  // Observer look-ups are counting, not part of what the attack sent.
-  const sent = [...finding.exchanges].filter((e) => !e.attack.startsWith('observe:')).sort((a, b) => a.id - b.id);
+  // Observer look-ups are counting and setup requests preparing, neither is part of what the attack sent.
+  const sent = [...finding.exchanges]
+    .filter((e) => !e.attack.startsWith('observe:') && e.phase === undefined)
+    .sort((a, b) => a.id - b.id);
   if (sent.length === 0) throw new UsageError(`finding ${finding.fingerprint} has no recorded request to replay`);
   const keys = new Map<string, string>();
   for (const ex of sent)

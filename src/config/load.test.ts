@@ -122,7 +122,7 @@ describe('loadScenarioText: valid files', () => {
             method: 'POST',
             path: '/payments',
             headers: { 'X-Tenant': 'acme' },
-            body: { amount: 1000, currency: 'usd', customer: { id: 'cus_42' } },
+            body: { kind: 'json', value: { amount: 1000, currency: 'usd', customer: { id: 'cus_42' } } },
           },
           key: '{{uuid}}',
           vary: { amount: 'integer', 'customer.id': 'string' },
@@ -143,10 +143,11 @@ describe('loadScenarioText: valid files', () => {
               path: 'endpoints.create-payment.observe[2]',
             },
           ],
+          // The default suite tuned (concurrent-burst), then the attacks added to it.
           attacks: [
-            { id: 'payload-mismatch', options: { runs: 100 } },
-            { id: 'concurrent-burst', options: { copies: 20, sync: 'last-byte' } },
             { id: 'missing-key', options: {} },
+            { id: 'concurrent-burst', options: { copies: 20, sync: 'last-byte' } },
+            { id: 'payload-mismatch', options: { runs: 100 } },
           ],
           position: { line: 18, col: 3 },
         },
@@ -353,8 +354,8 @@ endpoints: {}
       "3:60 target.principals.b b principal name 'b b' may use only letters, digits, '_' and '-'",
       '4:12 endpoints at least one endpoint is required',
     ]);
-    expect(issuesOf(`${MINIMAL}    attacks: {}\n`).map(brief)).toEqual([
-      '9:14 endpoints.create.attacks attacks is empty',
+    expect(issuesOf(`${MINIMAL}    suite: none\n    attacks: {}\n`).map(brief)).toEqual([
+      '6:3 endpoints every attack is disabled: no endpoint runs any attack',
     ]);
   });
 
@@ -419,7 +420,7 @@ settings:
     expect(s.name).toBe('env-name');
     expect(s.target.headers).toEqual({ 'X-Lit': '${NOT_A_VAR}', 'X-Empty': '' });
     expect(s.endpoints[0]?.request.headers).toEqual({ 'X-Num': '7' });
-    expect(s.endpoints[0]?.request.body).toEqual({ n: 7, q: '7', t: true, z: null });
+    expect(s.endpoints[0]?.request.body).toEqual({ kind: 'json', value: { n: 7, q: '7', t: true, z: null } });
     expect(s.settings).toMatchObject({ seed: 42, rate: 1.5 });
     // Every value from the environment outside the audit's own settings is a secret; defaults
     // written in the file are not, and empty values never are.

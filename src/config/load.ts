@@ -16,6 +16,7 @@ import { MAX_SCENARIO_BYTES, readYaml } from './read-yaml.js';
 import { checkReferences } from './references.js';
 import { resolveScenario } from './resolve.js';
 import { buildScenarioSchema, type ExtensionSchemas } from './schema.js';
+import { checkSteps, variableScope } from './variables.js';
 
 export type { ExtensionSchemas } from './schema.js';
 
@@ -141,19 +142,25 @@ function load(text: string, file: string, ext: ExtensionSchemas, env: NodeJS.Pro
   }
   if (interpolation.issues.length > 0) throw new ScenarioError(sortIssues(interpolation.issues));
 
-  // Templates and names of other endpoints or principals can only be judged against the whole scenario.
-  const references = checkReferences(schema, parsed.data, {
-    endpoints: Object.keys(parsed.data.endpoints),
-    principals: Object.keys(parsed.data.target.principals ?? {}),
-    // The scenario defines no variables of its own yet; each place's own are on its field.
-    variables: () => [],
-  });
+  // Templates, setup steps and names of other endpoints or principals can only be judged against
+  // the whole scenario: which captures a template sees depends on where it is.
+  const steps = checkSteps(parsed.data);
+  const references = [
+    ...steps,
+    ...(steps.length > 0
+      ? []
+      : checkReferences(schema, parsed.data, {
+          endpoints: Object.keys(parsed.data.endpoints),
+          principals: Object.keys(parsed.data.target.principals ?? {}),
+          ...variableScope(parsed.data),
+        })),
+  ];
   if (references.length > 0)
     throw new ScenarioError(sortIssues(references.map((p) => locator.issue(p.path, p.message, p.hint, p.anchor))));
 
   const late: ScenarioIssue[] = [];
-  const scenario = resolveScenario(parsed.data, raw, file, interpolation.secretValues, ext, (path, message) =>
-    late.push(locator.issue(path, message)),
+  const scenario = resolveScenario(parsed.data, raw, file, interpolation.secretValues, ext, (path, message, hint) =>
+    late.push(locator.issue(path, message, hint)),
   );
   if (late.length > 0) throw new ScenarioError(late);
   return {

@@ -31,7 +31,7 @@ const schema = z.strictObject({
 const scope = (variables: Record<string, readonly string[]> = {}): ReferenceScope => ({
   endpoints: ['pay', 'refund'],
   principals: ['bob'],
-  variables: (endpoint) => variables[endpoint ?? ''] ?? [],
+  variables: (path) => (path[0] === 'endpoints' && typeof path[1] === 'string' ? variables[path[1]] : undefined) ?? [],
 });
 
 function problems(data: unknown, s = scope()): string[] {
@@ -63,7 +63,7 @@ describe('checkReferences', () => {
     expect(problems({ endpoints: { pay: { attacks: { a: null } }, refund: { key: 'r-{{ uuid }}' } } })).toEqual([]);
   });
 
-  it('takes the variables a scenario defines as a parameter, per endpoint', () => {
+  it('takes the variables a scenario defines as a parameter, by the template’s place', () => {
     const data = { endpoints: { pay: { key: '{{charge_id}}-{{uuid}}' }, refund: { key: '{{charge_id}}-{{uuid}}' } } };
     expect(problems(data, scope({ pay: ['charge_id'] }))).toEqual([
       'endpoints.refund.key: unknown template variable {{charge_id}} in the key template; it would be sent literally | available here: {{uuid}}',

@@ -25,10 +25,12 @@ export interface ReferenceScope {
   endpoints: readonly string[];
   principals: readonly string[];
   /**
-   * Template variables the scenario itself defines beyond what each place renders, by the endpoint
-   * a template belongs to (undefined: a target-level template, shared by all endpoints).
+   * Template variables the scenario itself defines (captures) or renders (`{{key}}` in a
+   * per-operation step) beyond what the field renders everywhere, by the template's path.
    */
-  variables(endpoint: string | undefined): readonly string[];
+  variables(path: readonly PathSegment[]): readonly string[];
+  /** More to say about a built-in variable that is not rendered at `path` (config/variables.ts). */
+  hint?(path: readonly PathSegment[], name: string): string | undefined;
 }
 
 interface MarkedValue {
@@ -47,8 +49,8 @@ export function checkReferences(schema: z.ZodType, data: unknown, scope: Referen
   const problems: Problem[] = [];
   for (const m of marked) {
     if (m.template) {
-      const endpoint = m.path[0] === 'endpoints' && typeof m.path[1] === 'string' ? m.path[1] : undefined;
-      problems.push(...templateProblems(m.value, m.template, scope.variables(endpoint), m.path));
+      const hint = (name: string): string | undefined => scope.hint?.(m.path, name);
+      problems.push(...templateProblems(m.value, m.template, scope.variables(m.path), m.path, hint));
     }
     if (m.reference) {
       const known = m.reference === 'endpoint' ? scope.endpoints : scope.principals;
@@ -74,6 +76,10 @@ function collect(schema: z.ZodType, value: unknown, path: PathSegment[], out: Ma
   const reference = referenceFields.get(schema)?.kind;
   if ((template || reference) && typeof value === 'string') {
     out.push({ path, value, template, reference });
+    return;
+  }
+  if (template?.deep === true) {
+    collectStrings(value, path, template, out, depth);
     return;
   }
   const def = (schema as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
@@ -124,6 +130,21 @@ function collect(schema: z.ZodType, value: unknown, path: PathSegment[], out: Ma
   }
 }
 
+/** Every string inside a structured template (a JSON body, a form): values only, not member names. */
+function collectStrings(
+  value: unknown,
+  path: PathSegment[],
+  template: TemplateFieldMeta,
+  out: MarkedValue[],
+  depth: number,
+): void {
+  if (depth > MAX_DEPTH) return;
+  if (typeof value === 'string') out.push({ path, value, template, reference: undefined });
+  else if (Array.isArray(value)) value.forEach((v, i) => collectStrings(v, [...path, i], template, out, depth + 1));
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) collectStrings(v, [...path, k], template, out, depth + 1);
+}
+
 const ALL_VARIABLES: readonly string[] = [...new Set([...REQUEST_VARIABLES, ...KEY_VARIABLES, ...OBSERVER_VARIABLES])];
 
 const braces = (names: readonly string[]): string => names.map((n) => `{{${n}}}`).join(', ');
@@ -133,6 +154,7 @@ function templateProblems(
   meta: TemplateFieldMeta,
   defined: readonly string[],
   path: PathSegment[],
+  why: (name: string) => string | undefined,
 ): Problem[] {
   const here = [...meta.variables, ...defined];
   const what = meta.what ?? 'this template';
@@ -143,7 +165,7 @@ function templateProblems(
   const available = here.length > 0 ? `available here: ${braces(here)}` : 'no variables are rendered here';
   for (const name of new Set(unknownVariables(template, here))) {
     if (ALL_VARIABLES.includes(name)) {
-      problem(`{{${name}}} is not rendered in ${what}`, available);
+      problem(`{{${name}}} is not rendered in ${what}`, why(name) ?? available);
       continue;
     }
     const near = closest(name, here) ?? closest(name, ALL_VARIABLES);

@@ -3,7 +3,20 @@
  * maps turned into ordered lists. No validation happens here; the schema has done it all.
  */
 import { DEFAULT_SECRET_HEADERS, isSecretField, namePattern } from '../scenario/credentials.js';
-import type { AttackSpec, EndpointContract, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+import { bodyStrings, flattenForm } from '../scenario/request-body.js';
+import { templateVariables } from '../scenario/template.js';
+import type {
+  AttackSpec,
+  Capture,
+  EndpointContract,
+  KeyPlacement,
+  RequestBody,
+  RequestTemplate,
+  ResolvedEndpoint,
+  ResolvedScenario,
+  SetupStep,
+  TeardownStep,
+} from '../scenario/types.js';
 import type { PathSegment } from './locate.js';
 import { resolveContract } from './profiles.js';
 import type { ExtensionSchemas, ScenarioInput } from './schema.js';
@@ -19,27 +32,46 @@ export function resolveScenario(
   file: string,
   secretValues: readonly string[],
   ext: ExtensionSchemas,
-  /** For default-suite attacks whose options do not default cleanly: a registry bug, reported not thrown. */
-  report: (path: PathSegment[], message: string) => void,
+  /** Problems only the resolved suites show (a registry bug, an attack left out of no suite): reported, not thrown. */
+  report: (path: PathSegment[], message: string, hint?: string) => void,
 ): ResolvedScenario {
   const settings = input.settings ?? undefined;
-  const endpoints: ResolvedEndpoint[] = Object.entries(input.endpoints).map(([name, ep]) => ({
-    name,
-    request: {
-      method: ep.request.method,
-      path: ep.request.path,
-      headers: { ...ep.request.headers },
-      body: ep.request.body,
-    },
-    key: ep.key,
-    vary: { ...ep.vary },
-    observe: (ep.observe ?? []).flatMap((item, index) =>
-      Object.entries(item).map(([id, options]) => ({ id, options, path: `endpoints.${name}.observe[${index}]` })),
-    ),
-    attacks: resolveAttacks(ep.attacks, rawAttackOrder(raw, name), ext, (m) => report(['endpoints', name], m)),
-    // Absent unless declared, so resolved endpoints of existing scenarios stay as they were.
-    ...(ep.contract ? { contract: endpointContract(ep.contract) } : {}),
-  }));
+  const endpoints: ResolvedEndpoint[] = Object.entries(input.endpoints).map(([name, ep]) => {
+    const key = typeof ep.key === 'string' ? { value: ep.key } : ep.key;
+    const keyIn = keyPlacement(key);
+    const contract = endpointContract({ ...ep.contract, keyRequired: key.required });
+    const setup = ep.setup?.map(resolveStep);
+    const perOperation = new Set(
+      setup?.filter((s) => s.per === 'operation').flatMap((s) => s.capture.map((c) => c.name)),
+    );
+    if (setup?.some((s) => s.per === 'operation')) perOperation.add('key');
+    return {
+      name,
+      request: resolveRequest(ep.request),
+      key: key.value,
+      // Absent unless declared, so resolved endpoints of existing scenarios stay as they were.
+      ...(keyIn ? { keyIn } : {}),
+      ...(setup && setup.length > 0 ? { setup } : {}),
+      ...(ep.teardown && ep.teardown.length > 0
+        ? { teardown: ep.teardown.map((t, i) => resolveTeardown(t, i, perOperation)) }
+        : {}),
+      vary: { ...ep.vary },
+      observe: (ep.observe ?? []).flatMap((item, index) =>
+        Object.entries(item).map(([id, options]) => ({ id, options, path: `endpoints.${name}.observe[${index}]` })),
+      ),
+      attacks: resolveAttacks(ep.attacks, ep.suite ?? 'default', rawAttackOrder(raw, name), ext, (path, m, hint) =>
+        report(['endpoints', name, ...path], m, hint),
+      ),
+      ...(Object.keys(contract).length > 0 ? { contract } : {}),
+    };
+  });
+  if (endpoints.every((e) => e.attacks.length === 0)) {
+    report(
+      ['endpoints'],
+      'every attack is disabled: no endpoint runs any attack',
+      'remove `suite: none` or name an attack under some endpoint’s attacks',
+    );
+  }
 
   const secretHeaders = dedupeCaseInsensitive([...DEFAULT_SECRET_HEADERS, ...(settings?.secretHeaders ?? [])]);
   const contract = resolveContract(
@@ -57,7 +89,7 @@ export function resolveScenario(
     },
   );
   const literals = literalCredentials(
-    { target: input.target, endpoints: input.endpoints },
+    { target: input.target, endpoints: input.endpoints, setup: input.setup, teardown: input.teardown },
     namePattern(secretHeaders),
     contract.keyHeader,
   );
@@ -82,6 +114,10 @@ export function resolveScenario(
     },
     contract,
     endpoints,
+    ...(input.setup && input.setup.length > 0 ? { setup: input.setup.map(resolveStep) } : {}),
+    ...(input.teardown && input.teardown.length > 0
+      ? { teardown: input.teardown.map((t, i) => resolveTeardown(t, i, new Set())) }
+      : {}),
     settings: {
       seed: settings?.seed,
       failOn: settings?.failOn ?? 'high',
@@ -95,29 +131,120 @@ export function resolveScenario(
   };
 }
 
+type EndpointInput = ScenarioInput['endpoints'][string];
+type RequestInput = EndpointInput['request'];
+type StepInput = NonNullable<EndpointInput['setup']>[number];
+type TeardownInput = NonNullable<EndpointInput['teardown']>[number];
+
+function resolveRequest(r: RequestInput): RequestTemplate {
+  return { method: r.method, path: r.path, headers: { ...r.headers }, body: resolveBody(r) };
+}
+
+function resolveBody(r: RequestInput): RequestBody | undefined {
+  const contentType = r.contentType !== undefined ? { contentType: r.contentType } : {};
+  if (r.body !== undefined) return { kind: 'json', value: r.body, ...contentType };
+  if (r.form !== undefined) return { kind: 'form', fields: flattenForm(r.form), ...contentType };
+  if (r.text !== undefined) return { kind: 'text', text: r.text, contentType: r.contentType ?? 'text/plain' };
+  return undefined;
+}
+
+function keyPlacement(k: {
+  header?: string | undefined;
+  body?: string | undefined;
+  form?: string | undefined;
+  query?: string | undefined;
+}): KeyPlacement | undefined {
+  if (k.header !== undefined) return { in: 'header', name: k.header };
+  if (k.body !== undefined) return { in: 'body', path: k.body.split('.') };
+  if (k.form !== undefined) return { in: 'form', name: k.form };
+  if (k.query !== undefined) return { in: 'query', name: k.query };
+  return undefined;
+}
+
+function resolveStep(s: StepInput): SetupStep {
+  const capture: Capture[] = Object.entries(s.capture ?? {}).map(([name, c]) => ({
+    name,
+    source:
+      typeof c === 'string'
+        ? { from: 'json', path: c }
+        : 'header' in c
+          ? { from: 'header', name: c.header, ...(c.pattern !== undefined ? { pattern: c.pattern } : {}) }
+          : { from: 'json', path: c.json, ...(c.pattern !== undefined ? { pattern: c.pattern } : {}) },
+  }));
+  return { name: s.name, per: s.per, request: resolveRequest(s.request), capture, expect: s.expect };
+}
+
+/** A teardown step runs once per operation when it renders {{key}} or a capture of a per-operation step. */
+function resolveTeardown(t: TeardownInput, index: number, perOperation: ReadonlySet<string>): TeardownStep {
+  const request = resolveRequest(t.request);
+  const used = requestStrings(request).flatMap(templateVariables);
+  return {
+    name: t.name ?? `teardown[${index}]`,
+    per: used.some((v) => perOperation.has(v)) ? 'operation' : 'run',
+    request,
+    expect: t.expect,
+  };
+}
+
+/** Every template string of a request: path, header values, body strings. */
+export function requestStrings(r: RequestTemplate): string[] {
+  return [r.path, ...Object.values(r.headers), ...(r.body ? bodyStrings(r.body) : [])];
+}
+
+/**
+ * The endpoint's attacks: the default suite (unless `suite: none`) in its order, each tuned by
+ * the options given for it or left out with `false`, then the attacks it names beyond the suite
+ * in the order written.
+ */
 function resolveAttacks(
   attacks: Readonly<Record<string, unknown>> | null | undefined,
+  suite: 'default' | 'none',
   order: readonly string[],
   ext: ExtensionSchemas,
-  report: (message: string) => void,
+  report: (path: PathSegment[], message: string, hint?: string) => void,
 ): AttackSpec[] {
-  if (attacks == null) {
+  const named = attacks ?? {};
+  const base = suite === 'none' ? [] : ext.defaultSuite;
+  const out: AttackSpec[] = [];
+  for (const id of base) {
+    const given = named[id];
+    if (given === false) continue;
+    if (given !== undefined) {
+      out.push({ id, options: given });
+      continue;
+    }
     // The default suite's options come from each attack's own defaults.
-    return ext.defaultSuite.map((id) => {
-      const schema = ext.attacks[id];
-      const parsed = schema?.safeParse({});
-      if (!parsed?.success) {
-        report(
-          schema
-            ? `default attack '${id}' needs options; list it under attacks with its options`
-            : `default attack '${id}' is not registered`,
-        );
-      }
-      return { id, options: parsed?.data };
-    });
+    const schema = ext.attacks[id];
+    const parsed = schema?.safeParse({});
+    if (!parsed?.success) {
+      report(
+        [],
+        schema
+          ? `default attack '${id}' needs options; list it under attacks with its options`
+          : `default attack '${id}' is not registered`,
+      );
+    }
+    out.push({ id, options: parsed?.data });
   }
-  const ids = [...order.filter((id) => id in attacks), ...Object.keys(attacks).filter((id) => !order.includes(id))];
-  return ids.map((id) => ({ id, options: attacks[id] }));
+  const extra = [
+    ...order.filter((id) => id in named),
+    ...Object.keys(named).filter((id) => !order.includes(id)),
+  ].filter((id) => !base.includes(id));
+  for (const id of extra) {
+    const given = named[id];
+    if (given === false) {
+      report(
+        ['attacks', id],
+        `'${id}: false' leaves out an attack that is not in the suite`,
+        suite === 'none'
+          ? 'with suite: none only the attacks named run; remove this line'
+          : `the default suite is ${base.join(', ')}`,
+      );
+      continue;
+    }
+    out.push({ id, options: given });
+  }
+  return out;
 }
 
 function rawAttackOrder(raw: unknown, endpoint: string): string[] {
@@ -129,10 +256,15 @@ function child(value: unknown, key: string): unknown {
   return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
 }
 
-function endpointContract(c: { ttl?: number | undefined; errorsReplayed?: boolean | undefined }): EndpointContract {
+function endpointContract(c: {
+  ttl?: number | undefined;
+  errorsReplayed?: boolean | undefined;
+  keyRequired?: boolean | undefined;
+}): EndpointContract {
   const out: EndpointContract = {};
   if (c.ttl !== undefined) out.ttlMs = c.ttl;
   if (c.errorsReplayed !== undefined) out.errorsReplayed = c.errorsReplayed;
+  if (c.keyRequired !== undefined) out.keyRequired = c.keyRequired;
   return out;
 }
 
@@ -178,7 +310,7 @@ function literalCredentials(scenario: unknown, secretHeader: RegExp, keyHeader: 
           continue;
         }
         if (inBody && isSecretField(k) && (typeof v !== 'object' || v === null)) add(v);
-        walk(v, k, inBody || (k === 'body' && key === 'request'), depth + 1);
+        walk(v, k, inBody || ((k === 'body' || k === 'form') && key === 'request'), depth + 1);
       }
       return;
     }

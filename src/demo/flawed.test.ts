@@ -1,6 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAYMENT, burst, ledger, newKey, post, rowsFor } from './__fixtures__/client.js';
+import {
+  PAYMENT,
+  burst,
+  ledger,
+  newCharge,
+  newCustomer,
+  newKey,
+  post,
+  postForm,
+  rowsFor,
+} from './__fixtures__/client.js';
 import { SinkServer } from '../observers/sink-server.js';
 import { startDemoCluster } from './cluster.js';
 import { LRU_CAPACITY, SHORT_TTL_MS } from './policies.js';
@@ -393,6 +403,49 @@ const PROBES: { readonly [F in FlawId]: Probe<unknown> } = {
     },
     whenFlawed: (o) => expect(o).toEqual({ status: 201, applied: 2 }),
     whenCorrect: (o) => expect(o).toEqual({ status: 201, applied: 1 }),
+  }),
+  'refund-version-scoped': probe({
+    async run(base, prefix, variant) {
+      const charge = await newCharge(base, prefix, 1000);
+      const key = newKey();
+      const first = await postForm(base, `${prefix}/v1/charges/${charge}/refunds`, 'amount=500', { key });
+      const retry = await postForm(base, `${prefix}/v1/charges/${charge}/refunds`, 'amount=500', { key });
+      return {
+        first: first.status,
+        retry: retry.status,
+        replayed: retry.headers.get('idempotent-replayed'),
+        rows: await rowsFor(base, variant, key),
+      };
+    },
+    whenFlawed: (o) => expect(o).toEqual({ first: 200, retry: 200, replayed: null, rows: 2 }),
+    whenCorrect: (o) => expect(o).toEqual({ first: 200, retry: 200, replayed: 'true', rows: 1 }),
+  }),
+  'form-unfingerprinted': probe({
+    async run(base, prefix, variant) {
+      const customer = await newCustomer(base, prefix);
+      const key = newKey();
+      const form = (amount: number) => `amount=${amount}&currency=usd&customer=${customer}`;
+      await postForm(base, `${prefix}/v1/charges`, form(1000), { key });
+      const changed = await postForm(base, `${prefix}/v1/charges`, form(2000), { key });
+      return { changed: changed.status, amount: changed.body['amount'], rows: await rowsFor(base, variant, key) };
+    },
+    whenFlawed: (o) => expect(o).toEqual({ changed: 200, amount: 1000, rows: 1 }),
+    whenCorrect: (o) => expect(o).toEqual({ changed: 422, amount: undefined, rows: 1 }),
+  }),
+  'body-key-ignored': probe({
+    async run(base, prefix, variant) {
+      const key = newKey();
+      const body = { idempotency_key: key, source_id: 'cnon:ok', amount_money: { amount: 100, currency: 'USD' } };
+      await post(base, `${prefix}/v2/payments`, body);
+      const retry = await post(base, `${prefix}/v2/payments`, body);
+      return {
+        retry: retry.status,
+        replayed: retry.headers.get('idempotent-replayed'),
+        rows: await rowsFor(base, variant, key),
+      };
+    },
+    whenFlawed: (o) => expect(o).toEqual({ retry: 200, replayed: null, rows: 2 }),
+    whenCorrect: (o) => expect(o).toEqual({ retry: 200, replayed: 'true', rows: 1 }),
   }),
 };
 

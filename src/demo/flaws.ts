@@ -5,6 +5,7 @@
 export type FlawId =
   | 'abandon-on-disconnect'
   | 'amount-only-fingerprint'
+  | 'body-key-ignored'
   | 'byte-exact-fingerprint'
   | 'case-fold'
   | 'dedupe-by-body'
@@ -12,6 +13,7 @@ export type FlawId =
   | 'endpoint-blind'
   | 'error-cached'
   | 'error-stored'
+  | 'form-unfingerprinted'
   | 'ignore-key'
   | 'in-flight-executed'
   | 'key-optional'
@@ -21,6 +23,7 @@ export type FlawId =
   | 'no-principal-scope'
   | 'per-node-store'
   | 'race'
+  | 'refund-version-scoped'
   | 'replay-divergent'
   | 'short-ttl';
 
@@ -29,6 +32,8 @@ export const FLAW_DESCRIPTIONS: Readonly<Record<FlawId, string>> = {
     'a client that disconnects cancels the execution and its reservation is never released: every retry gets 409 until the key expires',
   'amount-only-fingerprint':
     'the fingerprint covers only body.amount: a reused key with another customer or currency is replayed',
+  'body-key-ignored':
+    'the layer reads only the Idempotency-Key header: the idempotency_key body field the v2 API documents is ignored, so every retry executes',
   'byte-exact-fingerprint':
     'the fingerprint hashes the raw body bytes: reordered keys or other whitespace are rejected as a mismatch',
   'case-fold': 'keys are lower-cased before storage: keys differing only in case collide',
@@ -38,6 +43,8 @@ export const FLAW_DESCRIPTIONS: Readonly<Record<FlawId, string>> = {
     'a provider call whose answer was lost is retried without the Idempotency-Key: the provider applies it twice',
   'error-cached': 'a failed execution (5xx) is stored against the key: every retry replays the error',
   'error-stored': 'validation failures are stored against the key: a corrected retry replays the 400',
+  'form-unfingerprinted':
+    'the fingerprint covers the body parsed as JSON: a form body parses to nothing, so a reused key with a different form is replayed',
   'ignore-key': 'no idempotency at all: every request executes, with or without a key',
   'in-flight-executed': 'in-flight records are ignored: a duplicate sent while the original runs executes too',
   'key-optional': 'a request without a key executes instead of being rejected with 400',
@@ -48,6 +55,8 @@ export const FLAW_DESCRIPTIONS: Readonly<Record<FlawId, string>> = {
   'no-principal-scope': 'keys are not scoped to the caller: another principal gets the first caller’s response',
   'per-node-store':
     'each server instance keeps its own key store: a duplicate that lands on another node executes again',
+  'refund-version-scoped':
+    "refund keys are stored under the charge's version: once a refund changes the charge, its retry is a new operation and refunds again",
   race: 'check-then-act: lookup and insert are separated by an await, so concurrent duplicates all execute',
   'short-ttl': 'keys are forgotten after 0.8 s, long before the TTL the API promises: a late retry executes again',
   'replay-divergent': 'replays answer 200 with a fresh timestamp and no Idempotent-Replayed header',

@@ -53,6 +53,19 @@ export interface LayerPolicy {
   readonly replay: 'faithful' | 'divergent';
   /** true: a completed body is also indexed by its fingerprint and replayed for any key. */
   readonly dedupeByBody: boolean;
+  /**
+   * Where a keyed request's key is read (by the stateful API's routes): 'documented', where each
+   * route documents it (a header, the body's idempotency_key); 'header', only the Idempotency-Key
+   * header, as a generic middleware does, so a key in the body goes unread and the request runs
+   * unprotected.
+   */
+  readonly keySource: 'documented' | 'header';
+  /**
+   * What a refund's record is stored under (read by the stateful API's refund route): 'charge', the
+   * route and the key; 'charge-version', also the charge's refunded amount at the time, so once the
+   * refund changes the charge its retry finds no record.
+   */
+  readonly refundScope: 'charge' | 'charge-version';
   /** true: a failed execution (5xx) is stored against the key instead of releasing it. */
   readonly storeFailures: boolean;
   /** 'unkeyed': the retry of a provider call whose answer was lost omits the Idempotency-Key. */
@@ -109,6 +122,8 @@ const correctPolicy: LayerPolicy = {
   storeRejections: false,
   replay: 'faithful',
   dedupeByBody: false,
+  keySource: 'documented',
+  refundScope: 'charge',
   storeFailures: false,
   downstreamRetry: 'keyed',
   keyTtlMs: undefined,
@@ -195,7 +210,7 @@ export async function handleIdempotent<T>(
     });
   };
   const validate = (): Parsed<T> => {
-    const parsed = parseJson(req.raw);
+    const parsed = (op.parse ?? parseJson)(req.raw);
     if (!parsed.ok) return parsed;
     const validation = op.validate(parsed.value);
     return validation.ok ? { ok: true, body: parsed.value, value: validation.value } : validation;

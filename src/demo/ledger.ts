@@ -4,13 +4,14 @@
  * flawed layer stores), so collisions and duplicates show up as row counts.
  */
 
-export type EffectKind = 'payment' | 'refund';
+/** `customer`, `charge` and `completion` are the stateful API's (stateful-api.ts). */
+export type EffectKind = 'payment' | 'refund' | 'customer' | 'charge' | 'completion';
 
 export interface LedgerRow {
   /** 1-based, in execution order within one ledger. */
   readonly seq: number;
   readonly kind: EffectKind;
-  /** The created resource, `pay_<n>` or `re_<n>`. */
+  /** The created resource, `pay_<n>`, `re_<n>`, `cus_<n>`, `ch_<n>` or `cpl_<n>`. */
   readonly id: string;
   /** The Idempotency-Key header as sent; null when the request carried none. */
   readonly key: string | null;

@@ -26,6 +26,8 @@ export interface Operation<T> {
   /** Method and route path, e.g. `POST /payments`; the unit the correct layer scopes keys by. */
   readonly route: string;
   readonly kind: EffectKind;
+  /** The body's format; default JSON (the stateful API's forms bring their own). */
+  readonly parse?: (raw: Buffer) => Validation<unknown>;
   validate(body: unknown): Validation<T>;
   execute(input: T, ctx: ExecutionContext): Promise<StoredResponse>;
 }
@@ -45,11 +47,18 @@ export interface RefundInput {
  * Process-wide counters, so ids stay unique even when several server instances (the cross-node
  * scenario) run in one process: two executions must never look like one by their id.
  */
-const counters: Record<EffectKind, number> = { payment: 0, refund: 0 };
+const counters: Record<EffectKind, number> = { payment: 0, refund: 0, customer: 0, charge: 0, completion: 0 };
+const ID_PREFIX: Readonly<Record<EffectKind, string>> = {
+  payment: 'pay',
+  refund: 're',
+  customer: 'cus',
+  charge: 'ch',
+  completion: 'cpl',
+};
 
-function nextId(kind: EffectKind): string {
+export function nextId(kind: EffectKind): string {
   counters[kind] += 1;
-  return `${kind === 'payment' ? 'pay' : 're'}_${counters[kind]}`;
+  return `${ID_PREFIX[kind]}_${counters[kind]}`;
 }
 
 export function parseJson(raw: Buffer): Validation<unknown> {

@@ -34,6 +34,14 @@ function flawOverride(flaw: FlawId, opts: PolicyOptions): Partial<LayerPolicy> {
       return { fingerprint: ({ method, target, raw }) => sha256(`${method} ${target}\n`, raw) };
     case 'endpoint-blind':
       return { scopeByRoute: false };
+    case 'form-unfingerprinted':
+      return {
+        fingerprint: ({ method, target, raw }) => sha256(`${method} ${target}\n`, canonicalJson(jsonOrNull(raw))),
+      };
+    case 'body-key-ignored':
+      return { keySource: 'header' };
+    case 'refund-version-scoped':
+      return { refundScope: 'charge-version' };
     case 'no-principal-scope':
       return { scopeByPrincipal: false };
     case 'error-stored':
@@ -60,6 +68,15 @@ function flawOverride(flaw: FlawId, opts: PolicyOptions): Partial<LayerPolicy> {
       return { storeScope: 'node' };
     case 'abandon-on-disconnect':
       return { onDisconnect: 'abandon' };
+  }
+}
+
+/** What a JSON-only middleware sees of a body: the parsed JSON, or nothing. */
+function jsonOrNull(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    return null;
   }
 }
 

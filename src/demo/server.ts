@@ -14,6 +14,7 @@ import { createPayment, createRefund, type Operation } from './payments.js';
 import { policyFor } from './policies.js';
 import { apiError, json } from './responses.js';
 import { CappedKeyStore } from './capped-store.js';
+import { handleStateful, isStatefulPath } from './stateful-api.js';
 import { MemoryKeyStore, type KeyStore, type StoredResponse } from './store.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -72,7 +73,9 @@ type Route =
   | { readonly kind: 'health' }
   | { readonly kind: 'operation'; readonly variant: DemoVariant; readonly op: Operation<unknown> }
   | { readonly kind: 'ledger'; readonly variant: DemoVariant }
-  | { readonly kind: 'payment'; readonly variant: DemoVariant; readonly id: string };
+  | { readonly kind: 'payment'; readonly variant: DemoVariant; readonly id: string }
+  /** `/v1/…` and `/v2/…`: the stateful API (stateful-api.ts) routes its own paths. */
+  | { readonly kind: 'stateful'; readonly variant: DemoVariant };
 
 type Resolved = { readonly route: Route } | { readonly error: StoredResponse };
 
@@ -211,6 +214,10 @@ export function createDemoApp(opts: DemoOptions): DemoApp {
       }
       case 'operation':
         return handleIdempotent(state.layer, route.op, { ...layerRequest(req, route.variant, body), clientGone: gone });
+      case 'stateful': {
+        const { key, ...request } = layerRequest(req, route.variant, body);
+        return handleStateful(state.layer, { ...request, headerKey: key, clientGone: gone });
+      }
     }
   };
 
@@ -259,6 +266,8 @@ function resolve(method: string, url: string): Resolved {
     return method === 'GET' ? { route: { kind: 'health' } } : methodNotAllowed('GET');
   }
   const [variant, resource, id, ...rest] = segments;
+  if (variant !== undefined && isVariant(variant) && isStatefulPath(resource))
+    return { route: { kind: 'stateful', variant } };
   if (variant === undefined || !isVariant(variant) || resource === undefined || rest.length > 0) return notFound;
 
   if (id === undefined) {

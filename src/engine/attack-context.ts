@@ -3,7 +3,14 @@
  * sending through the shared engine, side-effect counting through the endpoint's observers,
  * and the collection of findings and outcome.
  */
-import type { Attack, AttackContext, FindingReport, SideEffects } from '../attacks/types.js';
+import type {
+  Attack,
+  AttackContext,
+  FindingReport,
+  Operation,
+  PreparedRequest,
+  SideEffects,
+} from '../attacks/types.js';
 import { InterruptedError } from '../errors/errors.js';
 import type { Finding, FindingBaseline } from '../findings/finding.js';
 import type { PendingCheck } from '../findings/pending-check.js';
@@ -14,11 +21,13 @@ import type { Lane } from '../http/lane.js';
 import type { ObserverInstance } from '../observers/types.js';
 import type { Rng } from '../random/rng.js';
 import type { BurstStat } from '../result/result.js';
-import type { JsonValue, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+import { DEFAULT_PRINCIPAL, type JsonValue, type ResolvedEndpoint, type ResolvedScenario } from '../scenario/types.js';
 import { burstTimeline } from './burst-timeline.js';
 import { buildFinding, redactStrings } from './finding-builder.js';
 import { countSideEffects } from './observer-set.js';
-import { buildRequest, contractFor, renderKey } from './request-builder.js';
+import { OperationBook, whenReady } from './operations.js';
+import { contractFor, placementOf } from './request-builder.js';
+import type { RunSetup, SetupTransport } from './setup.js';
 import { noObserverError } from './side-effects.js';
 
 export interface AttackOutcome {
@@ -38,6 +47,8 @@ export interface ContextDeps {
   engine: HttpEngine;
   /** The parallel lane the attack runs in (its identity at the traffic gate); absent: the engine's own. */
   lane?: Lane;
+  /** The run's setup: the endpoints' `per: run` steps, and each operation's own. */
+  setup: RunSetup;
   observers: readonly ObserverInstance[];
   signal: AbortSignal;
   /**
@@ -69,6 +80,8 @@ export class AttackRun {
   outcome: AttackOutcome = { kind: 'ran' };
   readonly ctx: AttackContext<unknown>;
   readonly #d: ContextDeps;
+  readonly #ops: OperationBook;
+  readonly #transport: SetupTransport;
 
   constructor(d: ContextDeps) {
     this.#d = d;
@@ -76,23 +89,47 @@ export class AttackRun {
     const exchanges = this.exchanges;
     const attackId = d.attack.meta.id;
     const exCtx = { attack: attackId, endpoint: endpoint.name, ...(d.lane ? { lane: d.lane } : {}) };
+    // Setup steps are the lane's traffic too: they wait at the traffic gate like its requests.
+    this.#transport = { send: (spec, c) => d.engine.sendForCapture(spec, d.lane ? { ...c, lane: d.lane } : c) };
+    const ops = new OperationBook({
+      scenario,
+      endpoint,
+      attack: attackId,
+      setup: d.setup,
+      transport: this.#transport,
+      uuid: () => d.uuidRng.uuid(),
+    });
+    this.#ops = ops;
+    const recorded = (ex: Exchange, req: PreparedRequest): Exchange => {
+      exchanges.push(ex);
+      ops.record(ex, req.operation);
+      return ex;
+    };
 
     this.ctx = {
       options: d.options,
       scenario,
       endpoint,
       contract: contractFor(scenario, endpoint),
+      keyIn: placementOf(scenario, endpoint),
       rng,
       signal: d.signal,
-      newKey: () => renderKey(endpoint, () => d.uuidRng.uuid()),
-      request: (o) => buildRequest(scenario, endpoint, () => d.uuidRng.uuid(), o),
-      send: async (spec) => {
-        const ex = await d.engine.send(spec, exCtx);
-        exchanges.push(ex);
-        return ex;
+      newKey: () => ops.newKey(),
+      operation: (o) => ops.open(o?.endpoint ?? endpoint.name, o?.principal ?? DEFAULT_PRINCIPAL, undefined),
+      request: (o) => ops.prepare(o),
+      setUp: async (op) => {
+        await ops.values(op);
       },
-      burst: async (specs, options) => {
+      send: (req) => whenReady(ops.finish(req), async (spec) => recorded(await d.engine.send(spec, exCtx), req)),
+      burst: async (reqs, options) => {
+        // Every operation's setup runs before the release, one after the other, never during it.
+        const specs = [];
+        for (const req of reqs) specs.push(await ops.finish(req));
         const b: BurstResult = await d.engine.burst(specs, exCtx, { ...options, h2c: scenario.target.http2 === true });
+        b.exchanges.forEach((ex, i) => {
+          const req = reqs[i];
+          if (req) ops.record(ex, req.operation);
+        });
         exchanges.push(...b.exchanges);
         for (const note of b.notes) if (!this.notes.includes(note)) this.notes.push(note);
         this.bursts.push({
@@ -106,13 +143,13 @@ export class AttackRun {
         });
         return b;
       },
-      sendWithFault: async (spec, fault) => {
-        const r = await d.engine.sendWithFault(spec, exCtx, fault);
-        exchanges.push(r.exchange);
+      sendWithFault: async (req, fault) => {
+        const r = await whenReady(ops.finish(req), (spec) => d.engine.sendWithFault(spec, exCtx, fault));
+        recorded(r.exchange, req);
         return r;
       },
       exclusive: (work) => d.engine.exclusive(work, d.lane),
-      sideEffects: (key) => this.#sideEffects(key),
+      sideEffects: (key, operation) => this.#sideEffects(key, operation),
       sleep: (ms) => sleep(ms, d.signal),
       report: (f) => this.#report(f),
       skip: (reason) => {
@@ -139,11 +176,13 @@ export class AttackRun {
     if (downstream) this.ctx = { ...this.ctx, downstream };
   }
 
-  async #sideEffects(key: string): Promise<SideEffects> {
+  async #sideEffects(key: string, operation: Operation | undefined): Promise<SideEffects> {
     const { observers, endpoint } = this.#d;
     if (observers.length === 0) throw noObserverError(endpoint.name);
     const exchanges = this.exchanges.filter((e) => e.key === key);
-    const { counts, ...effects } = await countSideEffects(observers, key, exchanges, (work) =>
+    // Observers address the key's records with the captures of its operation (`/charges/{{charge_id}}/refunds`).
+    const variables = await this.#ops.countValues(key, operation);
+    const { counts, ...effects } = await countSideEffects(observers, key, exchanges, variables, (work) =>
       untilCutoff(work, this.#d.cutoff),
     );
     for (const c of counts) this.exchanges.push(...c.evidence);
@@ -184,7 +223,8 @@ export class AttackRun {
         ...(headerVariables ? { headerVariables } : {}),
         ...(baselineOf ? { baselineOf } : {}),
       },
-      f,
+      // The setup requests of its operations come first: the charge the refunds were sent for.
+      { ...f, exchanges: [...this.#ops.setupEvidence(f.exchanges), ...f.exchanges] },
     );
     this.findings.push(finding);
     this.#d.onFinding(finding);

@@ -23,6 +23,7 @@ const endpoint = (name: string, attacks: string, observe = '[ { responseId: $.id
   `  ${name}:
     request: { method: POST, path: /${name} }
     observe: ${observe}
+    suite: none
     attacks: ${attacks}
 `;
 
@@ -80,6 +81,7 @@ describe('laneGroups', () => {
     request: { method: POST, path: /slow }
     observe: [ { responseId: $.id } ]
     contract: { ttl: 30s }
+    suite: none
     attacks: { ttl-probe: {} }
 `;
     expect(groupsOf(text, 2).map((g) => g[0])).toEqual(['1:slow/ttl-probe', '0:busy/payload-mismatch']);

@@ -22,9 +22,12 @@ export function createObservers(
     baseUrl?: string;
     /** The lane auditing the endpoint: its observers' requests are its own at the traffic gate. */
     lane?: Lane;
+    /** The target's headers with the scenario setup's captures rendered (a token a login step captured). */
+    targetHeaders?: Readonly<Record<string, string>>;
   } = {},
 ): ObserverInstance[] {
   const baseUrl = o.baseUrl ?? scenario.target.baseUrl;
+  const targetHeaders = o.targetHeaders ?? scenario.target.headers;
   const exchangeContext = (id: string): ExchangeContext => ({
     attack: `observe:${id}`,
     endpoint: endpoint.name,
@@ -40,7 +43,7 @@ export function createObservers(
         url: (path) => `${baseUrl}${path}`,
         send: (req) =>
           engine.send(
-            { ...req, headers: { ...scenario.target.headers, ...req.headers }, principal: DEFAULT_PRINCIPAL },
+            { ...req, headers: { ...targetHeaders, ...req.headers }, principal: DEFAULT_PRINCIPAL },
             exchangeContext(spec.id),
           ),
       }),
@@ -72,9 +75,11 @@ export async function countSideEffects(
   observers: readonly ObserverInstance[],
   key: string,
   exchanges: readonly Exchange[],
+  /** The captures the observers' templates may render (the key's operation's, see engine/setup.ts). */
+  variables: Readonly<Record<string, string>> = {},
   guard: <T>(work: Promise<T>) => Promise<T> = (w) => w,
 ): Promise<CountedEffects> {
   const counts: EffectCount[] = [];
-  for (const o of observers) counts.push(await guard(o.count(key, { exchanges })));
+  for (const o of observers) counts.push(await guard(o.count(key, { exchanges, variables })));
   return { counts, ...sideEffectsOf(key, counts) };
 }

@@ -28,6 +28,7 @@ endpoints:
   pay:
     request: { method: POST, path: /payments, body: { amount: 1 } }
     observe: [ { responseId: $.id } ]
+    suite: none
     attacks: { sequential-replay: {} }
 `;
   return loadScenarioText(text, '/tmp/engine.yaml', extensionSchemas(), {});
@@ -118,6 +119,7 @@ endpoints:
   pay:
     request: { method: POST, path: /payments, body: { amount: 1 } }
     observe: [ { responseId: $.id } ]
+    suite: none
     attacks: { sequential-replay: {} }
 `;
     const withSecret = loadScenarioText(text, '/tmp/engine.yaml', extensionSchemas(), { TOKEN: secret });

@@ -31,6 +31,8 @@ import type { RunEvent } from '../result/events.js';
 import { assertReachable } from './preflight.js';
 import { laneGroups, runLanes, type LaneCell } from './lanes.js';
 import { prepareRun, type PlannedAttack, type Registries, type RunPlan, type RunRequest } from './prepare-run.js';
+import { DEFAULT_TEARDOWN_MS, RunSetup, type Captured, type SetupTransport, type TeardownOutcome } from './setup.js';
+import { renderTemplate, templateVariables } from '../scenario/template.js';
 import {
   REPORT_SCHEMA_VERSION,
   type AttackResult,
@@ -61,6 +63,8 @@ export interface RunHooks {
   /** Builds the command that re-sends one finding's requests from the report (default: `idem-audit replay report.json --finding F`). */
   replayCommand?: (fingerprint: string) => string;
   toolVersion?: string;
+  /** How long the scenario's teardown may take after the audit, also after a stop (default 30 s). */
+  teardownMs?: number;
 }
 
 /** {@link runAudit}'s options: the scenario, the registries, what to run and how to watch it. */
@@ -132,6 +136,37 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
     });
     // Observers live per endpoint, and an endpoint's attacks all run in one lane.
     const observerCache = new Map<string, ObserverInstance[]>();
+    const setup = new RunSetup({
+      scenario,
+      uuid: (...parts) => {
+        const rng = new Rng(deriveSeed(seed, 'setup', ...parts, keySalt));
+        return () => rng.uuid();
+      },
+      secret: (value) => redactor.addSecretValues([value]),
+      isSecretHeader: (name) => redactor.isSecretHeader(name),
+    });
+    // The scenario's setup comes before every attack: without it, nothing can be audited.
+    let targetHeaders = scenario.target.headers;
+    let setupFailed = false;
+    try {
+      targetHeaders = capturedHeaders(
+        scenario.target.headers,
+        await setup.scenario({ send: (spec, c) => engine.sendForCapture(spec, c) }),
+      );
+    } catch (err) {
+      if (!(err instanceof IdemAuditError)) throw err;
+      setupFailed = true;
+      if (err instanceof InterruptedError || limits.stop.aborted)
+        stop = limits.deadlineReached ? 'cut-short' : 'interrupt';
+      else {
+        stop = 'cut-short';
+        errors.push({ code: err.code, message: redactor.text(err.message), ...(err.hint ? { hint: err.hint } : {}) });
+      }
+      for (const { endpoint, attack } of cells)
+        results.push(
+          notRun(endpoint.name, attack.meta.id, attack.meta.title, redactor.text(`not run: ${err.message}`)),
+        );
+    }
     const groups = laneGroups(cells, {
       concurrency: plan.concurrency,
       observers: plan.registries.observers,
@@ -154,11 +189,13 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
         redactor,
         now,
         emit,
+        setup,
         observers: () => {
           let endpointObservers = observerCache.get(cell.endpoint.name);
           if (!endpointObservers) {
             endpointObservers = createObservers(cell.endpoint, plan.registries.observers, scenario, engine, {
               lane,
+              targetHeaders,
             });
             observerCache.set(cell.endpoint.name, endpointObservers);
           }
@@ -176,7 +213,7 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
     const going = (): boolean => stop === undefined && !limits.stop.aborted;
     try {
       await runLanes(
-        groups,
+        setupFailed ? [] : groups,
         lanes.length,
         async (group, laneId) => {
           const lane = lanes[laneId - 1] as Lane;
@@ -198,6 +235,17 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
       limits.dispose();
       requests = engine.requestsSent;
       await engine.close();
+      // After the audit and after a stop alike, within its own time budget.
+      const teardown = await runTeardown(setup, {
+        plan,
+        redactor,
+        now,
+        emit,
+        firstExchangeId: engine.nextExchangeId,
+        budgetMs: o.teardownMs ?? DEFAULT_TEARDOWN_MS,
+      });
+      requests += teardown.sent;
+      if (teardown.problems.length > 0) errors.push(teardownWarning(teardown.problems, redactor));
       // Bounded: an observer whose database stopped answering must not keep the report from being written.
       await Promise.all(
         [...observerCache.values()]
@@ -262,6 +310,8 @@ interface CellDeps {
   redactor: Redactor;
   now: () => number;
   emit: (e: RunEvent) => void;
+  /** The run's setup: the endpoints' `per: run` steps, and each operation's own. */
+  setup: RunSetup;
   /** The endpoint's observers, created on first use. */
   observers: () => ObserverInstance[];
   reproCommand: string;
@@ -299,6 +349,7 @@ async function runCell({ endpoint, attack, options, deferred }: PlannedAttack, d
     seed,
     engine,
     lane,
+    setup: d.setup,
     observers,
     signal: lane.stop ?? limits.stop,
     cutoff: lane.inflight ?? limits.inflight,
@@ -316,6 +367,9 @@ async function runCell({ endpoint, attack, options, deferred }: PlannedAttack, d
   try {
     // Observers with something to bring up (a sink the target calls) must be up before the first request.
     for (const ob of observers) if (ob.start) await untilCutoff(ob.start(), lane.inflight);
+    // The endpoint's `per: run` setup, once; a failure makes each of its attacks not audited, with the answer.
+    const transport: SetupTransport = { send: (spec, c) => engine.sendForCapture(spec, { ...c, lane }) };
+    await d.setup.endpoint(endpoint, transport, attack.meta.id);
     await attack.run(run.ctx);
     if (signal.aborted) throw new InterruptedError();
     end = run.outcome.kind;
@@ -355,6 +409,69 @@ async function runCell({ endpoint, attack, options, deferred }: PlannedAttack, d
   if (run.pending.length > 0 || deferred !== undefined) result.pending = run.pending;
   d.emit({ type: 'attack-end', result });
   return { result, findings: run.findings, ...(stop === undefined ? {} : { stop }), ...(error ? { error } : {}) };
+}
+
+/**
+ * The teardown steps due, on an engine of their own: the run's may be stopped or out of budget,
+ * and clean-up must still go out. It is bounded instead by its own time budget (which also cuts
+ * each request short) and by the exact number of requests due; its exchanges go on the run's
+ * record, numbered after the run's.
+ */
+async function runTeardown(
+  setup: RunSetup,
+  o: {
+    plan: RunPlan;
+    redactor: Redactor;
+    now: () => number;
+    emit: (e: RunEvent) => void;
+    firstExchangeId: number;
+    budgetMs: number;
+  },
+): Promise<TeardownOutcome> {
+  const due = setup.teardownsDue();
+  if (due === 0) return { sent: 0, problems: [] };
+  const { scenario } = o.plan;
+  const deadline = AbortSignal.timeout(o.budgetMs);
+  const engine = new HttpEngine({
+    hostPolicy: o.plan.hostPolicy,
+    timeoutMs: Math.min(scenario.target.timeoutMs, o.budgetMs),
+    bodyCap: scenario.settings.bodyCap,
+    maxRequests: due,
+    rate: scenario.settings.rate,
+    h2c: scenario.target.http2 === true,
+    redactor: o.redactor,
+    now: o.now,
+    onExchange: (exchange) => o.emit({ type: 'exchange', exchange }),
+    signal: deadline,
+    firstExchangeId: o.firstExchangeId,
+  });
+  try {
+    return await setup.teardown({ send: (spec, c) => engine.sendForCapture(spec, c) }, o.now() + o.budgetMs, o.now);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** A warning, not a failure: clean-up that did not happen leaves resources behind, it does not change a verdict. */
+function teardownWarning(problems: readonly string[], redactor: Redactor): RunError {
+  const shown = problems.slice(0, 5);
+  return {
+    code: 'IDEM_TEARDOWN_FAILED',
+    message: redactor.text(
+      `teardown did not complete: ${shown.join('; ')}${problems.length > shown.length ? `; and ${problems.length - shown.length} more` : ''}`,
+    ),
+    hint: 'Clean up what the scenario’s setup created by hand; check the teardown steps against the target.',
+  };
+}
+
+/** The target's headers as observer queries send them: captures rendered, those whose capture is missing left out. */
+function capturedHeaders(headers: Readonly<Record<string, string>>, values: Captured): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (templateVariables(v).some((n) => n !== 'uuid' && !(n in values))) continue;
+    out[k] = renderTemplate(v, values);
+  }
+  return out;
 }
 
 function endpointLocations(scenario: ResolvedScenario): { endpoints?: EndpointLocation[] } {
@@ -398,7 +515,11 @@ export function closeWithin(closing: Promise<void>, ms: number): Promise<void> {
 }
 
 export function redactorFor(scenario: ResolvedScenario): Redactor {
-  const rules = { secretHeaders: scenario.settings.secretHeaders, keyHeader: scenario.contract.keyHeader };
+  // Keys are evidence, not secrets, wherever they travel (`X-Idempotency-Token`, an `idempotency_token` field).
+  const keyNames = scenario.endpoints.flatMap((e) =>
+    e.keyIn === undefined ? [] : [e.keyIn.in === 'body' ? (e.keyIn.path.at(-1) ?? '') : e.keyIn.name],
+  );
+  const rules = { secretHeaders: scenario.settings.secretHeaders, keyHeader: scenario.contract.keyHeader, keyNames };
   const byHeader = createRedactor({ ...rules, secretValues: [] });
   const sent = [
     scenario.target.headers,

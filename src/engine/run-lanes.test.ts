@@ -83,6 +83,7 @@ function scenario(attackList: string, names: readonly string[] = ENDPOINTS) {
       (e) => `  ${e}:
     request: { method: POST, path: /${e}/payments, body: { amount: 1 } }
     observe: [ { http: { path: '/${e}/ledger?key={{key}}', count: $.count } } ]
+    suite: none
     attacks: ${attackList}
 `,
     )

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'IDEM_REPORT_WRITE_FAILED'
   | 'IDEM_NOTHING_AUDITED'
   | 'IDEM_DEADLINE_REACHED'
+  | 'IDEM_SETUP_FAILED'
+  | 'IDEM_TEARDOWN_FAILED'
   | 'IDEM_INTERRUPTED';
 
 export class IdemAuditError extends Error {
@@ -107,6 +109,20 @@ export class RequestBudgetError extends IdemAuditError {
       'IDEM_REQUEST_BUDGET_EXHAUSTED',
       `request budget of ${limit} requests exhausted`,
       'Raise settings.maxRequests / --max-requests, or audit fewer attacks at once (--only).',
+    );
+  }
+}
+
+/**
+ * A setup step (scenario `setup:`) got no answer, an answer outside its `expect`, or nothing to
+ * capture: what needed it cannot be audited, and the message says what the target answered.
+ */
+export class SetupFailedError extends IdemAuditError {
+  constructor(message: string) {
+    super(
+      'IDEM_SETUP_FAILED',
+      message,
+      'Check the setup step against the target (credentials, request body, the JSON path of each capture).',
     );
   }
 }

@@ -104,4 +104,19 @@ describe('shell variables for redacted headers', () => {
     const e = { ...ex(1), request: { ...ex(1).request, url: 'http://127.0.0.1:1/p?t=[REDACTED]' } };
     expect(toCurlLines([e]).lines[0]).toMatch(/^# \[REDACTED\] in a URL or body/);
   });
+
+  it('sends a form or text body with its own content type, and marks setup requests', () => {
+    const form = ex(5);
+    form.request = {
+      method: 'POST',
+      url: 'http://127.0.0.1:1/v1/charges/ch_1/refunds',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'Idempotency-Key': 'k' },
+      body: 'amount=500&metadata%5Border%5D=o+1',
+    };
+    expect(toCurl(form)).toBe(
+      `curl -sS -i -X POST 'http://127.0.0.1:1/v1/charges/ch_1/refunds' -H 'content-type: application/x-www-form-urlencoded' -H 'Idempotency-Key: k' --data-raw 'amount=500&metadata%5Border%5D=o+1'`,
+    );
+    const setup = { ...ex(6), label: 'setup charge', key: undefined, phase: 'setup' as const };
+    expect(toCurl(setup)).toMatch(/--data-raw '\{"note":"it'\\''s"\}' {2}# setup charge$/);
+  });
 });

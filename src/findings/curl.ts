@@ -33,6 +33,11 @@ export interface CurlReproduction {
   env: ShellVariable[];
 }
 
+/**
+ * The request as sent: its own Content-Type header (JSON, form or text) and its body bytes as
+ * recorded. A setup or teardown request says so in a trailing comment: later lines use values
+ * its answer gave (a charge id), which a rerun must take from its own answer.
+ */
 export function toCurl(ex: Exchange, o: CurlOptions = {}, env: ShellVariable[] = []): string {
   const parts = ['curl', '-sS', '-i', '-X', ex.request.method, shellQuote(ex.request.url)];
   for (const [name, value] of Object.entries(ex.request.headers)) {
@@ -45,7 +50,8 @@ export function toCurl(ex: Exchange, o: CurlOptions = {}, env: ShellVariable[] =
     parts.push('-H', `"${doubleQuoted(`${name}: ${prefix}`)}\${${variable.name}}"`);
   }
   if (ex.request.body !== undefined) parts.push('--data-raw', shellQuote(ex.request.body));
-  return parts.join(' ');
+  const line = parts.join(' ');
+  return ex.phase === undefined ? line : `${line}  # ${ex.label.replace(/[\r\n]/g, ' ')}`;
 }
 
 /** One line per request, in order; each burst after a comment saying curl cannot release it together. */

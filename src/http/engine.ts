@@ -59,6 +59,18 @@ export interface EngineOptions {
    * nanoseconds on its own clock (`target.arrivalHeader`); only spreads within a burst are used.
    */
   arrivalHeader?: string;
+  /** Id of the first exchange it records: an engine that continues a run's record (teardown) goes on numbering. */
+  firstExchangeId?: number;
+}
+
+/** An answer as the target sent it, before redaction: what setup steps capture values from. */
+export interface RawAnswer {
+  status: number;
+  /** Lower-case names. */
+  headers: Readonly<Record<string, string>>;
+  /** At most bodyCap bytes, decoded as UTF-8. */
+  body: string;
+  truncated: boolean;
 }
 
 const MAX_CACHED_TARGETS = 1_024;
@@ -138,6 +150,12 @@ export class HttpEngine {
     this.#o = opts;
     this.#arrivalHeader = opts.arrivalHeader?.toLowerCase();
     this.#ownLane = Lane.sharing(0, opts.stopSignal ?? opts.signal, opts.signal);
+    this.#nextId = opts.firstExchangeId ?? 1;
+  }
+
+  /** The id the next recorded exchange gets. */
+  get nextExchangeId(): number {
+    return this.#nextId;
   }
 
   /** The run's redactor, for text about exchanges that is not itself an exchange (findings). */
@@ -179,6 +197,33 @@ export class HttpEngine {
     const release = await this.#gate.exclusive(lane, lane.stop);
     try {
       return await work();
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * `send`, also handing back the answer as the target sent it: a setup step captures ids and
+   * tokens from it, which the recorded exchange may show redacted. Recorded and bounded the same.
+   */
+  async sendForCapture(
+    spec: RequestSpec,
+    ctx: ExchangeContext,
+  ): Promise<{ exchange: Exchange; answer: RawAnswer | undefined }> {
+    const lane = ctx.lane ?? this.#ownLane;
+    const release = this.#gate.tryShared(lane) ?? (await this.#gate.shared(lane, lane.stop));
+    try {
+      this.#reserve(1, [spec], lane);
+      if (this.#o.rate !== undefined) await this.#throttle(lane);
+      const target = this.#target(spec.url);
+      const queued = this.#o.now();
+      const r = await this.#capture(this.#pool(target.origin), spec, target, lane);
+      const exchange = this.#record(spec, ctx, undefined, queued, r);
+      const answer =
+        r.status !== undefined && !r.error
+          ? { status: r.status, headers: r.headers, body: r.body.toString('utf8'), truncated: r.truncated }
+          : undefined;
+      return { exchange, answer };
     } finally {
       release();
     }
@@ -463,7 +508,12 @@ export class HttpEngine {
     lane: Lane,
   ): Promise<Exchange> {
     const queued = this.#o.now();
-    const result = await capture(
+    const result = await this.#capture(dispatcher, spec, target, lane);
+    return this.#record(spec, ctx, burst, queued, result);
+  }
+
+  #capture(dispatcher: Dispatcher, spec: RequestSpec, target: Target, lane: Lane): Promise<CaptureResult> {
+    return capture(
       dispatcher,
       {
         origin: target.origin,
@@ -480,7 +530,6 @@ export class HttpEngine {
         signal: lane.inflight,
       },
     );
-    return this.#record(spec, ctx, burst, queued, result);
   }
 
   #failed(
@@ -524,6 +573,7 @@ export class HttpEngine {
       timings: { queued: toMicros(queued), done: toMicros(r.doneAt) },
     };
     if (burst !== undefined) ex.burst = burst;
+    if (spec.phase !== undefined) ex.phase = spec.phase;
     if (r.sentAt !== undefined) ex.timings.sent = toMicros(r.sentAt);
     if (r.headersAt !== undefined) ex.timings.headers = toMicros(r.headersAt);
     // A response whose body failed part-way (stall, reset, malformed chunk) is not an answer:

@@ -2,6 +2,7 @@
  * One request and what came back, as recorded by the engine. Headers are already redacted;
  * bodies are excerpts capped at `settings.bodyCap` (the byte counts are the real sizes).
  */
+import type { ExchangePhase } from './request-spec.js';
 import type { TransportErrorCode } from './transport-errors.js';
 
 export interface RecordedRequest {
@@ -41,6 +42,11 @@ export interface Exchange {
   principal: string;
   /** Burst this exchange was released in, if any. */
   burst?: number;
+  /**
+   * A setup or teardown request (scenario `setup:`/`teardown:` steps): shown as such in reports,
+   * never counted as a side effect of the audit. Absent on audited requests and observer queries.
+   */
+  phase?: ExchangePhase;
   request: RecordedRequest;
   response?: RecordedResponse;
   error?: { code: TransportErrorCode; message: string };

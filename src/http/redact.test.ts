@@ -27,6 +27,25 @@ describe('createRedactor', () => {
     });
   });
 
+  it('keeps keys visible wherever an endpoint carries them, whatever the name, and learns secrets during the run', () => {
+    const keys = createRedactor({
+      secretHeaders: DEFAULT_SECRET_HEADERS,
+      keyHeader: 'Idempotency-Key',
+      keyNames: ['X-Idempotency-Token', 'idempotency_token'],
+      secretValues: [],
+    });
+    expect(keys.headers({ 'x-idempotency-token': 'K1', 'X-Auth-Token': 't' })).toEqual({
+      'x-idempotency-token': 'K1',
+      'X-Auth-Token': REDACTED,
+    });
+    expect(keys.body('idempotency_token=K1&access_token=t')).toBe(`idempotency_token=K1&access_token=${REDACTED}`);
+    expect(keys.body('{"idempotency_token":"K1"}')).toBe('{"idempotency_token":"K1"}');
+    expect(keys.text('ref sess-7f3a9c1e5b2d')).toBe('ref sess-7f3a9c1e5b2d');
+    keys.addSecretValues(['sess-7f3a9c1e5b2d']);
+    expect(keys.text('ref sess-7f3a9c1e5b2d, ref sess-7f3a9c1e5b2d')).toBe(`ref ${REDACTED}, ref ${REDACTED}`);
+    expect(keys.headers({ 'X-Ref': 'sess-7f3a9c1e5b2d' })).toEqual({ 'X-Ref': REDACTED });
+  });
+
   it('replaces secret values anywhere in text, but not values too short to be safe to replace', () => {
     expect(r.text('url?token=s3cr3t-token-value&x=abc')).toBe(`url?token=${REDACTED}&x=abc`);
   });

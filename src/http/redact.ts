@@ -36,6 +36,11 @@ export interface Redactor {
    */
   body(s: string, cut?: boolean): string;
   isSecretHeader(name: string): boolean;
+  /**
+   * Values learnt during the run (a token a setup step captured): redacted from now on, in
+   * everything recorded after this call.
+   */
+  addSecretValues(values: readonly string[]): void;
 }
 
 const MAX_CACHED_NAMES = 1_024;
@@ -51,14 +56,27 @@ export function createRedactor(opts: {
   secretHeaders: readonly string[];
   /** Header that must stay visible even if a pattern such as `*-Key` matches it. */
   keyHeader: string;
+  /**
+   * Other names that carry idempotency keys (an endpoint's own key header, form field, body field
+   * or query parameter): never redacted by name, whatever they are called (`X-Idempotency-Token`).
+   */
+  keyNames?: readonly string[];
   secretValues: readonly string[];
 }): Redactor {
   const headerPattern = namePattern(opts.secretHeaders);
-  const keyHeader = opts.keyHeader.toLowerCase();
-  const variants = [...new Set(opts.secretValues.filter((v) => v.length >= MIN_SECRET_LENGTH).flatMap(encodings))].sort(
-    (a, b) => b.length - a.length,
-  ); // longest first: a secret that contains another is replaced whole
-  const values = variants.length === 0 ? undefined : new RegExp(variants.map(escapeRegExp).join('|'), 'g');
+  const keyNames = new Set([opts.keyHeader, ...(opts.keyNames ?? [])].map((n) => n.toLowerCase()));
+  let known: string[] = [];
+  let variants: string[] = [];
+  let values: RegExp | undefined;
+  let exact = new Set<string>();
+  const learn = (more: readonly string[]): void => {
+    known = [...new Set([...known, ...more.filter((v) => v.length >= MIN_SECRET_LENGTH)])];
+    // Longest first: a secret that contains another is replaced whole.
+    variants = [...new Set(known.flatMap(encodings))].sort((a, b) => b.length - a.length);
+    values = variants.length === 0 ? undefined : new RegExp(variants.map(escapeRegExp).join('|'), 'g');
+    exact = new Set(known);
+  };
+  learn(opts.secretValues);
 
   // Every exchange asks about the same few names: the answer is cached (bounded, since a target
   // chooses its response header and field names).
@@ -73,8 +91,8 @@ export function createRedactor(opts: {
       return verdict;
     };
   };
-  const isSecretHeader = cached((name) => name.toLowerCase() !== keyHeader && headerPattern.test(name));
-  const secretField = cached(isSecretField);
+  const isSecretHeader = cached((name) => !keyNames.has(name.toLowerCase()) && headerPattern.test(name));
+  const secretField = cached((name) => !keyNames.has(name.toLowerCase()) && isSecretField(name));
 
   const text = (s: string, cut = false): string => {
     let out = values ? s.replace(values, REDACTED) : s;
@@ -82,7 +100,6 @@ export function createRedactor(opts: {
     return redactFields(out, secretField);
   };
 
-  const exact = new Set(opts.secretValues.filter((v) => v.length >= MIN_SECRET_LENGTH));
   /** Strings through `text`; a number, boolean or key that is itself a secret value becomes the marker. */
   const redactJson = (v: unknown): unknown => {
     if (typeof v === 'string') return text(v);
@@ -91,7 +108,7 @@ export function createRedactor(opts: {
     if (v === null || typeof v !== 'object') return v;
     const out: Record<string, unknown> = {};
     for (const [k, inner] of Object.entries(v))
-      out[text(k)] = isSecretField(k) && inner !== null && typeof inner !== 'object' ? REDACTED : redactJson(inner);
+      out[text(k)] = secretField(k) && inner !== null && typeof inner !== 'object' ? REDACTED : redactJson(inner);
     return out;
   };
 
@@ -105,6 +122,7 @@ export function createRedactor(opts: {
 
   return {
     isSecretHeader,
+    addSecretValues: learn,
     text,
     body,
     headers(headers) {

@@ -13,4 +13,9 @@ export interface RequestSpec {
   principal: string;
   /** Overrides the scenario timeout for this request. */
   timeoutMs?: number;
+  /** Set on requests that prepare or clean up the audit (scenario setup and teardown steps), not audited ones. */
+  phase?: ExchangePhase;
 }
+
+/** What a non-audited request was for: creating what the audited ones need, or removing it after. */
+export type ExchangePhase = 'setup' | 'teardown';

@@ -14,11 +14,11 @@ const dir = mkdtempSync(join(tmpdir(), 'idem-openapi-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('draftFromOpenApi on the Swagger Petstore excerpt', () => {
-  it('drafts one endpoint per POST/PATCH operation with a JSON body, and lists the rest as skipped', async () => {
+  it('drafts one endpoint per POST/PATCH operation it can send, and lists the rest as skipped', async () => {
     const d = await draftFromOpenApi(PETSTORE, {});
-    expect(d.operations.map((o) => `${o.method} ${o.path}`)).toEqual([
+    expect(d.operations.map((o) => `${o.request.method} ${o.request.path}`)).toEqual([
       'POST /api/v3/pet',
-      'POST /api/v3/pet/1',
+      'POST /api/v3/pet/{{pet_id}}',
       'POST /api/v3/store/order',
       'POST /api/v3/user',
       'POST /api/v3/user/createWithList',
@@ -32,25 +32,41 @@ describe('draftFromOpenApi on the Swagger Petstore excerpt', () => {
     ]);
     expect(d.skipped.join('\n')).toMatch(/PUT \/pet .*--put/);
     expect(d.skipped.join('\n')).toMatch(/DELETE \/pet\/\{petId\} .*--delete/);
-    expect(d.skipped.join('\n')).toMatch(/POST \/pet\/\{petId\}\/uploadImage \(no JSON request body\)/);
+    expect(d.skipped.join('\n')).toMatch(
+      /POST \/pet\/\{petId\}\/uploadImage \(request body is application\/octet-stream: not drafted\)/,
+    );
   });
 
-  it('builds bodies from the schema examples and never sends readOnly fields', async () => {
+  it('builds bodies from the required fields and those with examples, never readOnly ones', async () => {
     const d = await draftFromOpenApi(PETSTORE, {});
     const pet = d.operations.find((o) => o.endpoint === 'add-pet');
-    expect(pet?.body).toEqual({
-      id: 10,
-      name: 'doggie',
-      category: { id: 1, name: 'Dogs' },
-      photoUrls: ['string'],
-      tags: [{ id: 1, name: 'string' }],
-      status: 'available',
+    // tags and status are optional and the spec gives them no value: an invented one could be refused.
+    expect(pet?.request.body).toEqual({
+      kind: 'json',
+      value: { id: 10, name: 'doggie', category: { id: 1, name: 'Dogs' }, photoUrls: ['string'] },
     });
     expect(pet?.idPath).toBe('$.id');
-    expect(d.operations.find((o) => o.endpoint === 'place-order')?.body).toMatchObject({
-      petId: 198772,
-      status: 'approved',
+    expect(d.operations.find((o) => o.endpoint === 'place-order')?.request.body).toEqual({
+      kind: 'json',
+      value: { id: 10, petId: 198772, quantity: 7, status: 'approved' },
     });
+  });
+
+  it('creates the pet a pet operation acts on in a setup step', async () => {
+    const d = await draftFromOpenApi(PETSTORE, {});
+    const update = d.operations.find((o) => o.endpoint === 'update-pet-with-form');
+    expect(update?.setup).toEqual([
+      expect.objectContaining({
+        name: 'pet',
+        request: expect.objectContaining({ method: 'POST', path: '/api/v3/pet' }) as unknown,
+        capture: { pet_id: { json: '$.id' } },
+      }),
+    ]);
+    // The username of PUT /user/{username} is a property of what POST /user creates.
+    const withPut = await draftFromOpenApi(PETSTORE, { includePut: true });
+    const updateUser = withPut.operations.find((o) => o.endpoint === 'update-user');
+    expect(updateUser?.request.path).toBe('/api/v3/user/{{user_username}}');
+    expect(updateUser?.setup[0]?.capture).toEqual({ user_username: { json: '$.username' } });
   });
 
   it('turns the oauth2 scheme used by the drafted operations into an Authorization placeholder', async () => {
@@ -67,16 +83,16 @@ describe('draftFromOpenApi on the Swagger Petstore excerpt', () => {
 
   it('includes PUT and DELETE when asked', async () => {
     const d = await draftFromOpenApi(PETSTORE, { includePut: true, includeDelete: true });
-    const methods = d.operations.map((o) => `${o.method} ${o.path}`);
+    const methods = d.operations.map((o) => `${o.request.method} ${o.request.path}`);
     expect(methods).toContain('PUT /api/v3/pet');
-    expect(methods).toContain('PUT /api/v3/user/string');
-    expect(methods).toContain('DELETE /api/v3/store/order/1');
+    expect(methods).toContain('PUT /api/v3/user/{{user_username}}');
+    expect(methods).toContain('DELETE /api/v3/store/order/{{order_id}}');
   });
 });
 
 describe('scenarioFromOpenApi', () => {
   it('writes a scenario the loader accepts, with every drafted endpoint', async () => {
-    const text = await scenarioFromOpenApi(PETSTORE, { schemaRef: './idem-audit.schema.json' });
+    const { text } = await scenarioFromOpenApi(PETSTORE, { schemaRef: './idem-audit.schema.json' });
     const s = loadScenarioText(text, join(dir, 'petstore.yaml'), extensionSchemas(), ENV);
     expect(s.endpoints).toHaveLength(5);
     expect(s.target.baseUrl).toBe('http://127.0.0.1:8080');
@@ -118,12 +134,15 @@ describe('scenarioFromOpenApi', () => {
         },
       }),
     );
-    const text = await scenarioFromOpenApi(spec, { schemaRef: './s.json' });
+    const { text } = await scenarioFromOpenApi(spec, { schemaRef: './s.json' });
     const doc = parse(text) as Record<string, unknown>;
     expect(doc['contract']).toMatchObject({ keyHeader: 'X-Idempotency-Key' });
     const s = loadScenarioText(text, spec, extensionSchemas(), { TOKEN_TOKEN: 't', TOKEN_TOKEN_OTHER: 'u' });
     expect(s.target.baseUrl).toBe('https://api.example.com/v1');
-    expect(s.endpoints[0]?.request.body).toEqual({ amount: 500, currency: 'eur' });
+    expect(s.endpoints[0]?.request.body).toEqual({ kind: 'json', value: { amount: 500, currency: 'eur' } });
+    // The scenario's key header; the spec does not mark it required, so neither does the draft.
+    expect(s.endpoints[0]?.keyIn).toBeUndefined();
+    expect(s.endpoints[0]?.contract).toEqual({ keyRequired: false });
     expect(s.endpoints[0]?.name).toBe('create-charge');
   });
 
@@ -138,7 +157,7 @@ describe('scenarioFromOpenApi', () => {
         paths: { '/a\nsettings: x': { put: { responses: {} } }, '/b': { post: { responses: {} } } },
       }),
     );
-    const text = await scenarioFromOpenApi(spec, { schemaRef: './s.json' });
+    const { text } = await scenarioFromOpenApi(spec, { schemaRef: './s.json' });
     const s = loadScenarioText(text, spec, extensionSchemas(), {});
     expect(s.target.baseUrl).toBe('http://127.0.0.1:8080');
     expect(s.settings.failOn).toBe('high');

@@ -66,7 +66,8 @@ endpoints:
     #   - http: { path: '/payments?idempotency_key={{key}}', count: $.data.length }
     observe:
       - responseId: $.id
-    # Omit attacks: to run the default suite; list them to choose (idem-audit list attacks).
+    # attacks: tunes the default suite (idem-audit list attacks): options, or false to leave one out;
+    # suite: none runs only the attacks named.
     # attacks:
     #   concurrent-burst: { copies: 10 }
 

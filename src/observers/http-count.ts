@@ -31,8 +31,8 @@ export const httpCountObserver = defineObserver({
   },
   create(o: z.output<typeof options>, env) {
     return {
-      async count(key) {
-        const path = renderTemplate(o.path, { key }, encodeURIComponent);
+      async count(key, ctx) {
+        const path = renderTemplate(o.path, { ...ctx.variables, key }, encodeURIComponent);
         const ex = await env.send({
           method: o.method,
           url: env.url(path),

@@ -196,6 +196,7 @@ endpoints:
     request: { method: POST, path: /correct/payments, body: { amount: 1000, currency: usd, customer: cus_42 } }
     observe:
       - redis: { url: "\${REDIS_URL}", key: "idem:{{key}}" }
+    suite: none
     attacks: { concurrent-burst: { copies: 10, rounds: 10 } }
 `;
       const scenario = loadScenarioText(yaml, '/tmp/redis.yaml', extensionSchemas(), { REDIS_URL: redis.url });

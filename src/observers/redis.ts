@@ -195,7 +195,7 @@ export const redisObserver = defineObserver({
 
     return {
       async count(logicalKey: string, ctx: CountContext): Promise<EffectCount> {
-        const base = renderTemplate(o.key, { key: logicalKey });
+        const base = renderTemplate(o.key, { ...ctx.variables, key: logicalKey });
         const { records, evictions } = await bounded(`reading ${base}`, async () => {
           const c = await connect();
           try {

@@ -78,8 +78,8 @@ export const sqlObserver = defineObserver({
     pool.on('error', () => undefined);
     let baseline: number | undefined;
 
-    const read = async (key: string): Promise<number> => {
-      const params = o.params.map((p) => renderTemplate(p, { key }));
+    const read = async (key: string, variables: Readonly<Record<string, string>> = {}): Promise<number> => {
+      const params = o.params.map((p) => renderTemplate(p, { ...variables, key }));
       const client = await pool.connect().catch((err: unknown) => {
         throw new ObserverError(
           'sql',
@@ -121,12 +121,12 @@ export const sqlObserver = defineObserver({
         if (o.mode === 'delta') baseline = await read('');
       },
       describe: () => `sql (${o.mode})`,
-      async count(key) {
+      async count(key, ctx) {
         if (o.mode === 'count') {
-          const n = await read(key);
+          const n = await read(key, ctx.variables);
           return { observer: 'sql', count: n, detail: `${o.query} → ${n}`, evidence: [] };
         }
-        const now = await read(key);
+        const now = await read(key, ctx.variables);
         const before = baseline ?? now;
         baseline = now;
         const n = Math.max(0, now - before);

@@ -36,6 +36,11 @@ export interface ObserverEnv {
 export interface CountContext {
   /** Exchanges of the current attack that carried the key. */
   exchanges: readonly Exchange[];
+  /**
+   * Values the scenario's setup captured for the key's operation (`charge_id`), for options that
+   * render them beside `{{key}}`; absent or empty when the scenario has no setup.
+   */
+  variables?: Readonly<Record<string, string>>;
 }
 
 export interface ObserverInstance {

@@ -25,6 +25,30 @@ const START = {
 } as const;
 
 describe('traffic.har', () => {
+  it('lists a form body’s fields as params and says which requests were setup', () => {
+    const ex: Exchange = {
+      ...exchangeOf(1),
+      label: 'setup charge',
+      phase: 'setup',
+      request: {
+        method: 'POST',
+        url: 'http://127.0.0.1:1/v1/charges',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'amount=1000&metadata%5Border%5D=o+1',
+      },
+    };
+    const entry = harEntry(ex, 0) as { request: { postData: unknown }; _idemAudit: { phase?: string } };
+    expect(entry.request.postData).toEqual({
+      mimeType: 'application/x-www-form-urlencoded',
+      text: 'amount=1000&metadata%5Border%5D=o+1',
+      params: [
+        { name: 'amount', value: '1000' },
+        { name: 'metadata[order]', value: 'o 1' },
+      ],
+    });
+    expect(entry._idemAudit.phase).toBe('setup');
+  });
+
   it('writes each exchange out as it arrives instead of holding the run', () => {
     const out = memoryOutput();
     const run = runReporters([harReporter], memoryContext(out));

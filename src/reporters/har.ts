@@ -28,6 +28,15 @@ function queryOf(url: string): HarHeader[] {
   }
 }
 
+/** The fields of a form body; undefined when it does not parse as one (a body cut short is still text). */
+function formParams(body: string): HarHeader[] | undefined {
+  try {
+    return [...new URLSearchParams(body)].map(([name, value]) => ({ name, value }));
+  } catch {
+    return undefined;
+  }
+}
+
 const nonNegative = (n: number): number => (n > 0 ? Math.round(n * 1000) / 1000 : 0);
 
 export function harEntry(ex: Exchange, runStartMs: number): Record<string, unknown> {
@@ -47,8 +56,12 @@ export function harEntry(ex: Exchange, runStartMs: number): Record<string, unkno
     headersSize: -1,
     bodySize: req.body === undefined ? 0 : Buffer.byteLength(req.body),
   };
-  if (req.body !== undefined)
-    request['postData'] = { mimeType: headerValue(req.headers, 'content-type') ?? '', text: req.body };
+  if (req.body !== undefined) {
+    const mimeType = headerValue(req.headers, 'content-type') ?? '';
+    // HAR lists a form's fields as params too (decoded), which dev tools show as a table.
+    const params = /^application\/x-www-form-urlencoded\b/i.test(mimeType) ? formParams(req.body) : undefined;
+    request['postData'] = { mimeType, text: req.body, ...(params ? { params } : {}) };
+  }
   const response = res
     ? {
         status: res.status,
@@ -101,6 +114,7 @@ export function harEntry(ex: Exchange, runStartMs: number): Record<string, unkno
       principal: ex.principal,
       ...(ex.key !== undefined ? { key: ex.key } : {}),
       ...(ex.burst !== undefined ? { burst: ex.burst } : {}),
+      ...(ex.phase !== undefined ? { phase: ex.phase } : {}),
       ...(ex.serverArrivalNs !== undefined ? { serverArrivalNs: ex.serverArrivalNs } : {}),
     },
   };

@@ -18,8 +18,23 @@ export const KEY_VARIABLES = ['uuid'] as const;
 export const PER_OPERATION_VARIABLES = ['uuid'] as const;
 /** Rendered into observer options that address one key's records (`/ledger?key={{key}}`, SQL params, Redis keys). */
 export const OBSERVER_VARIABLES = ['key'] as const;
+/**
+ * Rendered into setup and teardown requests, which run outside the audited operation: no `key`
+ * (steps `per: operation` render it: they run for one key) and no `principal` (they run with the
+ * target's credentials, or the operation's caller's).
+ */
+export const SETUP_VARIABLES = ['uuid'] as const;
+
+/** Every variable idem-audit itself renders somewhere; a capture may not take one of these names. */
+export const BUILT_IN_VARIABLES: readonly string[] = ['uuid', 'key', 'principal'];
+
+/** A capture's name, as `{{name}}` spells it. */
+export const CAPTURE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export type TemplateVariable = (typeof REQUEST_VARIABLES)[number];
+
+/** Values for a template: a string, or a function drawn once per placeholder (`uuid`). */
+export type TemplateValues = Readonly<Record<string, string | (() => string) | undefined>>;
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g;
 
@@ -41,13 +56,15 @@ export function strayBraces(template: string): string | undefined {
   return at < 0 ? undefined : rest.slice(at, at + 20);
 }
 
+/** Placeholders with no value in `vars` are left as written (the loader refuses unknown names beforehand). */
 export function renderTemplate(
   template: string,
-  vars: Partial<Record<TemplateVariable, string | (() => string)>>,
+  vars: TemplateValues,
   encode: (s: string) => string = (s) => s,
 ): string {
+  if (!template.includes('{{')) return template;
   return template.replace(PLACEHOLDER, (whole, name: string) => {
-    const v = vars[name as TemplateVariable];
+    const v = Object.hasOwn(vars, name) ? vars[name] : undefined;
     if (v === undefined) return whole;
     return encode(typeof v === 'function' ? v() : v);
   });
@@ -60,6 +77,8 @@ export interface TemplateFieldMeta {
   requireOneOf?: readonly string[];
   /** What the field is, for messages: `key template`, `path`. */
   what?: string;
+  /** Every string inside the value is a template (a JSON body's strings, a form's values), not only a string value itself. */
+  deep?: boolean;
 }
 
 /**
@@ -74,4 +93,10 @@ export function templateField<S extends z.ZodType<string>>(meta: TemplateFieldMe
 export function templateField(meta: TemplateFieldMeta): z.ZodString;
 export function templateField(meta: TemplateFieldMeta, base: z.ZodType<string> = z.string()): z.ZodType<string> {
   return base.register(templateFields, meta);
+}
+
+/** Marks a structured field (a JSON body, a form) whose every string is a template; see `templateField` for the caveat. */
+export function templateTree<S extends z.ZodType>(meta: Omit<TemplateFieldMeta, 'deep'>, base: S): S {
+  (base as z.ZodType).register(templateFields, { ...meta, deep: true });
+  return base;
 }

@@ -41,8 +41,83 @@ export interface RequestTemplate {
   /** Path plus optional query, may contain `{{key}}` and other template variables. */
   path: string;
   headers: Readonly<Record<string, string>>;
-  /** JSON body (serialised by the engine) or undefined for bodiless requests. */
-  body: JsonValue | undefined;
+  /** The body, or undefined for bodiless requests. Its strings are templates too. */
+  body: RequestBody | undefined;
+}
+
+/**
+ * A request body of any kind, one representation for every attack (scenario/request-body.ts
+ * renders, encodes and describes them). `contentType` overrides the kind's default media type.
+ */
+export type RequestBody = JsonBody | FormBody | TextBody;
+
+export interface JsonBody {
+  kind: 'json';
+  value: JsonValue;
+  contentType?: string;
+}
+
+/** application/x-www-form-urlencoded; nested objects and arrays already flattened to Stripe's bracket names. */
+export interface FormBody {
+  kind: 'form';
+  fields: readonly FormField[];
+  contentType?: string;
+}
+
+/** A form field: name (`metadata[order]`) and value, both as sent before URL-encoding. */
+export type FormField = readonly [name: string, value: string];
+
+export interface TextBody {
+  kind: 'text';
+  text: string;
+  contentType: string;
+}
+
+/** Where the idempotency key travels. Absent on an endpoint: the header `contract.keyHeader`. */
+export type KeyPlacement =
+  | { in: 'header'; name: string }
+  /** A JSON body field, as a dotted path (`payment.idempotency_key`). */
+  | { in: 'body'; path: readonly string[] }
+  | { in: 'form'; name: string }
+  | { in: 'query'; name: string };
+
+/** Where a setup step reads a value from its answer. */
+export type CaptureSource =
+  /** A JSONPath into the JSON body (first match). */
+  | { from: 'json'; path: string; pattern?: string }
+  /** A response header (case-insensitive name). */
+  | { from: 'header'; name: string; pattern?: string };
+
+export interface Capture {
+  /** The template variable it defines (`charge_id` → `{{charge_id}}`). */
+  name: string;
+  source: CaptureSource;
+}
+
+/**
+ * A request sent before the audited ones, to create what they need (a customer, a charge), with
+ * the values it captures from the answer. Sent through the engine like any request, recorded as
+ * setup, never counted as a side effect of the audit.
+ */
+export interface SetupStep {
+  /** Unique slug, shown in reports (`setup charge`). */
+  name: string;
+  /** `run`: once per run (scenario, or endpoint before its first attack); `operation`: once per audited operation. */
+  per: 'run' | 'operation';
+  request: RequestTemplate;
+  capture: readonly Capture[];
+  /** Statuses that count as success; undefined: any 2xx. */
+  expect: readonly number[] | undefined;
+}
+
+/** A clean-up request after the audit (also after Ctrl-C), for what setup created. */
+export interface TeardownStep {
+  /** Shown in reports (`teardown void-charge`); `teardown[i]` when the scenario names none. */
+  name: string;
+  /** `operation`: once for every operation whose setup ran (it renders `{{key}}` or a per-operation capture). */
+  per: 'run' | 'operation';
+  request: RequestTemplate;
+  expect: readonly number[] | undefined;
 }
 
 /** A field that payload fuzzing may change, with the kind of value to generate. */
@@ -68,9 +143,18 @@ export interface ResolvedEndpoint {
   request: RequestTemplate;
   /** Template for the idempotency key, e.g. `{{uuid}}`. */
   key: string;
+  /** Where the key travels; absent: the header `contract.keyHeader`. */
+  keyIn?: KeyPlacement;
+  /** Steps before this endpoint's attacks (per run) or before each audited operation; absent: none. */
+  setup?: readonly SetupStep[];
+  /** Clean-up for this endpoint's setup; absent: none. */
+  teardown?: readonly TeardownStep[];
   vary: Readonly<Record<string, VaryKind>>;
   observe: readonly ObserverSpec[];
-  /** Attacks to run, in catalogue order; the default suite when the scenario names none. */
+  /**
+   * Attacks to run: the default suite in its order, tuned, with the attacks the endpoint adds
+   * after it (`suite: none`: only those it names, in the order written).
+   */
   attacks: readonly AttackSpec[];
   /** Promises this endpoint makes differently from the scenario's contract (merged over it for its attacks). */
   contract?: EndpointContract;
@@ -78,7 +162,7 @@ export interface ResolvedEndpoint {
   position?: { line: number; col: number };
 }
 
-export type EndpointContract = Partial<Pick<Contract, 'ttlMs' | 'errorsReplayed'>>;
+export type EndpointContract = Partial<Pick<Contract, 'ttlMs' | 'errorsReplayed' | 'keyRequired'>>;
 
 /** The principal whose credentials are the target's own headers; `target.principals` adds others. */
 export const DEFAULT_PRINCIPAL = 'default';
@@ -130,6 +214,10 @@ export interface ResolvedScenario {
   target: ResolvedTarget;
   contract: Contract;
   endpoints: readonly ResolvedEndpoint[];
+  /** Steps before the first attack, once per run; their captures are visible everywhere. Absent: none. */
+  setup?: readonly SetupStep[];
+  /** Clean-up after the audit for the scenario's setup. Absent: none. */
+  teardown?: readonly TeardownStep[];
   settings: Settings;
   /**
    * Redacted wherever they appear, in any encoding: every value that came from an environment

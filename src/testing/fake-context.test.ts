@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { AttackRun } from '../engine/attack-context.js';
+import { RunSetup } from '../engine/setup.js';
 import { deriveSeed, Rng } from '../random/rng.js';
 import { InterruptedError, ObserverError, RequestBudgetError } from '../errors/errors.js';
 import type { HttpEngine } from '../http/engine.js';
@@ -47,6 +48,12 @@ describe('the fake attack context', () => {
       uuidRng: new Rng(deriveSeed(seed, 'pay', 'probe', 'uuid')),
       seed,
       engine: {} as HttpEngine,
+      setup: new RunSetup({
+        scenario: fake.scenario,
+        uuid: () => () => 'u',
+        secret: () => undefined,
+        isSecretHeader: () => false,
+      }),
       observers: [],
       signal: new AbortController().signal,
       reproCommand: '',
@@ -55,8 +62,9 @@ describe('the fake attack context', () => {
     const cases: RequestOverrides[] = [
       { label: 'plain', key: 'k 1' },
       { label: 'no key', key: undefined },
-      { label: 'other principal', key: 'k2', principal: 'bob', method: 'PUT', body: { a: 1 } },
-      { label: 'raw', key: 'k3', rawBody: '{"a":', headers: { 'idempotency-key': 'spelled' } },
+      { label: 'other principal', key: 'k2', principal: 'bob', method: 'PUT', body: { kind: 'json', value: { a: 1 } } },
+      { label: 'raw', key: 'k3', bodyText: () => '{"a":', headers: { 'idempotency-key': 'spelled' } },
+      { label: 'form', key: 'k5', body: { kind: 'form', fields: [['a', '{{uuid}}']] } },
       { label: 'no body', key: 'k4', body: undefined, baseUrl: 'http://node2.test', timeoutMs: 5 },
     ];
     for (const o of cases) expect(fake.ctx.request(o), o.label).toEqual(real.ctx.request(o));

@@ -16,7 +16,9 @@ import { DEFAULT_SECRET_HEADERS } from '../config/resolve.js';
 import { resolveContract, type ContractOverrides } from '../config/profiles.js';
 import type { AttackOutcome } from '../engine/attack-context.js';
 import { buildFinding } from '../engine/finding-builder.js';
-import { buildRequest, contractFor, renderKey } from '../engine/request-builder.js';
+import { OperationBook, whenReady } from '../engine/operations.js';
+import { contractFor, placementOf } from '../engine/request-builder.js';
+import { RunSetup, type SetupTransport } from '../engine/setup.js';
 import { deriveSeed, Rng } from '../random/rng.js';
 import { noObserverError, sideEffectsOf } from '../engine/side-effects.js';
 import { InterruptedError, RequestBudgetError } from '../errors/errors.js';
@@ -32,8 +34,21 @@ import { serializeHttp1 } from '../http/sync/http1-raw.js';
 import { releaseWaves } from '../http/sync/staggered.js';
 import { responseIdObserver } from '../observers/response-id.js';
 import type { EffectCount, ObserverInstance } from '../observers/types.js';
-import type { EndpointContract, JsonValue, ResolvedEndpoint, ResolvedScenario, VaryKind } from '../scenario/types.js';
-import type { Attack, AttackContext } from '../attacks/types.js';
+import { flattenForm } from '../scenario/request-body.js';
+import {
+  DEFAULT_PRINCIPAL,
+  type EndpointContract,
+  type JsonValue,
+  type KeyPlacement,
+  type RequestBody,
+  type ResolvedEndpoint,
+  type ResolvedScenario,
+  type SetupStep,
+  type TeardownStep,
+  type VaryKind,
+} from '../scenario/types.js';
+import type { Attack, AttackContext, Operation, PreparedRequest } from '../attacks/types.js';
+import type { ExchangeContext } from '../http/engine.js';
 import {
   FakeDownstream,
   isTransportFailure,
@@ -62,8 +77,17 @@ export interface FakeEndpoint {
   headers?: Readonly<Record<string, string>>;
   /** Default FAKE_BODY; give `body: undefined` for a request without a body. */
   body?: JsonValue | undefined;
+  /** A form body instead of JSON (flattened to bracket names as the loader does). */
+  form?: Readonly<Record<string, JsonValue>>;
+  /** A text body instead of JSON, with its media type. */
+  text?: { text: string; contentType: string };
   /** Key template; default `{{uuid}}`. */
   key?: string;
+  /** Where the key travels; default the contract's key header. */
+  keyIn?: KeyPlacement;
+  /** Setup steps (`per: run` or `per: operation`) and teardown, as resolved. */
+  setup?: readonly SetupStep[];
+  teardown?: readonly TeardownStep[];
   vary?: Readonly<Record<string, VaryKind>>;
   contract?: EndpointContract;
 }
@@ -101,6 +125,9 @@ export interface FakeContextOptions {
    * `ctx.deferred`, their exchanges counted by the observers as this run's.
    */
   deferred?: readonly PendingCheck[];
+  /** The scenario's own setup and teardown steps. */
+  setup?: readonly SetupStep[];
+  teardown?: readonly TeardownStep[];
 }
 
 export interface FakeBurst {
@@ -119,6 +146,8 @@ export class FakeAttackRun {
   readonly endpoint: ResolvedEndpoint;
   /** Every exchange the attack sent, in the order the answers were recorded (after those of `deferred` checks). */
   readonly exchanges: Exchange[] = [];
+  /** The setup and teardown requests (their `phase` says which), in the order they were answered. */
+  readonly setupExchanges: Exchange[] = [];
   /** Every request the target received, in arrival order. */
   readonly requests: FakeRequest[] = [];
   readonly bursts: FakeBurst[] = [];
@@ -132,6 +161,9 @@ export class FakeAttackRun {
   readonly downstream: FakeDownstream | undefined;
   readonly #attack: Attack;
   readonly #target: FakeTarget;
+  readonly #setup: RunSetup;
+  readonly #transport: SetupTransport;
+  readonly #ops: OperationBook;
   readonly #observers: readonly ObserverInstance[];
   readonly #signal: AbortSignal;
   readonly #reportsArrival: boolean;
@@ -161,18 +193,60 @@ export class FakeAttackRun {
     const rng = new Rng(deriveSeed(seed, endpoint.name, attack.meta.id));
     const uuidRng = new Rng(deriveSeed(seed, endpoint.name, attack.meta.id, 'uuid'));
     const uuid = (): string => uuidRng.uuid();
+    this.#setup = new RunSetup({
+      scenario,
+      uuid: (...parts) => {
+        const r = new Rng(deriveSeed(seed, 'setup', ...parts));
+        return () => r.uuid();
+      },
+      // The fake redacts nothing (the engine does, at record time).
+      secret: () => undefined,
+      isSecretHeader: () => false,
+    });
+    this.#transport = { send: (spec, c) => this.#sendSetup(spec, c) };
+    const ops = new OperationBook({
+      scenario,
+      endpoint,
+      attack: attack.meta.id,
+      setup: this.#setup,
+      transport: this.#transport,
+      uuid,
+    });
+    this.#ops = ops;
+    const recorded = (ex: Exchange, req: PreparedRequest): Exchange => {
+      ops.record(ex, req.operation);
+      return ex;
+    };
     let ctx: AttackContext<unknown> = {
       options,
       scenario,
       endpoint,
       contract: contractFor(scenario, endpoint),
+      keyIn: placementOf(scenario, endpoint),
       rng,
       signal: this.#signal,
-      newKey: () => renderKey(endpoint, uuid),
-      request: (r) => buildRequest(scenario, endpoint, uuid, r),
-      send: (spec) => this.#send(spec),
-      burst: (specs, opts) => this.#burst(specs, opts?.sync, opts?.quietMs, opts?.offsetsMs),
-      sendWithFault: (spec, fault) => this.#sendWithFault(spec, fault),
+      newKey: () => ops.newKey(),
+      operation: (o) => ops.open(o?.endpoint ?? endpoint.name, o?.principal ?? DEFAULT_PRINCIPAL, undefined),
+      request: (r) => ops.prepare(r),
+      setUp: async (op) => {
+        await ops.values(op);
+      },
+      send: (req) => whenReady(ops.finish(req), async (spec) => recorded(await this.#send(spec), req)),
+      burst: async (reqs, opts) => {
+        const specs: RequestSpec[] = [];
+        for (const req of reqs) specs.push(await ops.finish(req));
+        const b = await this.#burst(specs, opts?.sync, opts?.quietMs, opts?.offsetsMs);
+        b.exchanges.forEach((ex, i) => {
+          const req = reqs[i];
+          if (req) ops.record(ex, req.operation);
+        });
+        return b;
+      },
+      sendWithFault: async (req, fault) => {
+        const r = await whenReady(ops.finish(req), (spec) => this.#sendWithFault(spec, fault));
+        recorded(r.exchange, req);
+        return r;
+      },
       exclusive: async (work) => {
         this.#sections++;
         this.#exclusive++;
@@ -182,7 +256,7 @@ export class FakeAttackRun {
           this.#exclusive--;
         }
       },
-      sideEffects: (key) => this.#sideEffects(key),
+      sideEffects: (key, operation) => this.#sideEffects(key, operation),
       sleep: (ms) => {
         if (!this.#signal.aborted) this.#now += Math.max(0, ms);
         return Promise.resolve();
@@ -197,7 +271,7 @@ export class FakeAttackRun {
               seed,
               reproCommand: `idem-audit run fake.yaml --only ${attack.meta.id} --seed ${seed}`,
             },
-            f,
+            { ...f, exchanges: [...ops.setupEvidence(f.exchanges), ...f.exchanges] },
           ),
         );
       },
@@ -228,10 +302,19 @@ export class FakeAttackRun {
     this.ctx = ctx;
   }
 
-  /** Runs the attack once; rejects with whatever the attack throws (findings reported before stay). */
+  /**
+   * Runs the scenario's and the endpoint's setup, the attack once, then every teardown due (as a
+   * run does); rejects with whatever the attack throws (findings reported before stay) or with the
+   * SetupFailedError of a setup the attack needed.
+   */
   async run(): Promise<this> {
     for (const ob of this.#observers) if (ob.start) await ob.start();
-    await this.#attack.run(this.ctx);
+    try {
+      await this.#setup.endpoint(this.endpoint, this.#transport, this.#attack.meta.id);
+      await this.#attack.run(this.ctx);
+    } finally {
+      await this.#setup.teardown(this.#transport, Number.POSITIVE_INFINITY, () => this.#now);
+    }
     return this;
   }
 
@@ -263,8 +346,9 @@ export class FakeAttackRun {
   }
 
   #arrive(spec: RequestSpec, via: FakeRequest['via'], extra: Partial<FakeRequest> = {}): FakeRequest {
-    const nth = (this.#arrivals.get(spec.key) ?? 0) + 1;
-    this.#arrivals.set(spec.key, nth);
+    // Setup and teardown requests are not the key's: they neither count as its arrivals nor as its writes.
+    const nth = spec.phase === undefined ? (this.#arrivals.get(spec.key) ?? 0) + 1 : 1;
+    if (spec.phase === undefined) this.#arrivals.set(spec.key, nth);
     const u = new URL(spec.url);
     const body = 'body' in extra ? extra.body : spec.body;
     const req: FakeRequest = {
@@ -285,6 +369,7 @@ export class FakeAttackRun {
       torn: false,
       hangUpAfterMs: undefined,
       exclusive: via !== 'send' || this.#exclusive > 0,
+      phase: spec.phase,
       ...extra,
       header: (name) => getHeader(spec.headers, name),
       json: () => parseJson(body),
@@ -297,22 +382,30 @@ export class FakeAttackRun {
   async #answer(req: FakeRequest): Promise<FakeAnswer> {
     const answer = await this.#target(req, { downstream: this.downstream, run: this });
     const writes = answer.writes ?? 0;
-    if (writes !== 0) this.#writes.set(req.key, this.writes(req.key) + writes);
+    if (writes !== 0 && req.phase === undefined) this.#writes.set(req.key, this.writes(req.key) + writes);
     return answer;
   }
 
-  #record(spec: RequestSpec, at: number, done: number, answer: FakeAnswer, burst?: number): Exchange {
+  #record(
+    spec: RequestSpec,
+    at: number,
+    done: number,
+    answer: FakeAnswer,
+    burst?: number,
+    ctx: ExchangeContext = { attack: this.#attack.meta.id, endpoint: this.endpoint.name },
+  ): Exchange {
     const ex: Exchange = {
       id: this.#nextExchange++,
       label: spec.label,
-      attack: this.#attack.meta.id,
-      endpoint: this.endpoint.name,
+      attack: ctx.attack,
+      endpoint: ctx.endpoint,
       key: spec.key,
       principal: spec.principal,
       request: { method: spec.method, url: spec.url, headers: { ...spec.headers }, body: spec.body },
       timings: { queued: at, sent: at, done },
     };
     if (burst !== undefined) ex.burst = burst;
+    if (spec.phase !== undefined) ex.phase = spec.phase;
     if (isTransportFailure(answer)) {
       ex.error = { code: answer.error, message: answer.message ?? `fake ${answer.error}` };
     } else {
@@ -325,7 +418,7 @@ export class FakeAttackRun {
       ex.timings.headers = done;
       if (this.#reportsArrival) ex.serverArrivalNs = String(Math.round(at * 1e6));
     }
-    this.exchanges.push(ex);
+    (spec.phase === undefined ? this.exchanges : this.setupExchanges).push(ex);
     return ex;
   }
 
@@ -337,6 +430,15 @@ export class FakeAttackRun {
         resolve(value);
       });
     });
+  }
+
+  /** A setup or teardown request: budgeted and answered by the target like any other, recorded apart. */
+  async #sendSetup(spec: RequestSpec, ctx: ExchangeContext): Promise<{ exchange: Exchange }> {
+    this.#reserve(1);
+    const at = this.#now;
+    const answer = await this.#answer(this.#arrive(spec, 'send'));
+    const done = at + latencyOf(answer);
+    return this.#deliver({ exchange: this.#record(spec, at, done, answer, undefined, ctx) }, done);
   }
 
   async #send(spec: RequestSpec): Promise<Exchange> {
@@ -455,12 +557,13 @@ export class FakeAttackRun {
     );
   }
 
-  async #sideEffects(key: string): Promise<ReturnType<typeof sideEffectsOf>> {
+  async #sideEffects(key: string, operation: Operation | undefined): Promise<ReturnType<typeof sideEffectsOf>> {
     if (this.#observers.length === 0) throw noObserverError(this.endpoint.name);
     const exchanges = this.exchanges.filter((e) => e.key === key);
+    const variables = await this.#ops.countValues(key, operation);
     const counts: EffectCount[] = [];
     for (const ob of this.#observers) {
-      const c = await ob.count(key, { exchanges });
+      const c = await ob.count(key, { exchanges, variables });
       this.exchanges.push(...c.evidence);
       counts.push(c);
     }
@@ -533,14 +636,24 @@ function endpointOf(e: FakeEndpoint & { name: string }, attacks: ResolvedEndpoin
       method: e.method ?? 'POST',
       path: e.path ?? '/payments',
       headers: { ...e.headers },
-      body: 'body' in e ? e.body : FAKE_BODY,
+      body: bodyOf(e),
     },
     key: e.key ?? '{{uuid}}',
+    ...(e.keyIn ? { keyIn: e.keyIn } : {}),
+    ...(e.setup ? { setup: e.setup } : {}),
+    ...(e.teardown ? { teardown: e.teardown } : {}),
     vary: { ...e.vary },
     observe: [],
     attacks,
     ...(e.contract ? { contract: e.contract } : {}),
   };
+}
+
+function bodyOf(e: FakeEndpoint): RequestBody | undefined {
+  if (e.form !== undefined) return { kind: 'form', fields: flattenForm(e.form) };
+  if (e.text !== undefined) return { kind: 'text', ...e.text };
+  if (!('body' in e)) return { kind: 'json', value: FAKE_BODY };
+  return e.body === undefined ? undefined : { kind: 'json', value: e.body };
 }
 
 function scenarioOf(o: FakeContextOptions, endpoints: readonly ResolvedEndpoint[], seed: number): ResolvedScenario {
@@ -558,6 +671,8 @@ function scenarioOf(o: FakeContextOptions, endpoints: readonly ResolvedEndpoint[
     },
     contract: resolveContract(o.contract),
     endpoints,
+    ...(o.setup ? { setup: o.setup } : {}),
+    ...(o.teardown ? { teardown: o.teardown } : {}),
     settings: {
       seed,
       failOn: 'high',

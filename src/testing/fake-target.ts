@@ -4,6 +4,7 @@
  * fake's virtual clock. No socket is opened; the fake records the exchange as the engine would.
  */
 import type { ClientFault } from '../http/faults.js';
+import type { ExchangePhase } from '../http/request-spec.js';
 import type { TransportErrorCode } from '../http/transport-errors.js';
 import type { DownstreamCall, DownstreamControl, DownstreamOutcome, DownstreamRule } from '../observers/types.js';
 import type { JsonValue } from '../scenario/types.js';
@@ -47,6 +48,8 @@ export interface FakeRequest {
    * part of a burst or a faulted send (which take the gate by themselves).
    */
   readonly exclusive: boolean;
+  /** A setup or teardown request of the scenario (not audited, never counted as a write of a key). */
+  readonly phase: ExchangePhase | undefined;
   /** A header value, by case-insensitive name, as HTTP reads it. */
   header(name: string): string | undefined;
   /** The body parsed as JSON; undefined when absent or not JSON. */

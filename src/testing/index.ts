@@ -22,4 +22,5 @@ export {
   type FakeTargetEnv,
   type FakeTransportFailure,
 } from './fake-target.js';
-export { canonicalFingerprint, modelTarget, sameShape, type ModelPolicy } from './model-target.js';
+export { canonicalFingerprint, keyFrom, modelTarget, sameShape, type ModelPolicy } from './model-target.js';
+export { cleanupStep, createStep, withSetup, type SetupTarget } from './setup-target.js';

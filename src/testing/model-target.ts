@@ -11,12 +11,15 @@
  * closure: create one per run, since every run's clock starts at 0 again.
  */
 import { canonicalJson } from '../scenario/canonical-json.js';
-import type { JsonValue } from '../scenario/types.js';
+import { FORM_MEDIA_TYPE } from '../scenario/request-body.js';
+import type { JsonValue, KeyPlacement } from '../scenario/types.js';
 import { FAKE_BODY } from './fake-context.js';
 import type { FakeAnswer, FakeRequest, FakeResponse, FakeTarget, FakeTargetEnv } from './fake-target.js';
 
 export interface ModelPolicy {
   keyHeader: string;
+  /** Where the key travels; default the header `keyHeader`. */
+  keyIn: KeyPlacement | undefined;
   /** false: the key is ignored and every request executes, with or without one. */
   honourKeys: boolean;
   /** false: a request without a key executes (unprotected) instead of a 400. */
@@ -99,15 +102,41 @@ export function sameShape(shape: { readonly [key: string]: JsonValue }): (req: F
   };
 }
 
+/** Method, path with query, media type and the body's meaning: canonical JSON, or the form's decoded fields sorted. */
 export function canonicalFingerprint(req: FakeRequest): string {
   const media = req.header('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
   const json = req.json();
-  return `${req.method} ${req.path} ${media} ${json === undefined ? (req.body ?? '') : canonicalJson(json)}`;
+  const body =
+    json !== undefined
+      ? canonicalJson(json)
+      : media === FORM_MEDIA_TYPE
+        ? JSON.stringify([...new URLSearchParams(req.body ?? '')].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : (req.body ?? '');
+  return `${req.method} ${req.path} ${media} ${body}`;
+}
+
+/** The key as the target reads it from its placement (a header, a JSON body field, a form field, a query parameter). */
+export function keyFrom(req: FakeRequest, keyIn: KeyPlacement): string | undefined {
+  switch (keyIn.in) {
+    case 'header':
+      return req.header(keyIn.name);
+    case 'query':
+      return new URL(req.url).searchParams.get(keyIn.name) ?? undefined;
+    case 'form':
+      return new URLSearchParams(req.body ?? '').get(keyIn.name) ?? undefined;
+    case 'body': {
+      let cur: unknown = req.json();
+      for (const part of keyIn.path)
+        cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[part] : undefined;
+      return typeof cur === 'string' ? cur : undefined;
+    }
+  }
 }
 
 export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
   const p: ModelPolicy = {
     keyHeader: 'Idempotency-Key',
+    keyIn: undefined,
     honourKeys: true,
     keyRequired: true,
     storedKey: (k) => k,
@@ -185,9 +214,10 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
     // Every run's clock starts at 0: records from another run would look in flight forever.
     if (env.run !== servedRun) throw new Error('a modelTarget serves one run: create a new one for each run');
     // A torn request is never answered (the connection is gone); 'execute' starts work before reading the body.
+    const keyIn = p.keyIn ?? { in: 'header', name: p.keyHeader };
     if (req.torn)
-      return p.tornRequests === 'execute' ? execute(env, req.header(p.keyHeader)) : { error: 'reset', latencyMs };
-    const sent = req.header(p.keyHeader);
+      return p.tornRequests === 'execute' ? execute(env, keyFrom(req, keyIn)) : { error: 'reset', latencyMs };
+    const sent = keyFrom(req, keyIn);
     const key = sent === undefined || sent.trim() === '' ? undefined : sent;
     const valid = p.validate(req);
     const invalid: FakeResponse = { status: 400, body: { error: 'invalid_body' }, latencyMs };

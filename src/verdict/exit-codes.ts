@@ -35,6 +35,9 @@ const ERROR_EXIT: Readonly<Record<ErrorCode, ExitCode>> = {
   IDEM_REPORT_WRITE_FAILED: EXIT.notAudited,
   IDEM_NOTHING_AUDITED: EXIT.notAudited,
   IDEM_DEADLINE_REACHED: EXIT.notAudited,
+  IDEM_SETUP_FAILED: EXIT.notAudited,
+  // Never ends a command: a teardown failure is a warning in the report (docs/scenario.md, Teardown).
+  IDEM_TEARDOWN_FAILED: EXIT.notAudited,
   IDEM_INTERRUPTED: EXIT.interrupted,
 };
 

@@ -22,7 +22,7 @@ describe('bounded waits', () => {
       });
     });
     try {
-      const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}", timeout: 300ms }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { sink: { listen: "127.0.0.1:${sinkPort}", hangMs: 60000 } } ]\n    attacks: { partial-failure: { retries: 1, retryDelayMs: 0 }, client-timeout-retry: { rounds: 1, maxWaitMs: 300 }, connection-drop: {} }\n`;
+      const yaml = `version: 1\nname: t\ntarget: { baseUrl: "${s.url}", timeout: 300ms }\nendpoints:\n  pay:\n    request: { path: /p, body: { a: 1 } }\n    observe: [ { sink: { listen: "127.0.0.1:${sinkPort}", hangMs: 60000 } } ]\n    suite: none\n    attacks: { partial-failure: { retries: 1, retryDelayMs: 0 }, client-timeout-retry: { rounds: 1, maxWaitMs: 300 }, connection-drop: {} }\n`;
       const t0 = Date.now();
       const r = await auditYaml(yaml);
       expect(Date.now() - t0).toBeLessThan(15_000);

@@ -72,6 +72,7 @@ const ENDPOINTS = `endpoints:
     request: { method: POST, path: /pay, body: { amount: 1 } }
     observe:
       - responseId: $.id
+    suite: none
     attacks:
       sequential-replay: { replays: 4, delayMs: 0, inFlightRetries: 0 }
       concurrent-burst: { copies: 5, rounds: 2, sync: barrier }
@@ -100,6 +101,30 @@ describe('--dry-run', () => {
       expect(t.connections()).toBe(0);
       expect(t.arrivals).toEqual([]);
       expect(existsSync(out)).toBe(false);
+    } finally {
+      await t.server.close();
+    }
+  });
+});
+
+describe('--dry-run of a scenario with setup', () => {
+  it('says what setup and teardown add, and sends none of it', async () => {
+    const t = await countingTarget();
+    try {
+      const setup = `setup:\n  - { name: customer, request: { path: /customers }, capture: { customer_id: $.id } }\nteardown:\n  - request: { method: DELETE, path: '/customers/{{customer_id}}' }\n`;
+      const endpoints = ENDPOINTS.replace(
+        '    request: { method: POST, path: /pay, body: { amount: 1 } }',
+        '    setup:\n      - { name: charge, per: operation, request: { path: /charges }, capture: { charge_id: $.id } }\n    request: { method: POST, path: "/pay/{{charge_id}}", body: { amount: 1 } }',
+      );
+      const { file } = scenarioFile(
+        `version: 1\nname: rails\ntarget:\n  baseUrl: ${t.server.url}\n${setup}${endpoints}`,
+      );
+      const r = await cli(['run', file, '--dry-run']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(
+        'setup requests come on top: 1 scenario step once; pay: 1 step per operation (each fresh key); teardown after the audit (1 step, at most 30 s).',
+      );
+      expect(t.connections()).toBe(0);
     } finally {
       await t.server.close();
     }

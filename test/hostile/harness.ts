@@ -46,7 +46,8 @@ endpoints:
     request: { method: POST, path: /pay, body: { amount: 1 } }
     observe:
       - responseId: $.id
-${s.ledger ? "      - http: { path: '/ledger?key={{key}}', count: $.count }\n" : ''}${s.observe ?? ''}    attacks:${s.attacks ?? DEFAULT_ATTACKS}
+${s.ledger ? "      - http: { path: '/ledger?key={{key}}', count: $.count }\n" : ''}${s.observe ?? ''}    suite: none
+    attacks:${s.attacks ?? DEFAULT_ATTACKS}
 settings:
   bodyCap: ${s.bodyCap ?? 4096}
   seed: 1

@@ -72,6 +72,7 @@ function startAudit(url: string, endpoints: readonly string[] = ['pay'], args: r
     request: { method: POST, path: /${name}, body: { amount: 1 } }
     observe:
       - responseId: $.id
+    suite: none
     attacks:
       sequential-replay: { replays: 20, delayMs: 0, inFlightRetries: 0 }
 `,

@@ -91,6 +91,7 @@ endpoints:
     observe:
       - responseId: $.id
       - http: { path: '/ledger?key={{key}}', count: $.count, headers: { X-Observer-Token: '\${OBSERVER_TOKEN}' } }
+    suite: none
     attacks:
       sequential-replay: { replays: 1, delayMs: 0 }
       concurrent-burst: { copies: 3, rounds: 1 }
@@ -215,6 +216,7 @@ endpoints:
     observe:
       - responseId: $.id
       - http: { path: '/ledger?key={{key}}&api_key=\${LEDGER_KEY}', count: $.count }
+    suite: none
     attacks:
       sequential-replay: { replays: 1, delayMs: 0 }
       missing-key: {}

@@ -1,8 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyMutations, describeMutation, invalidBodies, isUnchanged, leaves, mutationCaseArb } from './mutations.js';
+import {
+  applyMutations,
+  describeMutation,
+  invalidBodies,
+  isUnchanged,
+  leaves,
+  mutationCaseArb,
+  type MutableRequest,
+} from './mutations.js';
 
-const req = { method: 'POST', path: '/payments', body: { amount: 1000, meta: { tags: ['a'] }, customer: 'cus_42' } };
+const value = { amount: 1000, meta: { tags: ['a'] }, customer: 'cus_42' };
+const req: MutableRequest = { method: 'POST', path: '/payments', body: { kind: 'json', value } };
 
 describe('mutations', () => {
   it('applies set, add, remove, query, method and content-type without touching the original', () => {
@@ -17,10 +26,10 @@ describe('mutations', () => {
     expect(m).toEqual({
       method: 'PUT',
       path: '/payments?dry=1',
-      body: { amount: 1000, meta: { tags: [], x: 1 }, customer: '' },
+      body: { kind: 'json', value: { amount: 1000, meta: { tags: [], x: 1 }, customer: '' } },
       contentType: 'text/plain',
     });
-    expect(req.body.customer).toBe('cus_42');
+    expect(value.customer).toBe('cus_42');
     expect(isUnchanged(req, applyMutations(req, [{ kind: 'set', path: ['amount'], value: 1000 }]))).toBe(true);
   });
 
@@ -38,13 +47,13 @@ describe('mutations', () => {
       .filter((m) => m.kind === 'set' && typeof m.value === 'number' && m.path.join('.') !== 'amount');
     // Other paths only ever get type changes (to 0 among others), never generated integers.
     expect(sets.every((m) => m.kind === 'set' && m.value === 0)).toBe(true);
-    expect(leaves(req.body).map((l) => l.path.join('.'))).toEqual(['amount', 'meta.tags.0', 'customer']);
+    expect(leaves(value).map((l) => l.path.join('.'))).toEqual(['amount', 'meta.tags.0', 'customer']);
   });
 
   it('builds invalid bodies: a wrong type and truncated JSON', () => {
     const bodies = invalidBodies(req.body);
     expect(bodies.map((b) => b.label)).toEqual(['wrong-type', 'malformed-json']);
-    expect(bodies[0]?.body).toMatchObject({ amount: 'not-a-number' });
-    expect(() => JSON.parse(bodies[1]?.rawBody ?? '') as unknown).toThrow();
+    expect(bodies[0]?.body).toMatchObject({ kind: 'json', value: { amount: 'not-a-number' } });
+    expect(() => JSON.parse(bodies[1]?.bodyText?.({ kind: 'json', value }) ?? '') as unknown).toThrow();
   });
 });

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises';
 import { basename, resolve } from 'node:path';
 import { scenarioJsonSchema } from '../../config/index.js';
 import { InterruptedError } from '../../errors/errors.js';
-import { scenarioFromOpenApi, slugify } from '../../init/openapi.js';
+import { scenarioFromOpenApi, slugify, summarizeDraft } from '../../init/openapi.js';
 import {
   askStarter,
   checkBaseUrl,
@@ -42,7 +42,7 @@ export function registerInit(program: Command, io: CliIo, setExit: (code: number
     .command('init')
     .description('write a commented starter scenario (asks on a terminal; --yes takes the defaults)')
     .option('--out <file>', 'scenario file to write', 'idem-audit.yaml')
-    .option('--base-url <url>', 'base URL of the API')
+    .option('--base-url <url>', "base URL of the API (with --from-openapi: instead of the spec's server)")
     .option('--path <path>', 'path of the operation to audit')
     .option('--method <method>', 'method of the operation (default POST)')
     .option('--body <json>', 'JSON body of the request')
@@ -58,6 +58,7 @@ export function registerInit(program: Command, io: CliIo, setExit: (code: number
       // Before any question: answering them all only to hear the file exists wastes the user's time.
       assertNewFile(file, opts.force === true);
       let text: string;
+      let summary = '';
       if (opts.fromOpenapi !== undefined) {
         const o: Parameters<typeof scenarioFromOpenApi>[1] = {
           schemaRef: `./${SCHEMA_FILE}`,
@@ -66,7 +67,9 @@ export function registerInit(program: Command, io: CliIo, setExit: (code: number
         };
         if (opts.baseUrl !== undefined) o.baseUrl = checkBaseUrl(opts.baseUrl);
         if (opts.name !== undefined) o.name = opts.name;
-        text = await scenarioFromOpenApi(resolve(io.cwd, opts.fromOpenapi), o);
+        const drafted = await scenarioFromOpenApi(resolve(io.cwd, opts.fromOpenapi), o);
+        text = drafted.text;
+        summary = `${summarizeDraft(drafted.draft)}\n`;
       } else {
         // Flags are checked before anything is asked, answers as they are given.
         const given: Partial<StarterAnswers> = {};
@@ -96,7 +99,7 @@ export function registerInit(program: Command, io: CliIo, setExit: (code: number
       }
       const written = writeInitFiles(file, text, scenarioJsonSchema(extensionSchemas()), opts.force === true);
       io.stdout(
-        `wrote ${written.scenario}\n  and ${written.schema} (editor completion)\nnext: idem-audit validate ${opts.out} && idem-audit run ${opts.out}\n`,
+        `${summary}wrote ${written.scenario}\n  and ${written.schema} (editor completion)\nnext: idem-audit validate ${opts.out} && idem-audit run ${opts.out}\n`,
       );
       setExit(0);
     });

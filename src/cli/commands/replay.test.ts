@@ -48,6 +48,37 @@ describe('idem-audit replay (usage)', () => {
   });
 });
 
+describe('idem-audit replay of a finding made through setup requests', () => {
+  it('says it cannot be replayed as plain requests and points at the reproduction command', async () => {
+    const result = hostileResult();
+    const original = result.findings[0];
+    const first = original?.exchanges[0];
+    if (!original || !first) throw new Error('fixture has a finding with exchanges');
+    const finding = {
+      ...original,
+      exchanges: [
+        { ...first, id: 0, label: 'setup charge', phase: 'setup' as const, key: undefined },
+        ...original.exchanges,
+      ],
+    };
+    result.findings[0] = finding;
+    const file = join(work, 'setup-report.json');
+    writeFileSync(file, JSON.stringify(result));
+    const scenario = join(work, 'setup-scenario.yaml');
+    writeFileSync(
+      scenario,
+      'version: 1\nname: s\ntarget: { baseUrl: "http://127.0.0.1:1", headers: { Authorization: "Bearer t0ken-t0ken" } }\nendpoints:\n  pay:\n    request: { path: /payments }\n',
+    );
+    const r = await cli(['replay', file, '--finding', finding.fingerprint, '--scenario', scenario]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(
+      'not replayable as plain requests: its requests use what setup requests created for the run (setup charge, …)',
+    );
+    expect(r.stdout).toContain(`rerun it with: ${finding.reproduce.command}`);
+    expect(r.code).toBe(3);
+  });
+});
+
 describe('idem-audit replay (guard and judgement)', () => {
   const creds = (baseUrl: string, extra = ''): string => {
     const file = join(work, `s-${Math.random().toString(36).slice(2)}.yaml`);

@@ -62,6 +62,9 @@ function pickFindings(report: AuditResult, fingerprint: string | undefined): Fin
 function unreplayable(finding: Finding, plan: ReplayPlan): string | undefined {
   const declared = attacks[finding.attack]?.meta.notReplayable;
   if (declared !== undefined) return declared;
+  const setup = finding.exchanges.find((e) => e.phase === 'setup');
+  if (setup)
+    return `its requests use what setup requests created for the run (${setup.label}, …), which resending them does not recreate and teardown may have removed`;
   const sequential = plan.groups.filter((g) => g.burst === undefined).flatMap((g) => g.originals);
   for (let i = 1; i < sequential.length; i++) {
     const prev = sequential[i - 1];

@@ -42,7 +42,7 @@ function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: stri
 }
 
 const scenario = (url: string, http2: boolean): string =>
-  `version: 1\nname: t\ntarget: { baseUrl: "${url}", http2: ${http2}, headers: { Authorization: Bearer t } }\nendpoints:\n  race:\n    request: { path: /race/payments, body: { amount: 1, currency: usd, customer: c } }\n    observe: [ { http: { path: "/race/ledger?key={{key}}", count: $.count } } ]\n    attacks: { concurrent-burst: {} }\n`;
+  `version: 1\nname: t\ntarget: { baseUrl: "${url}", http2: ${http2}, headers: { Authorization: Bearer t } }\nendpoints:\n  race:\n    request: { path: /race/payments, body: { amount: 1, currency: usd, customer: c } }\n    observe: [ { http: { path: "/race/ledger?key={{key}}", count: $.count } } ]\n    suite: none\n    attacks: { concurrent-burst: {} }\n`;
 
 describe('serve-demo --http2', () => {
   it('h2c: the race flaw is found through single-packet bursts', async () => {

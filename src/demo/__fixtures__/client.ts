@@ -70,3 +70,34 @@ export async function rowsFor(base: string, variant: string, key: string): Promi
 export function burst(base: string, path: string, body: unknown, copies: number, opts: SendOptions): Promise<Reply[]> {
   return Promise.all(Array.from({ length: copies }, () => post(base, path, body, opts)));
 }
+
+/** POST an application/x-www-form-urlencoded body (the stateful API's v1 routes). */
+export function postForm(base: string, path: string, form: string, opts: SendOptions = {}): Promise<Reply> {
+  return post(base, path, form, {
+    ...opts,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...opts.headers },
+  });
+}
+
+/** A customer of the stateful API under `prefix`, created with a key of its own; returns its id. */
+export async function newCustomer(base: string, prefix: string, opts: SendOptions = {}): Promise<string> {
+  const res = await postForm(base, `${prefix}/v1/customers`, 'email=audit%40example.test', {
+    key: newKey('cus'),
+    ...opts,
+  });
+  if (res.status !== 200 || typeof res.body['id'] !== 'string')
+    throw new Error(`customer not created: ${res.status} ${res.text}`);
+  return res.body['id'];
+}
+
+/** A charge of `amount` for a new customer; returns its id. */
+export async function newCharge(base: string, prefix: string, amount: number, opts: SendOptions = {}): Promise<string> {
+  const customer = await newCustomer(base, prefix, opts);
+  const res = await postForm(base, `${prefix}/v1/charges`, `amount=${amount}&currency=usd&customer=${customer}`, {
+    key: newKey('ch'),
+    ...opts,
+  });
+  if (res.status !== 200 || typeof res.body['id'] !== 'string')
+    throw new Error(`charge not created: ${res.status} ${res.text}`);
+  return res.body['id'];
+}
