@@ -8,6 +8,8 @@ export { audit, loadScenario, type AuditApiOptions } from './api.js';
 export { attacks, DEFAULT_SUITE } from './attacks/index.js';
 /** The attack extension point: metadata plus `run(ctx)`. */
 export type { Attack, AttackContext, AttackMeta } from './attacks/types.js';
+/** The scenario's hooks as an attack reaches them (`ctx.hooks`), and what one run of a hook came to. */
+export type { HookControl, HookName, HookRun } from './hooks/types.js';
 /** The audit with explicit registries (`audit()` wraps it): preparation (checks, host policy, plan) and execution. */
 export { runAudit, executePlan, type AuditOptions, type RunHooks } from './engine/run-audit.js';
 export { prepareRun, planCells, type RunPlan, type RunRequest, type Registries } from './engine/prepare-run.js';

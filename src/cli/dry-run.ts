@@ -4,6 +4,9 @@
  * attack whose count cannot be read off its options says so rather than guess.
  */
 import type { RunPlan } from '../engine/prepare-run.js';
+import { redactorFor } from '../engine/run-audit.js';
+import { commandLine } from '../hooks/runner.js';
+import { HOOK_NAMES } from '../scenario/types.js';
 
 function num(options: unknown, field: string): number | undefined {
   if (options === null || typeof options !== 'object') return undefined;
@@ -57,6 +60,23 @@ export function renderDryRun(d: RunPlan): string {
     '',
     `${plan.length} attack${plan.length === 1 ? '' : 's'}, about ${total} requests to the endpoints${unknown > 0 ? ` plus ${unknown} attack${unknown === 1 ? '' : 's'} whose count depends on the answers` : ''}; observer reads come on top.`,
     `bounds: at most ${d.maxRequests} requests (--max-requests), ${rate === undefined ? 'no rate limit' : `${rate} requests/s outside bursts`} (--rate), ${d.deadlineMs === undefined ? 'no deadline' : `deadline ${d.deadlineMs} ms`} (--deadline), timeout ${t.timeoutMs} ms per request.`,
+    ...hookLines(d),
     '',
   ].join('\n');
+}
+
+/** The declared hooks and whether the run would run them (a dry run never does). */
+function hookLines(d: RunPlan): string[] {
+  const names = HOOK_NAMES.filter((n) => d.hooks.specs[n] !== undefined);
+  if (names.length === 0) return [];
+  const state = d.hooks.unavailable === undefined ? 'would run' : 'off (start the run with --allow-hooks)';
+  // Hook arguments from the environment are secrets like any other (a token for kubectl).
+  const red = redactorFor(d.scenario);
+  return [
+    `hooks: ${state}:`,
+    ...names.map((n) => {
+      const spec = d.hooks.specs[n];
+      return spec ? `  ${n}: ${red.text(commandLine(spec))} (timeout ${spec.timeoutMs} ms)` : '';
+    }),
+  ];
 }

@@ -22,11 +22,11 @@ function timestamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-const CLI_LABELS = { only: '--only', skip: '--skip', endpoints: '--endpoint' } as const;
+const CLI_LABELS = { only: '--only', skip: '--skip', endpoints: '--endpoint', allowHooks: '--allow-hooks' } as const;
 
 /** The command line's options as run preparation takes them. */
 function runRequest(opts: AuditCliOptions, env: NodeJS.ProcessEnv): RunRequest {
-  const req: RunRequest = { env, allowProduction: opts.allowProduction === true };
+  const req: RunRequest = { env, allowProduction: opts.allowProduction === true, allowHooks: opts.allowHooks === true };
   if (opts.seed !== undefined) req.seed = opts.seed;
   if (opts.keySalt !== undefined) req.keySalt = opts.keySalt;
   if (opts.only) req.only = opts.only;
@@ -69,10 +69,14 @@ export async function executeAudit(
 
   const controller = new AbortController();
   let interrupts = 0;
+  // The run restores what its hooks broke on every way out, a second Ctrl-C included (engine/run-audit.ts).
+  const hooks = plan.hooks.unavailable === undefined && Object.keys(plan.hooks.specs).length > 0;
   const onSignal = (): void => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    io.stderr('\ninterrupting: finishing requests in flight and writing a partial report (Ctrl-C again to quit now)\n');
+    io.stderr(
+      `\ninterrupting: finishing requests in flight${hooks ? ', bringing back the store and the target if a hook took them away,' : ''} and writing a partial report (Ctrl-C again to quit now${hooks ? '; pending storeUp/restart hooks still run first' : ''})\n`,
+    );
     controller.abort();
   };
   process.on('SIGINT', onSignal);

@@ -8,6 +8,7 @@ import { InterruptedError } from '../errors/errors.js';
 import type { Finding } from '../findings/finding.js';
 import type { BurstResult, HttpEngine } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
+import { describeHookRun, type HookControl, type HookRun } from '../hooks/types.js';
 import type { ObserverInstance } from '../observers/types.js';
 import type { Rng } from '../random/rng.js';
 import type { BurstStat } from '../result/result.js';
@@ -41,6 +42,8 @@ export interface ContextDeps {
    */
   cutoff?: AbortSignal;
   maxWaitMs?: number;
+  /** The run's hooks; each run an attack asks for is kept in its result (and noted). */
+  hooks: HookControl;
   reproCommand: string;
   onFinding: (f: Finding) => void;
 }
@@ -51,6 +54,8 @@ export class AttackRun {
   readonly notes: string[] = [];
   readonly metrics: Record<string, JsonValue> = {};
   readonly findings: Finding[] = [];
+  /** Hooks run for this attack, in order (restores after it included, added by the loop). */
+  readonly hookRuns: HookRun[] = [];
   outcome: AttackOutcome = { kind: 'ran' };
   readonly ctx: AttackContext<unknown>;
   readonly #d: ContextDeps;
@@ -96,6 +101,15 @@ export class AttackRun {
         return r;
       },
       sideEffects: (key) => this.#sideEffects(key),
+      hooks: {
+        unavailable: d.hooks.unavailable,
+        declared: (name) => d.hooks.declared(name),
+        run: async (name) => {
+          const r = await d.hooks.run(name);
+          this.recordHook(r);
+          return r;
+        },
+      },
       sleep: (ms) => sleep(ms, d.signal),
       report: (f) => this.#report(f),
       skip: (reason) => {
@@ -114,6 +128,11 @@ export class AttackRun {
     if (d.maxWaitMs !== undefined) this.ctx = { ...this.ctx, maxWaitMs: d.maxWaitMs };
     const downstream = d.observers.find((o) => o.downstream !== undefined)?.downstream;
     if (downstream) this.ctx = { ...this.ctx, downstream };
+  }
+
+  recordHook(r: HookRun): void {
+    this.hookRuns.push(r);
+    this.notes.push(describeHookRun(r));
   }
 
   async #sideEffects(key: string): Promise<SideEffects> {

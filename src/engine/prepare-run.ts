@@ -9,7 +9,7 @@ import { UsageError } from '../errors/errors.js';
 import type { Severity } from '../scenario/severity.js';
 import { HostPolicy, allowHostsFromEnv } from '../http/host-policy.js';
 import type { Observer } from '../observers/types.js';
-import type { ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+import type { HookSpecs, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
 import { randomKeySalt, randomSeed } from '../random/rng.js';
 
 /** The registries a run draws from: the built-ins, or a caller's own (tests, extensions). */
@@ -40,12 +40,17 @@ export interface RunRequest {
   deadlineMs?: number;
   /** Consent to audit a target declared `environment: production`. */
   allowProduction?: boolean;
+  /**
+   * Consent to run the scenario's `hooks` (commands that crash and restart the target or take its
+   * store away): a scenario file comes from a repository, so running its commands is a choice.
+   */
+  allowHooks?: boolean;
   /** Environment read for IDEM_AUDIT_ALLOW_HOSTS; default `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
 
 /** How the options are called where the caller wrote them, for error messages (`--only` vs `only`). */
-export type OptionLabel = (option: 'only' | 'skip' | 'endpoints') => string;
+export type OptionLabel = (option: 'only' | 'skip' | 'endpoints' | 'allowHooks') => string;
 
 export const API_LABELS: OptionLabel = (o) => o;
 
@@ -53,6 +58,13 @@ export interface PlannedAttack {
   endpoint: ResolvedEndpoint;
   attack: Attack;
   options: unknown;
+}
+
+/** The scenario's hooks and whether this run may run them. */
+export interface HookPlan {
+  specs: HookSpecs;
+  /** Why the declared hooks may not run (the consent flag is missing); undefined when they may. */
+  unavailable: string | undefined;
 }
 
 /** Everything the audit loop needs, checked. */
@@ -70,6 +82,12 @@ export interface RunPlan {
   deadlineMs: number | undefined;
   hostPolicy: HostPolicy;
   shard: { index: number; count: number } | undefined;
+  hooks: HookPlan;
+}
+
+/** Why a run started without consent runs no hook; `flag` is how the caller gives consent. */
+export function hooksOffReason(flag: string): string {
+  return `hooks are off: they run the scenario's commands on this machine, so a run uses them only when started with ${flag}`;
 }
 
 /** The host policy a scenario implies under the caller's consent and environment. */
@@ -120,6 +138,10 @@ export function prepareRun(
     deadlineMs: req.deadlineMs,
     hostPolicy,
     shard: req.shard,
+    hooks: {
+      specs: scenario.hooks ?? {},
+      unavailable: req.allowHooks === true ? undefined : hooksOffReason(label('allowHooks')),
+    },
   };
 }
 

@@ -9,6 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { IdemAuditError, InterruptedError, RequestBudgetError, TargetUnreachableError } from '../errors/errors.js';
 import type { Finding } from '../findings/finding.js';
 import { HttpEngine } from '../http/engine.js';
+import { HookRunner } from '../hooks/runner.js';
+import { describeHookRun, type HookControl, type HookRun } from '../hooks/types.js';
 import { burstStatsBySync } from '../http/sync/stats.js';
 import { createRedactor, secretHeaderValues, type Redactor } from '../http/redact.js';
 import type { ObserverInstance } from '../observers/types.js';
@@ -25,7 +27,7 @@ import { AttackRun, untilCutoff } from './attack-context.js';
 import { createObservers } from './observer-set.js';
 import type { RunEvent } from '../result/events.js';
 import { assertReachable } from './preflight.js';
-import { prepareRun, type Registries, type RunPlan, type RunRequest } from './prepare-run.js';
+import { prepareRun, type HookPlan, type Registries, type RunPlan, type RunRequest } from './prepare-run.js';
 import { REPORT_SCHEMA_VERSION, type AttackResult, type AuditResult, type RunError } from '../result/result.js';
 import { Rng, deriveSeed } from '../random/rng.js';
 import { DEFAULT_INTERRUPT_GRACE_MS, RunLimits } from './run-limits.js';
@@ -74,8 +76,10 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
   const results: AttackResult[] = [];
   const findings: Finding[] = [];
   const errors: RunError[] = [];
+  const restores: HookRun[] = [];
   let stop: RunStop;
   let requests = 0;
+  const { control: hooks, runner: hookRunner } = hooksFor(plan.hooks, (t) => redactor.text(t));
 
   try {
     await assertReachable(
@@ -115,6 +119,11 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
       stopSignal: signal,
     });
     const observerCache = new Map<string, ObserverInstance[]>();
+    // A process that exits in the middle (a second Ctrl-C) still brings the store and the target back.
+    const restoreOnExit = (): void => {
+      hookRunner?.restoreSync();
+    };
+    if (hookRunner) process.on('exit', restoreOnExit);
     try {
       for (const { endpoint, attack, options } of cells) {
         if (signal.aborted) break;
@@ -139,6 +148,7 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
           signal,
           cutoff: limits.inflight,
           ...(plan.maxWaitMs === undefined ? {} : { maxWaitMs: plan.maxWaitMs }),
+          hooks,
           reproCommand: `${o.reproCommand?.(attack.meta.id, endpoint.name) ?? `idem-audit run ${scenario.file} --only ${attack.meta.id} --endpoint ${endpoint.name}`} --seed ${seed}`,
           onFinding: (finding) => emit({ type: 'finding', finding }),
         });
@@ -169,6 +179,9 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
             reason = `IDEM_ATTACK_CRASHED: ${err instanceof Error ? err.message : String(err)}`;
           }
         }
+        // Whatever ended the attack, what its hooks broke is brought back before the next one.
+        if (hookRunner && hookRunner.pending().length > 0)
+          for (const r of await hookRunner.restore()) run.recordHook(r);
         const result: AttackResult = {
           attack: attack.meta.id,
           endpoint: endpoint.name,
@@ -182,6 +195,7 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
         };
         if (reason !== undefined) result.reason = redactor.text(reason);
         if (Object.keys(run.metrics).length > 0) result.metrics = run.metrics;
+        if (run.hookRuns.length > 0) result.hooks = run.hookRuns;
         results.push(result);
         findings.push(...run.findings);
         emit({ type: 'attack-end', result });
@@ -189,6 +203,9 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
       }
     } finally {
       limits.dispose();
+      // An attack that threw past its own handling (or a stop) may have left the store down or the target dead.
+      if (hookRunner && hookRunner.pending().length > 0) restores.push(...(await hookRunner.restore()));
+      if (hookRunner) process.off('exit', restoreOnExit);
       requests = engine.requestsSent;
       await engine.close();
       // Bounded: an observer whose database stopped answering must not keep the report from being written.
@@ -206,6 +223,19 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
     }
   }
 
+  const unrestored = hookRunner?.pending() ?? [];
+  if (unrestored.length > 0) {
+    // The audit may be fine, but the system it leaves behind is not: never a clean exit.
+    stop ??= 'cut-short';
+    const failed = [...results.flatMap((r) => r.hooks ?? []), ...restores].filter(
+      (r) => !r.ok && unrestored.includes(r.hook as 'storeUp' | 'restart'),
+    );
+    errors.push({
+      code: 'IDEM_HOOK_FAILED',
+      message: `could not restore the system after the hooks: ${unrestored.join(' and ')} did not succeed${failed.length > 0 ? ` (${failed.map(describeHookRun).join('; ')})` : ''}; the key store may still be down or the target stopped`,
+      hint: `bring it back by hand (the ${unrestored.join('/')} hook commands are in the scenario), then check the hooks with a dry run of them`,
+    });
+  }
   const status = runStatusOf(results, stop);
   // A run that judged nothing proves nothing; say so instead of looking green.
   const nothing = stop === undefined ? nothingAuditedReason(results) : undefined;
@@ -231,10 +261,44 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
     errors,
   };
   if (plan.shard) result.shard = { ...plan.shard };
+  if (restores.length > 0) result.hooks = restores;
   const allBursts = results.flatMap((r) => r.bursts);
   if (allBursts.length > 0) result.burstStats = burstStatsBySync(allBursts);
   emit({ type: 'run-end', status, findings: findings.length, requests });
   return result;
+}
+
+/**
+ * The hooks as attacks see them: declared ones run through one runner (which remembers what they
+ * broke), or, without consent, nothing runs and every run says why.
+ */
+export function hooksFor(
+  plan: HookPlan,
+  redact: (text: string) => string,
+): { control: HookControl; runner: HookRunner | undefined } {
+  const declared = Object.keys(plan.specs).length > 0;
+  const runner = plan.unavailable === undefined && declared ? new HookRunner({ specs: plan.specs, redact }) : undefined;
+  const refused = (name: HookRun['hook']): HookRun => ({
+    hook: name,
+    command: '(not run)',
+    ok: false,
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    error: plan.unavailable ?? `the scenario declares no ${name} hook`,
+    durationMs: 0,
+    output: '',
+    outputBytes: 0,
+    purpose: 'attack',
+  });
+  return {
+    runner,
+    control: {
+      unavailable: plan.unavailable,
+      declared: (name) => plan.specs[name] !== undefined,
+      run: (name) => (runner ? runner.run(name) : Promise.resolve(refused(name))),
+    },
+  };
 }
 
 function notRun(endpoint: string, attack: string, title: string, reason: string): AttackResult {

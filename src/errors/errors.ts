@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'IDEM_REPORT_WRITE_FAILED'
   | 'IDEM_NOTHING_AUDITED'
   | 'IDEM_DEADLINE_REACHED'
+  | 'IDEM_HOOK_FAILED'
   | 'IDEM_INTERRUPTED';
 
 export class IdemAuditError extends Error {

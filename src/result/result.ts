@@ -1,5 +1,6 @@
 /** The result object every reporter renders and the programmatic API returns. */
 import type { Finding } from '../findings/finding.js';
+import type { HookRun } from '../hooks/types.js';
 import type { Severity } from '../scenario/severity.js';
 import type { SyncModeStats } from '../http/sync/stats.js';
 import type { Contract, JsonValue } from '../scenario/types.js';
@@ -52,6 +53,8 @@ export interface AttackResult {
   durationMs: number;
   findings: number;
   bursts: BurstStat[];
+  /** The scenario hooks this attack ran, and the restores after it; absent when none ran. */
+  hooks?: HookRun[];
 }
 
 /** A problem that kept part of the run from auditing, with the code of the error class behind it. */
@@ -94,4 +97,6 @@ export interface AuditResult {
   shard?: { index: number; count: number };
   /** Problems that stopped part of the audit (unreachable node, exhausted budget…). */
   errors: RunError[];
+  /** Hooks the run itself ran on its way out to restore what an attack left broken; absent when none. */
+  hooks?: HookRun[];
 }

@@ -49,6 +49,7 @@ describe('the fake attack context', () => {
       engine: {} as HttpEngine,
       observers: [],
       signal: new AbortController().signal,
+      hooks: fake.ctx.hooks,
       reproCommand: '',
       onFinding: () => undefined,
     });

@@ -36,6 +36,7 @@ const ERROR_EXIT: Readonly<Record<ErrorCode, ExitCode>> = {
   IDEM_REPORT_WRITE_FAILED: EXIT.notAudited,
   IDEM_NOTHING_AUDITED: EXIT.notAudited,
   IDEM_DEADLINE_REACHED: EXIT.notAudited,
+  IDEM_HOOK_FAILED: EXIT.notAudited,
   IDEM_INTERRUPTED: EXIT.interrupted,
 };
 
