@@ -16,9 +16,11 @@ import { latencyOverhead } from './latency-overhead.js';
 import { missingKey } from './missing-key.js';
 import { partialFailure } from './partial-failure.js';
 import { payloadMismatch } from './payload-mismatch.js';
+import { processCrash } from './process-crash.js';
 import { rejectedThenValid } from './rejected-then-valid.js';
 import { sequentialReplay } from './sequential-replay.js';
 import { storeAudit } from './store-audit.js';
+import { storeOutage } from './store-outage.js';
 import { ttlProbe } from './ttl-probe.js';
 import type { Attack } from './types.js';
 
@@ -37,9 +39,11 @@ export const attacks: Readonly<Record<string, Attack>> = {
   'missing-key': missingKey,
   'partial-failure': partialFailure,
   'payload-mismatch': payloadMismatch,
+  'process-crash': processCrash,
   'rejected-then-valid': rejectedThenValid,
   'sequential-replay': sequentialReplay,
   'store-audit': storeAudit,
+  'store-outage': storeOutage,
   'ttl-probe': ttlProbe,
 };
 

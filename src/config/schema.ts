@@ -273,11 +273,9 @@ export function buildScenarioSchema(ext: ExtensionSchemas, nullableOptions: Null
           },
         });
     });
-  const hooks = z
-    .strictObject(Object.fromEntries(HOOK_NAMES.map((n) => [n, hook.optional()])))
-    .meta({
-      description: 'commands that crash and restart the target or take its key store away (need --allow-hooks)',
-    });
+  const hooks = z.strictObject(Object.fromEntries(HOOK_NAMES.map((n) => [n, hook.optional()]))).meta({
+    description: 'commands that crash and restart the target or take its key store away (need --allow-hooks)',
+  });
 
   const settings = z.strictObject({
     seed: z.number().int().min(0).max(0xffff_ffff).optional(),

@@ -77,8 +77,9 @@ export class FakeSystem {
 
 /**
  * What a declared fake hook does: `'ok'` exits 0 and does what its name says; otherwise it fails
- * the way described (a non-zero exit, a timeout, a missing command) and does nothing, unless
- * `acts` says it did its work anyway (a crash command that killed the process and then failed).
+ * the way described (a non-zero exit, a timeout, a missing command) and does nothing. `acts`
+ * overrides whether it did its work: a crash command that killed the process and then failed
+ * (`acts: true`), or one that exits 0 having done nothing (`acts: false`, the wrong pod).
  */
 export type FakeHookBehaviour =
   | 'ok'
@@ -126,7 +127,7 @@ export class FakeHookControl implements HookControl {
     const o = b === 'ok' ? {} : b;
     this.#advance(o.durationMs ?? 0);
     const failed = o.missing === true || o.timedOut === true || (o.exitCode ?? 0) !== 0;
-    if (!failed || o.acts === true) this.#act(name);
+    if (o.acts ?? !failed) this.#act(name);
     const run = this.#record(name, purpose, {
       exitCode: o.missing === true ? null : o.timedOut === true ? null : (o.exitCode ?? 0),
       timedOut: o.timedOut === true,
