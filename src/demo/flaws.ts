@@ -16,12 +16,15 @@ export type FlawId =
   | 'in-flight-executed'
   | 'key-optional'
   | 'key-truncation'
+  | 'memory-keys'
   | 'no-fingerprint'
   | 'no-principal-scope'
+  | 'orphaned-reservation'
   | 'per-node-store'
   | 'race'
   | 'replay-divergent'
-  | 'short-ttl';
+  | 'short-ttl'
+  | 'store-fails-open';
 
 export const FLAW_DESCRIPTIONS: Readonly<Record<FlawId, string>> = {
   'abandon-on-disconnect':
@@ -41,14 +44,26 @@ export const FLAW_DESCRIPTIONS: Readonly<Record<FlawId, string>> = {
   'in-flight-executed': 'in-flight records are ignored: a duplicate sent while the original runs executes too',
   'key-optional': 'a request without a key executes instead of being rejected with 400',
   'key-truncation': 'keys are truncated to 64 characters: long keys sharing a prefix collide',
+  'memory-keys':
+    'keys are kept in the process’s memory, not in the store: a restart forgets them, and the retry of a request that died with the process runs again',
   'no-fingerprint': 'the body is never compared: a reused key with a different body gets the old response',
   'no-principal-scope': 'keys are not scoped to the caller: another principal gets the first caller’s response',
+  'orphaned-reservation':
+    'the reservation of a request that died with its process is never recovered: every retry gets 409 until the key expires',
   'per-node-store':
     'each server instance keeps its own key store: a duplicate that lands on another node executes again',
   race: 'check-then-act: lookup and insert are separated by an await, so concurrent duplicates all execute',
   'short-ttl': 'keys are forgotten after 0.8 s, long before the TTL the API promises: a late retry executes again',
   'replay-divergent': 'replays answer 200 with a fresh timestamp and no Idempotent-Replayed header',
+  'store-fails-open':
+    'when the key store cannot be reached, requests run without deduplication instead of being refused: every retry during the outage executes',
 };
+
+/**
+ * Variants whose flaws are about what outlives the process or survives an outage of the store:
+ * they keep their keys and records in the demo database when the demo is given one (DemoOptions.database).
+ */
+export const DATABASE_VARIANTS: readonly DemoVariant[] = ['memory-keys', 'orphaned-reservation', 'store-fails-open'];
 
 /** Sorted, so listings and `--flaws all` are deterministic. */
 export const FLAWS: readonly FlawId[] = Object.freeze((Object.keys(FLAW_DESCRIPTIONS) as FlawId[]).sort());

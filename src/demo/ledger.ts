@@ -4,7 +4,7 @@
  * flawed layer stores), so collisions and duplicates show up as row counts.
  */
 
-export type EffectKind = 'payment' | 'refund';
+export type EffectKind = 'payment' | 'refund' | 'order';
 
 export interface LedgerRow {
   /** 1-based, in execution order within one ledger. */

@@ -45,9 +45,9 @@ export interface RefundInput {
  * Process-wide counters, so ids stay unique even when several server instances (the cross-node
  * scenario) run in one process: two executions must never look like one by their id.
  */
-const counters: Record<EffectKind, number> = { payment: 0, refund: 0 };
+const counters: Record<'payment' | 'refund', number> = { payment: 0, refund: 0 };
 
-function nextId(kind: EffectKind): string {
+function nextId(kind: 'payment' | 'refund'): string {
   counters[kind] += 1;
   return `${kind === 'payment' ? 'pay' : 're'}_${counters[kind]}`;
 }
@@ -60,11 +60,11 @@ export function parseJson(raw: Buffer): Validation<unknown> {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isPositiveInteger(value: unknown): value is number {
+export function isPositiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 }
 
