@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineAttack, type Attack, type AttackContext } from '../attacks/types.js';
 import { loadScenarioText } from '../config/index.js';
+import { attacks } from '../attacks/index.js';
 import { observers } from '../observers/index.js';
 import { exitCodeOf } from '../verdict/exit-codes.js';
 import { extensionSchemas } from './extension-schemas.js';
@@ -179,5 +180,40 @@ describe('hooks in a run', () => {
     expect(r.errors[0]?.message).toContain('storeUp did not succeed');
     expect(r.errors[0]?.message).toContain('exit 4');
     expect(JSON.stringify(r)).not.toContain('hunter2-secret');
+  });
+
+  it('a real crash hook that hangs or cannot be found: process-crash not audited, in bounded time, the target restarted', async () => {
+    for (const [crash, reason] of [
+      [`{ run: ["${process.execPath}", -e, "setInterval(() => {}, 1000)"], timeout: 500ms }`, 'timed out after 500 ms'],
+      ['{ run: [idem-audit-no-such-program] }', 'command not found: idem-audit-no-such-program'],
+    ] as const) {
+      rmSync(log, { force: true });
+      const text = `version: 1
+name: real-hooks
+target: { baseUrl: "${url}", timeout: 2s }
+endpoints:
+  pay:
+    request: { method: POST, path: /payments, body: { amount: 1 } }
+    observe: [ { responseId: $.id } ]
+    attacks: { process-crash: { trigger: delay, crashAfterMs: 0 } }
+hooks:
+  crash: ${crash}
+  restart: ${hook('restart')}
+`;
+      const scenario = loadScenarioText(text, join(work, 'real.yaml'), extensionSchemas(), { HOOK_SECRET: 's3cret' });
+      const t0 = Date.now();
+      const r = await runAudit({ scenario, attacks, observers, seed: 1, allowHooks: true });
+      expect(Date.now() - t0).toBeLessThan(6_000);
+      expect(r.findings).toEqual([]);
+      expect(r.attacks[0]?.status).toBe('inconclusive');
+      expect(r.attacks[0]?.reason).toContain('the crash hook failed, so nothing could be judged');
+      expect(r.attacks[0]?.reason).toContain(reason);
+      expect(r.attacks[0]?.hooks?.map((h) => `${h.hook}:${h.purpose}:${h.ok}`)).toEqual([
+        'crash:attack:false',
+        'restart:restore:true',
+      ]);
+      expect(logged()).toEqual(['restart s3cret']);
+      expect(exitCodeOf(r)).toBe(3);
+    }
   });
 });
