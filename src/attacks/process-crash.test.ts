@@ -6,6 +6,7 @@ const hooks: FakeHooks = { crash: 'ok', restart: 'ok', ready: 'ok' };
 const withSink = ['sink', 'ledger'] as const;
 /** Processing outlasts the default crash delay (50 ms), so a delay-triggered crash lands mid-operation. */
 const slow = { processingMs: 200 };
+const accepted = { status: 201, body: { id: 'p0' }, writes: 1 };
 
 describe('process-crash', () => {
   it('finds keys kept in process memory: the write committed before the crash, the retry executes again', async () => {
@@ -16,9 +17,10 @@ describe('process-crash', () => {
     expect(r.kinds()).toEqual(['duplicate-write']);
     const f = r.findings[0];
     expect(f?.severity).toBe('critical');
-    expect(f?.message).toMatch(/^The target was killed 50 ms after the request was sent while working on key \S+/);
+    expect(f?.message).toMatch(/^The target was killed 50 ms after the request was sent \(key \S+\), restarted/);
     expect(f?.message).toContain('executed 2 times');
     expect(f?.exchanges.map((e) => e.response?.status ?? e.error?.code)).toEqual(['reset', 201]);
+    expect(r.requests[0]?.label).toBe('baseline (before any crash)');
     expect(r.hooksRan()).toEqual(['crash', 'restart', 'ready']);
     expect(r.notes.filter((n) => n.startsWith('hook '))).toHaveLength(3);
   });
@@ -34,7 +36,8 @@ describe('process-crash', () => {
     // The provider deduplicated the forwarded key; the target's own records show the second write.
     const counts = r.findings[0]?.sideEffects?.counts.map((c) => `${c.observer}:${c.count}`);
     expect(counts).toEqual(['sink:1', 'ledger:2']);
-    const key = r.requests[0]?.key ?? '';
+    // requests[0] is the baseline, on a key of its own.
+    const key = r.requests[1]?.key ?? '';
     expect(r.ctx.downstream?.calls(key).map((c) => c.outcome)).toEqual(['applied-lost', 'replayed']);
   });
 
@@ -46,7 +49,7 @@ describe('process-crash', () => {
     });
     expect(r.kinds()).toEqual(['duplicate-write']);
     expect(r.notes.find((n) => n.startsWith('round 1'))).toMatch(
-      /^round 1: the first request was answered 201 \(500 ms after the request was sent\)/,
+      /^round 1: the first request was answered 201 before the target was killed \(500 ms after the request was sent\)/,
     );
   });
 
@@ -93,8 +96,12 @@ describe('process-crash', () => {
 
   it('reports a retry that is refused with an error after the restart', async () => {
     // The target comes back unable to serve the key: every request with it is a 500.
-    const target: FakeTarget = (_req, env) =>
-      (env.system?.boot ?? 1) > 1 ? { status: 500, body: { error: 'corrupt record' } } : { error: 'reset', writes: 0 };
+    const target: FakeTarget = (req, env) =>
+      req.label.startsWith('baseline')
+        ? accepted
+        : (env.system?.boot ?? 1) > 1
+          ? { status: 500, body: { error: 'corrupt record' } }
+          : { error: 'reset', writes: 0 };
     const r = await runFake(processCrash, { target, hooks });
     expect(r.kinds()).toEqual(['retry-broken']);
     expect(r.findings[0]?.severity).toBe('medium');
@@ -102,10 +109,12 @@ describe('process-crash', () => {
   });
 
   it('reports a success replayed for an operation whose write never happened', async () => {
-    const target: FakeTarget = (_req, env) =>
-      (env.system?.boot ?? 1) > 1
-        ? { status: 201, body: { id: 'p1' }, headers: { 'idempotent-replayed': 'true' }, writes: 0 }
-        : { error: 'reset', writes: 0 };
+    const target: FakeTarget = (req, env) =>
+      req.label.startsWith('baseline')
+        ? accepted
+        : (env.system?.boot ?? 1) > 1
+          ? { status: 201, body: { id: 'p1' }, headers: { 'idempotent-replayed': 'true' }, writes: 0 }
+          : { error: 'reset', writes: 0 };
     const r = await runFake(processCrash, { target, hooks });
     expect(r.kinds()).toEqual(['retry-broken']);
     expect(r.findings[0]?.message).toContain("the target's records show no write for the key");
@@ -114,9 +123,10 @@ describe('process-crash', () => {
     expect(answersOnly.findings).toEqual([]);
   });
 
-  it('waits for a target that takes time to come back, through refused connections and 503s', async () => {
+  it('waits through the 503s of a target that is still warming up after its restart', async () => {
     let served = 0;
-    const target: FakeTarget = (_req, env) => {
+    const target: FakeTarget = (req, env) => {
+      if (req.label.startsWith('baseline')) return accepted;
       if ((env.system?.boot ?? 1) === 1) return { error: 'reset' };
       served += 1;
       return served < 3 ? { status: 503 } : { status: 201, body: { id: 'p1' }, writes: 1 };
@@ -124,7 +134,7 @@ describe('process-crash', () => {
     const r = await runFake(processCrash, { target, hooks: { crash: 'ok', restart: 'ok' } });
     expect(r.findings).toEqual([]);
     expect(r.outcome).toEqual({ kind: 'ran' });
-    expect(r.exchanges.map((e) => e.response?.status ?? e.error?.code)).toEqual(['reset', 503, 503, 201]);
+    expect(r.exchanges.map((e) => e.response?.status ?? e.error?.code)).toEqual([201, 'reset', 503, 503, 201]);
   });
 
   it('is not audited when the target does not answer again within readyWaitMs', async () => {
@@ -135,7 +145,25 @@ describe('process-crash', () => {
     });
     expect(r.findings).toEqual([]);
     expect(r.outcome.kind).toBe('inconclusive');
-    expect(r.notes.join('\n')).toMatch(/did not answer within 2000 ms of its restart \(connect-refused×\d+\)/);
+    expect(r.notes.join('\n')).toMatch(/did not serve again within 2000 ms of its restart \(connect-refused×\d+\)/);
+  });
+
+  it('is not audited, and kills nothing, when the request is not accepted to begin with', async () => {
+    const r = await runFake(processCrash, { target: () => ({ status: 401, body: { error: 'unauthorized' } }), hooks });
+    expect(r.findings).toEqual([]);
+    expect(r.outcome.reason).toBe(
+      'the request was not accepted before any crash (401×1), so nothing could be judged; nothing was killed',
+    );
+    expect(r.hookRuns).toEqual([]);
+  });
+
+  it('does not take a target that answers 503 for good after its restart for a broken retry', async () => {
+    const target: FakeTarget = (req, env) =>
+      req.label.startsWith('baseline') ? accepted : (env.system?.boot ?? 1) > 1 ? { status: 503 } : { error: 'reset' };
+    const r = await runFake(processCrash, { target, hooks, options: { readyWaitMs: 1_000 } });
+    expect(r.findings).toEqual([]);
+    expect(r.outcome.kind).toBe('inconclusive');
+    expect(r.notes.join('\n')).toMatch(/did not serve again within 1000 ms of its restart \(503×\d+\)/);
   });
 
   describe('hooks', () => {

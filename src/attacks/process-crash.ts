@@ -13,7 +13,7 @@ import type { HookRun } from '../hooks/types.js';
 import type { DownstreamControl } from '../observers/types.js';
 import { hasStatus, outcomeHistogram } from './_shared/describe.js';
 import { countWrites } from './_shared/effects.js';
-import { hooksReady, retryUntilServed, step } from './_shared/hooks.js';
+import { hooksReady, notServing, retryUntilServed, step } from './_shared/hooks.js';
 import { waitBudget } from './_shared/retry.js';
 import { defineAttack, type AttackContext } from './types.js';
 
@@ -75,6 +75,14 @@ export const processCrash = defineAttack({
     if (!hooksReady(ctx, meta)) return;
     const downstream = pickTrigger(ctx);
     if (downstream === null) return;
+    // The request must be one the target accepts, or an error after the restart would prove nothing.
+    const baseline = await ctx.send(ctx.request({ label: 'baseline (before any crash)', key: ctx.newKey() }));
+    if (!isSuccess(baseline)) {
+      ctx.inconclusive(
+        `the request was not accepted before any crash (${outcomeHistogram([baseline])}), so nothing could be judged; nothing was killed`,
+      );
+      return;
+    }
     let judged = 0;
     for (let round = 1; round <= ctx.options.rounds; round++) {
       if (ctx.signal.aborted) return;
@@ -115,7 +123,7 @@ async function crashRound(
   const { first, moment } = crashed;
   if (first.response !== undefined) {
     ctx.note(
-      `round ${round}: the first request was answered ${first.response.status} (${moment}); the retry still shows whether the key survived the restart`,
+      `round ${round}: the first request was answered ${first.response.status} before the target was killed (${moment}); the retry still shows whether the key survived the restart`,
     );
   }
   if ((await step(ctx, 'restart')) === undefined) return 'stop';
@@ -129,14 +137,14 @@ async function crashRound(
   });
   const sent = [first, ...retries.exchanges];
   const last = retries.exchanges[retries.exchanges.length - 1];
-  if (last?.response === undefined) {
+  if (last?.response === undefined || notServing(last)) {
     ctx.note(
-      `round ${round}: the target did not answer within ${o.readyWaitMs} ms of its restart (${outcomeHistogram(retries.exchanges)}); not judged`,
+      `round ${round}: the target did not serve again within ${o.readyWaitMs} ms of its restart (${outcomeHistogram(retries.exchanges)}); not judged`,
     );
     return 'unjudged';
   }
   const effects = await countWrites(ctx, key);
-  const story = `The target was killed ${moment} while working on key ${key}, restarted, and the client retried (answers: ${outcomeHistogram(sent)})`;
+  const story = `The target was killed ${moment} (key ${key}), restarted, and the client retried (answers: ${outcomeHistogram(sent)})`;
   if (effects.writes > 1) {
     ctx.report({
       kind: 'duplicate-write',
@@ -217,10 +225,11 @@ async function sendAndCrash(
     pending = ctx.send(spec);
     const first = await Promise.race([called.then(() => 'called' as const), pending.then(() => 'answered' as const)]);
     stop.abort();
+    const done = first === 'answered' ? await pending : undefined;
     moment =
       first === 'called'
         ? 'while it waited on its provider (the sink held the call)'
-        : 'after it answered without calling its provider (the sink saw no call for the key)';
+        : `after the request ${done?.response ? 'was answered' : 'failed'} without the target calling its provider (the sink saw no call for the key)`;
   } else {
     pending = ctx.send(spec);
     await ctx.sleep(ctx.options.crashAfterMs);
