@@ -1,25 +1,18 @@
 /**
- * The supervisor on real child processes: the built CLI's serve-demo (`npm test` builds dist/
- * first), killed and restarted on its ports, and commands that fail or say nothing, all bounded.
+ * The supervisor on real child processes: the built child entry (`npm test` builds dist/ first),
+ * killed and restarted on its ports, and commands that fail or say nothing, all bounded.
  */
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN } from '../../test/helpers/audit-demo.js';
+import { CHILD_ENTRY } from '../../test/helpers/audit-demo.js';
 import { startDemoControl } from './control.js';
 import { callControl } from './hook-client.js';
 import { DemoSupervisor, SupervisorError } from './supervisor.js';
 
 const serveDemo = (ports: readonly number[] | undefined): string[] => [
   process.execPath,
-  BIN,
-  'serve-demo',
-  '--flaws',
-  'none',
-  '--nodes',
-  '2',
-  '--port',
-  ports ? ports.join(',') : '0',
-  '--exit-on-stdin-close',
+  CHILD_ENTRY,
+  JSON.stringify({ flaws: 'none', nodes: 2, ...(ports ? { ports } : {}) }),
 ];
 
 const started: DemoSupervisor[] = [];
@@ -115,7 +108,9 @@ describe('DemoSupervisor', () => {
   }, 60_000);
 
   it('reports a target that exits before listening, with its error output, and one that says nothing, in bounded time', async () => {
-    const bad = new DemoSupervisor({ command: () => [process.execPath, BIN, 'serve-demo', '--flaws', 'racy'] });
+    const bad = new DemoSupervisor({
+      command: () => [process.execPath, CHILD_ENTRY, JSON.stringify({ flaws: 'racy' })],
+    });
     await expect(bad.start()).rejects.toThrow(/exited \(code 2\) before it listened: .*Unknown demo flaw 'racy'/s);
     const mute = new DemoSupervisor({
       command: () => [process.execPath, '-e', 'setInterval(() => {}, 1000)'],

@@ -3,12 +3,12 @@
  * line that says where it listens), crash (SIGKILL: no goodbye, no cleanup, what a kernel OOM kill
  * or `kubectl delete pod --force` does), restart on the same ports, stop. Every wait is bounded.
  * The target is out of the caller's event loop, so a busy auditor cannot slow it and a crash of
- * one is no crash of the other. The child gets its stdin as a lifeline (serve-demo
- * `--exit-on-stdin-close`): a supervisor that dies takes its target with it.
+ * one is no crash of the other. The child gets its stdin as a lifeline (child.ts stops when it
+ * closes): a supervisor that dies takes its target with it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/** `demo target listening on http://127.0.0.1:40001, http://127.0.0.1:40002 (flaws: …)`: what serve-demo prints. */
+/** `demo target listening on http://127.0.0.1:40001, http://127.0.0.1:40002 (…)`: what child.ts and serve-demo print. */
 const READY = /listening on (\S+(?:, \S+)*) \(/;
 const KILL_WAIT_MS = 5_000;
 const STOP_GRACE_MS = 3_000;

@@ -18,8 +18,8 @@ import { observers } from '../../src/observers/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const DEMO_SCENARIO = join(ROOT, 'scenarios', 'demo.yaml');
-/** The built CLI (`npm test` builds dist/ first): the supervised demo runs its serve-demo in a child. */
-export const BIN = join(ROOT, 'bin', 'idem-audit.js');
+/** The built child entry (`npm test` builds dist/ first): the supervised demo runs its target in a child. */
+export const CHILD_ENTRY = join(ROOT, 'dist', 'demo', 'child.js');
 
 export interface DemoAuditOptions {
   flaws: string;
@@ -92,7 +92,7 @@ export interface SupervisedAuditOptions {
 export async function auditSupervisedDemo(o: SupervisedAuditOptions): Promise<AuditResult> {
   const sinkPort = await freePort();
   const demo = await startSupervisedDemo({
-    serveDemo: [process.execPath, BIN, 'serve-demo'],
+    entry: CHILD_ENTRY,
     flaws: o.flaws,
     downstreamUrl: `http://127.0.0.1:${sinkPort}`,
     ...(o.keyStore ? { keyStore: o.keyStore } : {}),

@@ -25,7 +25,7 @@ export function registerDemo(program: Command, io: CliIo, setExit: (code: number
     // The target runs in a child process the scenario's hooks can kill and restart; two nodes
     // sharing their stores, so cross-node-burst has instances to spread over.
     const demo = await startSupervisedDemo({
-      serveDemo: [process.execPath, join(root, 'bin', 'idem-audit.js'), 'serve-demo'],
+      entry: join(root, 'dist', 'demo', 'child.js'),
       flaws: opts.flaws,
       nodes: 2,
       downstreamUrl: `http://127.0.0.1:${sinkPort}`,
