@@ -84,13 +84,14 @@ export class DemoSupervisor {
   /** Stops the target (SIGTERM, then SIGKILL if it lingers). */
   async stop(): Promise<void> {
     const child = this.#child;
-    if (!child) return;
-    child.kill('SIGTERM');
-    const gone = await bounded(this.#exited, STOP_GRACE_MS).then(
-      () => true,
-      () => false,
-    );
-    if (!gone) await this.crash();
+    if (child) {
+      child.kill('SIGTERM');
+      const gone = await bounded(this.#exited, STOP_GRACE_MS).then(
+        () => true,
+        () => false,
+      );
+      if (!gone) await this.crash();
+    }
     process.off('exit', this.#killOnExit);
   }
 
@@ -117,6 +118,8 @@ export class DemoSupervisor {
       windowsHide: true,
     });
     this.#child = child;
+    // One listener for the supervisor's whole life, however often it restarts its child.
+    process.off('exit', this.#killOnExit);
     process.on('exit', this.#killOnExit);
     let stdout = '';
     let stderr = '';
