@@ -272,7 +272,7 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
  * The hooks as attacks see them: declared ones run through one runner (which remembers what they
  * broke), or, without consent, nothing runs and every run says why.
  */
-export function hooksFor(
+function hooksFor(
   plan: HookPlan,
   redact: (text: string) => string,
 ): { control: HookControl; runner: HookRunner | undefined } {

@@ -16,7 +16,7 @@ import { PendingRestores, type Restorable } from './pending.js';
 import type { HookRun } from './types.js';
 
 /** Output kept per run: the first and the last half of this many bytes. */
-export const DEFAULT_OUTPUT_CAP = 16 * 1024;
+const DEFAULT_OUTPUT_CAP = 16 * 1024;
 /** After a timeout: SIGTERM to the group, then SIGKILL this much later. */
 const KILL_GRACE_MS = 2_000;
 /** After the command exited, how long its pipes may stay open (a background child holding them) before we stop reading. */

@@ -23,4 +23,4 @@ export {
   type FakeTransportFailure,
 } from './fake-target.js';
 export { canonicalFingerprint, modelTarget, sameShape, type ModelPolicy } from './model-target.js';
-export { FakeHookControl, FakeSystem, type FakeHookBehaviour, type FakeHooks, type WorkEnd } from './fake-system.js';
+export { FakeSystem, type FakeHookBehaviour, type FakeHooks } from './fake-system.js';
