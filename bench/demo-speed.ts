@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attacks } from '../src/attacks/index.js';
 import { loadScenarioText } from '../src/config/index.js';
-import { startDemoChild } from '../src/demo/child.js';
+import { DemoSupervisor } from '../src/demo/supervisor.js';
 import { DEFAULT_CONCURRENCY } from '../src/engine/prepare-run.js';
 import { extensionSchemas } from '../src/engine/extension-schemas.js';
 import { runAudit } from '../src/engine/run-audit.js';
@@ -253,9 +253,16 @@ export async function runB7(o: { quick: boolean; log: (s: string) => void }): Pr
     ['1ms', 1],
     ['one-tick', 'one-tick'],
   ] as const) {
-    const target = await startDemoChild({ flaws: ['race'], raceWindow });
+    // The target in its own process, as `idem-audit demo` runs it (the built child entry).
+    const target = new DemoSupervisor({
+      command: () => [
+        process.execPath,
+        join(here, '..', 'dist', 'demo', 'child.js'),
+        JSON.stringify({ flaws: 'race', raceWindow }),
+      ],
+    });
     try {
-      const url = target.urls[0] as string;
+      const url = (await target.start())[0] as string;
       let serial: ExposureRun | undefined;
       let lanes: ExposureRun | undefined;
       for (let turn = 0; turn < turns; turn++) {
@@ -272,7 +279,7 @@ export async function runB7(o: { quick: boolean; log: (s: string) => void }): Pr
       );
       windows[name] = { serial, lanes };
     } finally {
-      await target.close();
+      await target.stop();
     }
   }
   return { size, windows, lanes: DEFAULT_CONCURRENCY };

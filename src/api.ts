@@ -44,6 +44,11 @@ export interface AuditApiOptions {
   concurrency?: number;
   /** Consent to audit a target that declares `environment: production` (as `--allow-production`). */
   allowProduction?: boolean;
+  /**
+   * Consent to run the scenario's `hooks` (as `--allow-hooks`): commands that crash and restart the
+   * target or stop its key store. What they break is restored when the run ends, however it ends.
+   */
+  allowHooks?: boolean;
   /** Aborting it ends the run early with status `interrupted` and a partial result. */
   signal?: AbortSignal;
   /** Receives every run event as it happens (the same stream as `events.ndjson`). */

@@ -15,6 +15,8 @@ export type {
   PreparedRequest,
   RequestOverrides,
 } from './attacks/types.js';
+/** The scenario's hooks as an attack reaches them (`ctx.hooks`), and what one run of a hook came to. */
+export type { HookControl, HookName, HookRun } from './hooks/types.js';
 /** The audit with explicit registries (`audit()` wraps it): preparation (checks, host policy, plan) and execution. */
 export { runAudit, executePlan, type AuditOptions, type RunHooks } from './engine/run-audit.js';
 export { prepareRun, planCells, type RunPlan, type RunRequest, type Registries } from './engine/prepare-run.js';

@@ -6,7 +6,8 @@
  */
 import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
-import { auditDemo, findingKeys } from '../../test/helpers/audit-demo.js';
+import { auditDemo, auditSupervisedDemo, findingKeys } from '../../test/helpers/audit-demo.js';
+import { startPostgres } from '../../test/helpers/postgres.js';
 import { startRedis } from '../../test/helpers/redis-server.js';
 import { extensionSchemas } from '../engine/extension-schemas.js';
 import { loadScenarioText } from '../config/index.js';
@@ -334,6 +335,56 @@ endpoints:
     expect((correct.attacks[0]?.metrics?.['raceWindow'] as unknown as Curve).widestDuplicateGapMs).toBeNull();
   });
 
+  it('process-crash: keys in process memory and an orphaned reservation, with the target killed and restarted; silent on the correct twins', async () => {
+    const endpoints = ['memory-keys', 'orphaned-reservation'];
+    const flawed = await auditSupervisedDemo({
+      flaws: 'memory-keys,orphaned-reservation',
+      only: ['process-crash'],
+      endpoints,
+    });
+    expect(findingKeys(flawed)).toEqual(['duplicate-write@memory-keys', 'stuck-key@orphaned-reservation']);
+    const dup = flawed.findings.find((f) => f.kind === 'duplicate-write');
+    expect(dup?.message).toContain('while it waited on its provider (the sink held the call)');
+    // The provider deduplicated the forwarded key; the order table shows the second order.
+    expect(dup?.sideEffects?.counts.map((c) => `${c.observer}:${c.count}`)).toEqual(['http:2', 'sink:1']);
+    expect(flawed.attacks[0]?.hooks?.map((h) => `${h.hook}:${h.ok}`)).toEqual([
+      'crash:true',
+      'restart:true',
+      'ready:true',
+    ]);
+    // The demo's correct design (its database, the order committed with the key, abandoned reservations recovered).
+    const correct = await auditSupervisedDemo({ flaws: 'none', only: ['process-crash'], endpoints });
+    expect(correct.findings).toEqual([]);
+    expect(correct.attacks.map((a) => a.status)).toEqual(['passed', 'passed']);
+    // Without consent nothing is killed: the attack says which flag enables it.
+    const off = await auditDemo({ flaws: 'memory-keys', only: ['process-crash'], endpoints: ['memory-keys'] });
+    expect(off.attacks[0]?.status).toBe('skipped');
+    expect(off.attacks[0]?.reason).toMatch(/hooks are off: .* started with allowHooks$/);
+  });
+
+  it('process-crash and store-outage: the correct twin on PostgreSQL (transactional, owner locks) stays silent', async () => {
+    const pg = await startPostgres();
+    try {
+      const r = await auditSupervisedDemo({
+        flaws: 'none',
+        only: ['process-crash', 'store-outage'],
+        endpoints: ['memory-keys', 'orphaned-reservation', 'store-fails-open'],
+        keyStore: { postgres: pg.url },
+      });
+      expect(r.findings).toEqual([]);
+      expect(r.attacks.map((a) => `${a.endpoint}:${a.attack}:${a.status}`)).toEqual([
+        'memory-keys:process-crash:passed',
+        'orphaned-reservation:process-crash:passed',
+        'store-fails-open:store-outage:passed',
+      ]);
+      // During the outage the correct layer refused at once instead of running unprotected.
+      const outage = r.attacks[2];
+      expect(outage?.hooks?.map((h) => h.hook)).toEqual(['storeDown', 'storeUp']);
+    } finally {
+      await pg.stop();
+    }
+  });
+
   it('rejected-then-valid: a stored validation failure replayed to the corrected retry; silent on the correct endpoint', async () => {
     const r = await auditDemo({
       flaws: 'error-stored',
@@ -408,6 +459,25 @@ endpoints:
     } finally {
       await redis.stop();
     }
+  });
+
+  it('store-outage: a layer that fails open while its key store is switched off; silent when it refuses', async () => {
+    const flawed = await auditSupervisedDemo({
+      flaws: 'store-fails-open',
+      only: ['store-outage'],
+      endpoints: ['store-fails-open'],
+    });
+    expect(findingKeys(flawed)).toEqual(['fails-open@store-fails-open', 'fails-open@store-fails-open']);
+    const fresh = flawed.findings.find((f) => f.message.includes('a fresh key'));
+    expect(fresh?.observed).toBe('3 side effects');
+    expect(fresh?.exchanges.slice(0, 2).map((e) => e.response?.status)).toEqual([201, 201]);
+    const correct = await auditSupervisedDemo({
+      flaws: 'none',
+      only: ['store-outage'],
+      endpoints: ['store-fails-open'],
+    });
+    expect(correct.findings).toEqual([]);
+    expect(correct.attacks[0]?.status).toBe('passed');
   });
 
   it('ttl-probe: keys forgotten before the declared TTL; for a TTL longer than the allowed wait, keys planted for verify', async () => {

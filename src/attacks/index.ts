@@ -18,9 +18,11 @@ import { missingKey } from './missing-key.js';
 import { partialFailure } from './partial-failure.js';
 import { payloadMismatch } from './payload-mismatch.js';
 import { raceWindow } from './race-window.js';
+import { processCrash } from './process-crash.js';
 import { rejectedThenValid } from './rejected-then-valid.js';
 import { sequentialReplay } from './sequential-replay.js';
 import { storeAudit } from './store-audit.js';
+import { storeOutage } from './store-outage.js';
 import { ttlProbe } from './ttl-probe.js';
 import type { Attack } from './types.js';
 
@@ -41,9 +43,11 @@ export const attacks: Readonly<Record<string, Attack>> = {
   'partial-failure': partialFailure,
   'payload-mismatch': payloadMismatch,
   'race-window': raceWindow,
+  'process-crash': processCrash,
   'rejected-then-valid': rejectedThenValid,
   'sequential-replay': sequentialReplay,
   'store-audit': storeAudit,
+  'store-outage': storeOutage,
   'ttl-probe': ttlProbe,
 };
 

@@ -10,6 +10,7 @@ import type { Severity } from '../scenario/severity.js';
 import type { BurstOptions, BurstResult } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
 import type { ClientFault, FaultOutcome } from '../http/faults.js';
+import type { HookControl, HookName } from '../hooks/types.js';
 import type { DownstreamControl } from '../observers/types.js';
 import type { Rng } from '../random/rng.js';
 import type {
@@ -63,6 +64,11 @@ export interface AttackMeta<O> {
    * reproduction command instead of judging a replay that proves nothing. Absent: replayable.
    */
   notReplayable?: string;
+  /**
+   * The scenario hooks it runs (ARCHITECTURE.md, hooks): `required` ones must be declared, and
+   * the run started with --allow-hooks, for it to do anything. Absent: it runs no hook.
+   */
+  hooks?: { required: readonly HookName[]; optional?: readonly HookName[] };
 }
 
 export interface CostEnv {
@@ -224,6 +230,8 @@ export interface AttackContext<O> {
   readonly maxWaitMs?: number;
   /** The target's downstream stand-in, when the endpoint declares a sink observer. */
   readonly downstream?: DownstreamControl;
+  /** The scenario's hooks (crash, restart, ready, storeDown, storeUp), with whether this run may run them. */
+  readonly hooks: HookControl;
   /** Waits, but wakes up at once when the run is interrupted. */
   sleep(ms: number): Promise<void>;
   report(f: FindingReport): void;

@@ -4,6 +4,9 @@
  * attack whose count cannot be read off its options says so rather than guess.
  */
 import type { RunPlan } from '../engine/prepare-run.js';
+import { redactorFor } from '../engine/run-audit.js';
+import { commandLine } from '../hooks/runner.js';
+import { HOOK_NAMES } from '../scenario/types.js';
 
 function num(options: unknown, field: string): number | undefined {
   if (options === null || typeof options !== 'object') return undefined;
@@ -68,6 +71,7 @@ export function renderDryRun(d: RunPlan): string {
     d.concurrency === 1
       ? 'lanes: 1 (--concurrency): endpoints one after another, in this order.'
       : `lanes: up to ${d.concurrency} endpoints at once (--concurrency), longest expected first; bursts and other timing-dependent sends have the target to themselves.`,
+    ...hookLines(d),
     '',
   ].join('\n');
 }
@@ -95,5 +99,21 @@ function setupLines(d: RunPlan): string[] {
   const teardown = (s.teardown?.length ?? 0) + s.endpoints.reduce((n, e) => n + (e.teardown?.length ?? 0), 0);
   return [
     `setup requests come on top: ${parts.join('; ')}${teardown > 0 ? `; teardown after the audit (${count(teardown, 'step')}, at most 30 s)` : ''}.`,
+  ];
+}
+
+/** The declared hooks and whether the run would run them (a dry run never does). */
+function hookLines(d: RunPlan): string[] {
+  const names = HOOK_NAMES.filter((n) => d.hooks.specs[n] !== undefined);
+  if (names.length === 0) return [];
+  const state = d.hooks.unavailable === undefined ? 'would run' : 'off (start the run with --allow-hooks)';
+  // Hook arguments from the environment are secrets like any other (a token for kubectl).
+  const red = redactorFor(d.scenario);
+  return [
+    `hooks: ${state}:`,
+    ...names.map((n) => {
+      const spec = d.hooks.specs[n];
+      return spec ? `  ${n}: ${red.text(commandLine(spec))} (timeout ${spec.timeoutMs} ms)` : '';
+    }),
   ];
 }

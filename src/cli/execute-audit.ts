@@ -27,7 +27,7 @@ export function timestamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-const CLI_LABELS = { only: '--only', skip: '--skip', endpoints: '--endpoint' } as const;
+const CLI_LABELS = { only: '--only', skip: '--skip', endpoints: '--endpoint', allowHooks: '--allow-hooks' } as const;
 
 /** The command line's options as run preparation takes them. */
 function runRequest(
@@ -36,7 +36,7 @@ function runRequest(
   shard: RunRequest['shard'],
   baseline: Baseline | undefined,
 ): RunRequest {
-  const req: RunRequest = { env, allowProduction: opts.allowProduction === true };
+  const req: RunRequest = { env, allowProduction: opts.allowProduction === true, allowHooks: opts.allowHooks === true };
   if (opts.seed !== undefined) req.seed = opts.seed;
   if (opts.keySalt !== undefined) req.keySalt = opts.keySalt;
   if (opts.only) req.only = opts.only;
@@ -85,7 +85,10 @@ export async function executeAudit(
     );
   }
   const reports = startReporting(selected, dir, io);
-  const interrupts = listenForInterrupts(io);
+  // The run restores what its hooks broke on every way out, a second Ctrl-C included (engine/run-audit.ts).
+  const interrupts = listenForInterrupts(io, {
+    hooks: plan.hooks.unavailable === undefined && Object.keys(plan.hooks.specs).length > 0,
+  });
 
   try {
     const only = opts.only && opts.only.length > 0 ? ` --only ${opts.only.join(',')}` : '';

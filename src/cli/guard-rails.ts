@@ -1,7 +1,7 @@
 /**
  * The guard-rail flags of `run` and `demo`: how fast and how long a run may go (--rate,
- * --deadline; --max-requests lives with the other audit options), --dry-run, and
- * --allow-production. Only the parsing lives here: run preparation (engine/prepare-run.ts)
+ * --deadline; --max-requests lives with the other audit options), --dry-run, --allow-production
+ * and --allow-hooks. Only the parsing lives here: run preparation (engine/prepare-run.ts)
  * applies them, the same way for every caller.
  */
 import type { Command } from 'commander';
@@ -13,6 +13,7 @@ export interface GuardRailOptions {
   deadline?: number;
   dryRun?: boolean;
   allowProduction?: boolean;
+  allowHooks?: boolean;
 }
 
 const MAX_RATE = 100_000;
@@ -50,5 +51,9 @@ export function addGuardRailOptions(cmd: Command): Command {
       deadline,
     )
     .option('--dry-run', 'print the plan (attacks, estimated requests, sync modes) and send nothing')
-    .option('--allow-production', 'allow a target declared target.environment: production');
+    .option('--allow-production', 'allow a target declared target.environment: production')
+    .option(
+      '--allow-hooks',
+      "run the scenario's hooks: its commands that crash and restart the target or stop its key store (process-crash, store-outage)",
+    );
 }

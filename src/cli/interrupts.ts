@@ -11,13 +11,17 @@ export interface Interrupts {
   dispose(): void;
 }
 
-export function listenForInterrupts(io: CliIo): Interrupts {
+/** `hooks`: the run may have to bring back a store or a target its hooks took away before it ends. */
+export function listenForInterrupts(io: CliIo, o: { hooks?: boolean } = {}): Interrupts {
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (): void => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    io.stderr('\ninterrupting: finishing requests in flight and writing a partial report (Ctrl-C again to quit now)\n');
+    const hooks = o.hooks === true;
+    io.stderr(
+      `\ninterrupting: finishing requests in flight${hooks ? ', bringing back the store and the target if a hook took them away,' : ''} and writing a partial report (Ctrl-C again to quit now${hooks ? '; pending storeUp/restart hooks still run first' : ''})\n`,
+    );
     controller.abort();
   };
   process.on('SIGINT', onSignal);

@@ -113,6 +113,8 @@ export function isSecretPath(path: readonly PathSegment[]): boolean {
  */
 function staysText(path: readonly PathSegment[]): boolean {
   if (path.length >= 2 && path.at(-2) === 'headers') return true;
+  // A hook argument is a word on a command line, whatever it looks like (a PID, a port).
+  if (path[0] === 'hooks' && (path[2] === 'run' || path[2] === 'shell')) return true;
   const [a, , c, d, e] = path;
   return a === 'endpoints' && c === 'observe' && typeof d === 'number' && e !== undefined && path.at(-1) === 'url';
 }

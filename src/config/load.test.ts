@@ -114,6 +114,7 @@ describe('loadScenarioText: valid files', () => {
         inFlightMayWait: true,
         errorsReplayed: true,
         replayHeader: 'Idempotent-Replayed',
+        recoveryMs: 30_000,
       },
       endpoints: [
         {
@@ -474,6 +475,55 @@ endpoints:
     expect(issuesOf(MINIMAL.replace('/payments', '"/p/${oops"')).map(brief)).toEqual([
       "8:13 endpoints.create.request.path malformed variable reference '${oops'",
     ]);
+  });
+});
+
+describe('hooks', () => {
+  it('resolves argv and shell hooks with their timeouts (default 30 s), run in the scenario file’s folder', () => {
+    const s = loadScenarioText(
+      `${MINIMAL}hooks:
+  crash: { run: [kubectl, delete, pod, -l, app=payments] }
+  restart: { run: [./scripts/restart.sh, '\${PORT}'], timeout: 2m }
+  storeDown: { shell: 'docker pause redis && sleep 1', timeout: 5s }
+contract: { recoveryTime: 2s }
+`,
+      FILE,
+      fakeExt,
+      { PORT: '8080' },
+    );
+    expect(s.hooks).toEqual({
+      crash: { argv: ['kubectl', 'delete', 'pod', '-l', 'app=payments'], shell: false, timeoutMs: 30_000, cwd: '/abs' },
+      // An argument from the environment stays text (8080, not a number) and is a secret like any other.
+      restart: { argv: ['./scripts/restart.sh', '8080'], shell: false, timeoutMs: 120_000, cwd: '/abs' },
+      storeDown: {
+        argv: ['/bin/sh', '-c', 'docker pause redis && sleep 1'],
+        shell: true,
+        timeoutMs: 5_000,
+        cwd: '/abs',
+      },
+    });
+    expect(s.secretValues).toContain('8080');
+    expect(s.contract.recoveryMs).toBe(2_000);
+    expect(loadScenarioText(MINIMAL, FILE, fakeExt, {}).hooks).toBeUndefined();
+    expect(loadScenarioText(MINIMAL, FILE, fakeExt, {}).contract.recoveryMs).toBe(30_000);
+  });
+
+  it('refuses a hook with both or neither command, an unknown hook, an empty argv and a timeout over 10 minutes', () => {
+    const text = `${MINIMAL}hooks:
+  crash: { run: [a], shell: b }
+  restart: { timeout: 5s }
+  store-down: { run: [x] }
+  ready: { run: [] }
+  storeUp: { run: [y], timeout: 11m }
+`;
+    expect(issuesOf(text).map(brief)).toEqual([
+      '10:10 hooks.crash give either run (argv) or shell (a script), not both',
+      '11:12 hooks.restart a hook needs a command',
+      "12:3 hooks.store-down unknown key 'store-down'",
+      '13:17 hooks.ready.run run needs at least the program',
+      '14:33 hooks.storeUp.timeout duration must be at most 10m',
+    ]);
+    expect(issuesOf(text).find((i) => i.path === 'hooks.store-down')?.hint).toContain('storeDown');
   });
 });
 

@@ -24,6 +24,8 @@ export const PROFILES: Readonly<Record<ContractProfileName, Readonly<ProfileDefa
     inFlightMayWait: false,
     errorsReplayed: true,
     replayHeader: undefined,
+    // The draft says nothing about abandoned requests; half a minute is generous for a restart.
+    recoveryMs: 30_000,
   },
   // Keys are optional on Stripe, so a keyless request is simply executed. Results (500s
   // included) are saved once execution begins and kept at least 24h. In-flight conflicts are a
@@ -40,6 +42,7 @@ export const PROFILES: Readonly<Record<ContractProfileName, Readonly<ProfileDefa
     inFlightMayWait: false,
     errorsReplayed: true,
     replayHeader: 'Idempotent-Replayed',
+    recoveryMs: 30_000,
   },
   // Everything real implementations are seen to answer (draft issue #42: 409/400 for mismatch,
   // 423 for in-flight, blocking instead of erroring), for auditing the dangerous bugs without
@@ -54,6 +57,8 @@ export const PROFILES: Readonly<Record<ContractProfileName, Readonly<ProfileDefa
     inFlightMayWait: true,
     errorsReplayed: true,
     replayHeader: undefined,
+    // rocket-rides-atomic takes over a lock after 90 s.
+    recoveryMs: 90_000,
   },
 };
 
@@ -74,6 +79,7 @@ export interface ContractOverrides {
   replayHeader?: string | null | undefined;
   /** No profile sets a limit: latency budgets are each API's own. */
   maxOverhead?: Partial<Record<OverheadPercentile, number | undefined>> | undefined;
+  recoveryMs?: number | undefined;
 }
 
 export function resolveContract(overrides: ContractOverrides | null | undefined): Contract {
@@ -99,6 +105,7 @@ export function resolveContract(overrides: ContractOverrides | null | undefined)
     inFlightMayWait,
     errorsReplayed: o.errorsReplayed ?? base.errorsReplayed,
     replayHeader: o.replayHeader === null ? undefined : (o.replayHeader ?? base.replayHeader),
+    recoveryMs: o.recoveryMs ?? base.recoveryMs,
     ...overheadLimits(o.maxOverhead),
   };
 }

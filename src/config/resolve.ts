@@ -2,24 +2,28 @@
  * Validated scenario -> ResolvedScenario: profiles applied, defaults filled, durations in ms,
  * maps turned into ordered lists. No validation happens here; the schema has done it all.
  */
+import { dirname } from 'node:path';
 import { DEFAULT_SECRET_HEADERS, isSecretField, namePattern } from '../scenario/credentials.js';
 import { bodyStrings, flattenForm } from '../scenario/request-body.js';
 import { templateVariables } from '../scenario/template.js';
-import type {
-  AttackSpec,
-  Capture,
-  EndpointContract,
-  KeyPlacement,
-  RequestBody,
-  RequestTemplate,
-  ResolvedEndpoint,
-  ResolvedScenario,
-  SetupStep,
-  TeardownStep,
+import {
+  HOOK_NAMES,
+  type AttackSpec,
+  type Capture,
+  type EndpointContract,
+  type HookName,
+  type HookSpec,
+  type KeyPlacement,
+  type RequestBody,
+  type RequestTemplate,
+  type ResolvedEndpoint,
+  type ResolvedScenario,
+  type SetupStep,
+  type TeardownStep,
 } from '../scenario/types.js';
 import type { PathSegment } from './locate.js';
 import { resolveContract } from './profiles.js';
-import type { ExtensionSchemas, ScenarioInput } from './schema.js';
+import { DEFAULT_HOOK_TIMEOUT_MS, type ExtensionSchemas, type ScenarioInput } from './schema.js';
 
 export { DEFAULT_SECRET_HEADERS } from '../scenario/credentials.js';
 
@@ -86,6 +90,7 @@ export function resolveScenario(
       errorsReplayed: input.contract.errorsReplayed,
       replayHeader: input.contract.replayHeader,
       maxOverhead: input.contract.maxOverhead,
+      recoveryMs: input.contract.recoveryTime,
     },
   );
   const literals = literalCredentials(
@@ -127,8 +132,26 @@ export function resolveScenario(
       bodyCap: settings?.bodyCap ?? 65_536,
       secretHeaders,
     },
+    // Absent unless declared, so resolved scenarios without hooks stay as they were.
+    ...(input.hooks ? { hooks: resolveHooks(input.hooks, file) } : {}),
     secretValues: [...new Set([...secretValues, ...literals].filter((v) => v !== ''))],
   };
+}
+
+function resolveHooks(hooks: NonNullable<ScenarioInput['hooks']>, file: string): Partial<Record<HookName, HookSpec>> {
+  const out: Partial<Record<HookName, HookSpec>> = {};
+  for (const name of HOOK_NAMES) {
+    const h = hooks[name];
+    if (h === undefined) continue;
+    const shell = h.shell !== undefined;
+    out[name] = {
+      argv: shell ? ['/bin/sh', '-c', h.shell ?? ''] : [...(h.run ?? [])],
+      shell,
+      timeoutMs: h.timeout ?? DEFAULT_HOOK_TIMEOUT_MS,
+      cwd: dirname(file),
+    };
+  }
+  return out;
 }
 
 type EndpointInput = ScenarioInput['endpoints'][string];

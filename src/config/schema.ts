@@ -17,7 +17,7 @@ import {
   templateField,
   templateTree,
 } from '../scenario/template.js';
-import type { JsonValue } from '../scenario/types.js';
+import { HOOK_NAMES, type JsonValue } from '../scenario/types.js';
 import { DURATION_EXAMPLES, DURATION_PATTERN, parseDuration } from './durations.js';
 import { PROFILE_NAMES } from './profiles.js';
 import { didYouMean } from './suggest.js';
@@ -39,6 +39,7 @@ const PRINCIPAL = /^[A-Za-z0-9_-]+$/;
 /** RFC 9110 token; `*` is a token character, which lets header patterns use it as a wildcard. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const MAX_TIMEOUT_MS = 10 * 60_000;
+export const DEFAULT_HOOK_TIMEOUT_MS = 30_000;
 
 const quote = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : (JSON.stringify(v) ?? String(v)));
 
@@ -407,6 +408,38 @@ export function buildScenarioSchema(ext: ExtensionSchemas, nullableOptions: Null
         max: duration().optional(),
       })
       .optional(),
+    /** How long a key may stay in progress after the request holding it died (process-crash's stuck-key). */
+    recoveryTime: duration({ max: 24 * 3_600_000, maxText: '24h' }).optional(),
+  });
+
+  // One command per hook: an argv list (no shell, nothing to quote) or, asked for by name, a shell script.
+  const hook = z
+    .strictObject({
+      run: z
+        .array(z.string().min(1, { error: 'an argument cannot be empty' }))
+        .min(1, { error: 'run needs at least the program' })
+        .optional()
+        .meta({ description: 'program and arguments, run without a shell, e.g. [docker, kill, payments]' }),
+      shell: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: 'a script for /bin/sh -c, when the command needs pipes, && or globbing' }),
+      timeout: duration({ max: MAX_TIMEOUT_MS, maxText: '10m' }).optional(),
+    })
+    .superRefine((h, ctx) => {
+      if ((h.run === undefined) === (h.shell === undefined))
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            h.run === undefined ? 'a hook needs a command' : 'give either run (argv) or shell (a script), not both',
+          params: {
+            hint: "e.g. crash: { run: [docker, kill, payments], timeout: 30s } or shell: 'docker kill payments'",
+          },
+        });
+    });
+  const hooks = z.strictObject(Object.fromEntries(HOOK_NAMES.map((n) => [n, hook.optional()]))).meta({
+    description: 'commands that crash and restart the target or take its key store away (need --allow-hooks)',
   });
 
   const settings = z.strictObject({
@@ -443,6 +476,7 @@ export function buildScenarioSchema(ext: ExtensionSchemas, nullableOptions: Null
       z.record(slug('endpoint name'), endpoint).meta({ minProperties: 1 }),
     ),
     settings: settings.nullish(),
+    hooks: hooks.optional(),
   });
 }
 

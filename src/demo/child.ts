@@ -1,106 +1,101 @@
 /**
- * The demo target in a child process: its own event loop (and, on a machine with a spare core,
- * its own CPU), so the auditor's work never delays the target's answers and the target's never
- * delays the auditor's timings. Starts child-main.js, waits (bounded) for the line with its URLs,
- * and stops it: stdin closed for a clean stop, SIGKILL if it does not go in time.
+ * The entry of a supervised demo target: `node child.js '<options as JSON>'`. It serves the demo
+ * cluster, prints the line the supervisor waits for (`demo target listening on <urls> (…)`, as
+ * serve-demo does), and stops on SIGTERM or when its stdin closes (its supervisor died); it ignores SIGINT.
+ * A script of its own, loading the demo and nothing of the CLI, so a restart after a crash costs a
+ * Node start-up and the demo's modules: the demo restarts its target on every crash it audits.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { FlawId } from './flaws.js';
+import { startDemoCluster, type DemoCluster } from './cluster.js';
+import { parseFlaws } from './flaws.js';
+import { PostgresDemoDb, postgresDemoStorage } from './postgres-store.js';
+import { DemoDatabaseClient, RemoteKeyStore, RemoteLedger } from './remote-store.js';
 
-export interface DemoChildOptions {
-  flaws: readonly FlawId[];
-  /** Instances sharing their stores (cluster.ts); default 1. */
+export interface ChildOptions {
+  flaws: string;
   nodes?: number;
+  /** One per node (a restart on the same ports); absent: any free ones. */
+  ports?: readonly number[];
   host?: string;
   downstreamUrl?: string;
+  /** The demo database, for the crash and outage variants; `keysUrl` reaches it for key records (a proxy). */
+  database?: { url: string; keysUrl?: string };
+  /** Every variant on this PostgreSQL instead (the transactional store), as serve-demo --store postgres. */
+  postgres?: string;
+  /** The race flaw's check-then-act gap (benchmarks); default the demo's. */
   raceWindow?: number | 'one-tick';
 }
 
-export interface DemoChild {
-  /** The nodes' base URLs, e.g. `http://127.0.0.1:40123`. */
-  urls: readonly string[];
-  pid: number;
-  /** Stops the target and waits for its process to end (bounded). */
+export interface ServedChild {
+  readonly urls: readonly string[];
   close(): Promise<void>;
 }
 
-/** Longest wait for the target to listen. */
-const READY_MS = 15_000;
-/** Longest wait for a clean stop before SIGKILL. */
-const STOP_MS = 3_000;
-/** What is kept of the child's stderr for an error message. */
-const STDERR_CAP = 4_096;
-
-/**
- * The compiled entry beside this module; under the test runner, which loads this module from
- * src/, the one in dist/ (the child is a plain Node.js process: it runs JavaScript).
- */
-function entry(): string {
-  const beside = fileURLToPath(new URL('./child-main.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = fileURLToPath(new URL('../../dist/demo/child-main.js', import.meta.url));
-  if (existsSync(built)) return built;
-  throw new Error(`the demo target's entry is missing (${beside}); run npm run build`);
+export async function serveChild(o: ChildOptions): Promise<ServedChild> {
+  const flaws = parseFlaws(o.flaws);
+  const closers: (() => Promise<void> | void)[] = [];
+  let storage = {};
+  if (o.postgres !== undefined) {
+    const db = new PostgresDemoDb(o.postgres);
+    closers.push(() => db.close());
+    await db.migrate();
+    storage = postgresDemoStorage(db, flaws);
+  }
+  let database: { store: (v: string) => RemoteKeyStore; ledger: (v: string) => RemoteLedger } | undefined;
+  if (o.database) {
+    const records = new DemoDatabaseClient(o.database.url);
+    const keys = o.database.keysUrl === undefined ? records : new DemoDatabaseClient(o.database.keysUrl);
+    closers.push(() => {
+      keys.close();
+      records.close();
+    });
+    database = { store: (v) => new RemoteKeyStore(keys, v), ledger: (v) => new RemoteLedger(records, v) };
+  }
+  let cluster: DemoCluster;
+  try {
+    cluster = await startDemoCluster({
+      flaws,
+      nodes: o.nodes ?? 1,
+      ...(o.ports ? { ports: o.ports } : {}),
+      ...(o.host === undefined ? {} : { host: o.host }),
+      ...(o.downstreamUrl === undefined ? {} : { downstreamUrl: o.downstreamUrl }),
+      ...(database ? { database } : {}),
+      ...(o.raceWindow === undefined ? {} : { raceWindow: o.raceWindow }),
+      storage,
+    });
+  } catch (err) {
+    for (const c of closers) await c();
+    throw err;
+  }
+  return {
+    urls: cluster.nodes.map((n) => n.url),
+    async close() {
+      await cluster.close();
+      for (const c of closers) await c();
+    },
+  };
 }
 
-export function startDemoChild(o: DemoChildOptions): Promise<DemoChild> {
-  const child = spawn(process.execPath, [entry(), JSON.stringify(o)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    if (stderr.length < STDERR_CAP) stderr = (stderr + chunk).slice(0, STDERR_CAP);
+async function main(json: string | undefined): Promise<void> {
+  const served = await serveChild(JSON.parse(json ?? '{}') as ChildOptions);
+  process.stdout.write(`demo target listening on ${served.urls.join(', ')} (supervised child)\n`);
+  await new Promise<void>((done) => {
+    process.once('SIGTERM', done);
+    // Ctrl-C on a terminal reaches the whole process group: the auditor, which still needs answers
+    // to its requests in flight, decides when the target stops (stdin or SIGTERM).
+    process.on('SIGINT', () => undefined);
+    process.stdin.on('data', () => undefined);
+    process.stdin.once('end', done);
+    process.stdin.once('close', done);
   });
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-  const close = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.stdin.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_MS);
-    await exited;
-    clearTimeout(timer);
-  };
-  return new Promise<DemoChild>((resolve, reject) => {
-    let out = '';
-    let settled = false;
-    const fail = (why: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      const detail = stderr.trim();
-      reject(new Error(`the demo target did not start: ${why}${detail === '' ? '' : `\n${detail}`}`));
-    };
-    const timer = setTimeout(() => fail(`no answer within ${READY_MS / 1000} s`), READY_MS);
-    child.on('error', (err) => fail(err.message));
-    child.once('exit', (code, signal) => fail(`it exited (${signal ?? `code ${String(code)}`})`));
-    child.stdout.setEncoding('utf8');
-    const onData = (chunk: string): void => {
-      out += chunk;
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      const line = out.slice(0, nl);
-      child.stdout.off('data', onData);
-      // Nothing else is expected, but a full pipe must never block the target.
-      child.stdout.resume();
-      let ready: { urls?: unknown; error?: unknown };
-      try {
-        ready = JSON.parse(line) as typeof ready;
-      } catch {
-        fail(`unexpected output: ${line.slice(0, 200)}`);
-        return;
-      }
-      if (!Array.isArray(ready.urls)) {
-        fail(typeof ready.error === 'string' ? ready.error : `unexpected output: ${line.slice(0, 200)}`);
-        return;
-      }
-      settled = true;
-      clearTimeout(timer);
-      resolve({ urls: ready.urls.map(String), pid: child.pid ?? 0, close });
-    };
-    child.stdout.on('data', onData);
+  // Reading stdin keeps the process alive: let go of it, so it exits once the servers are closed.
+  process.stdin.destroy();
+  await served.close();
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main(process.argv[2]).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 2;
   });
 }

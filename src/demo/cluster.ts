@@ -18,6 +18,8 @@ export interface DemoStorage {
 
 export interface ClusterOptions extends Omit<DemoOptions, 'store' | 'ledger'> {
   nodes: number;
+  /** One port per node (a restart on the same ports); default `port`, `port+1`, … or any free ones. */
+  ports?: readonly number[];
   /** Shared storage (e.g. Postgres); what is missing is one in-memory store / ledger per variant. */
   storage?: Partial<DemoStorage>;
 }
@@ -28,7 +30,7 @@ export interface DemoCluster {
 }
 
 export async function startDemoCluster(o: ClusterOptions): Promise<DemoCluster> {
-  const { nodes: count, storage, ...server } = o;
+  const { nodes: count, storage, ports, ...server } = o;
   const owned: MemoryKeyStore[] = [];
   const memoryStore = (): MemoryKeyStore => {
     const s = new MemoryKeyStore();
@@ -49,7 +51,11 @@ export async function startDemoCluster(o: ClusterOptions): Promise<DemoCluster> 
       nodes.push(
         await startDemoServer({
           ...server,
-          ...(server.port === undefined || server.port === 0 ? {} : { port: server.port + i }),
+          ...(ports?.[i] !== undefined
+            ? { port: ports[i] }
+            : server.port === undefined || server.port === 0
+              ? {}
+              : { port: server.port + i }),
           store: (v) => (perNode(v, o.flaws) ? memoryStore() : shared.store(v)),
           ledger: (v) => shared.ledger(v),
         }),

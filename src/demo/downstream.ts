@@ -38,13 +38,14 @@ export class DownstreamCaller {
   }
 
   /** Charges once; one retry after a lost answer, as real integrations do. Returns the provider's id. */
-  async charge(key: string, body: unknown): Promise<string> {
+  async charge(key: string, body: unknown, o: { timeoutMs?: number } = {}): Promise<string> {
     const payload = JSON.stringify(body);
-    let answer = await this.#call(payload, { 'idempotency-key': key, [REFERENCE_HEADER]: key });
+    const timeoutMs = o.timeoutMs ?? this.#o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    let answer = await this.#call(payload, { 'idempotency-key': key, [REFERENCE_HEADER]: key }, timeoutMs);
     if (answer.kind === 'lost') {
       const headers: Record<string, string> = { [REFERENCE_HEADER]: key };
       if (this.#o.retryWithKey) headers['idempotency-key'] = key;
-      answer = await this.#call(payload, headers);
+      answer = await this.#call(payload, headers, timeoutMs);
     }
     if (answer.kind === 'lost') throw new DownstreamError(`the provider never answered: ${answer.reason}`);
     if (answer.status < 200 || answer.status >= 300)
@@ -57,8 +58,7 @@ export class DownstreamCaller {
     }
   }
 
-  #call(payload: string, headers: Record<string, string>): Promise<Answer> {
-    const timeoutMs = this.#o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  #call(payload: string, headers: Record<string, string>, timeoutMs: number): Promise<Answer> {
     return new Promise((resolve) => {
       const req = request(
         `${this.#o.url}/charges`,

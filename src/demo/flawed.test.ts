@@ -14,8 +14,10 @@ import {
 import { SinkServer } from '../observers/sink-server.js';
 import { startDemoCluster } from './cluster.js';
 import { LRU_CAPACITY, SHORT_TTL_MS } from './policies.js';
-import { MemoryKeyStore, type Reservation, type ReserveResult, type Scope } from './store.js';
+import { MemoryKeyStore, type KeyStore, type Reservation, type ReserveResult, type Scope } from './store.js';
 import { FLAWS, startDemoServer, type DemoServer, type DemoVariant, type FlawId } from './index.js';
+import { startDemoDatabase, type DemoDatabase } from './database.js';
+import { DemoDatabaseClient, RemoteKeyStore, RemoteLedger, StoreUnavailableError } from './remote-store.js';
 
 /**
  * Each flaw is probed twice on its own prefix: on a server where it is switched on (the probe must
@@ -102,6 +104,48 @@ interface Pair {
 
 function probe<T>(p: Probe<T>): Probe<T> {
   return p;
+}
+
+/** The flaws of the server `base` is (all or none), for probes that start servers of their own. */
+const flawsOf = (base: string): Set<FlawId> => (base === flawed.url ? new Set(FLAWS) : new Set());
+
+/**
+ * A demo process whose keys and records are in the demo database (one client, one session, like a
+ * process's connection): stopping it with its client is what a crash does to its side of the database.
+ */
+async function databaseProcess(db: DemoDatabase, flaws: ReadonlySet<FlawId>) {
+  const client = new DemoDatabaseClient(db.url);
+  const server = await startDemoServer({
+    flaws,
+    store: (v) => new RemoteKeyStore(client, v),
+    ledger: (v) => new RemoteLedger(client, v),
+  });
+  return {
+    url: server.url,
+    stop: async () => {
+      client.close();
+      await server.close();
+    },
+  };
+}
+
+async function withDatabase<T>(run: (db: DemoDatabase) => Promise<T>): Promise<T> {
+  const db = await startDemoDatabase();
+  try {
+    return await run(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Retries `send` until `done` says its answer is the one awaited; bounded. */
+async function until<T>(send: () => Promise<T>, done: (t: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const t = await send();
+    if (done(t) || Date.now() - t0 > timeoutMs) return t;
+    await sleep(20);
+  }
 }
 
 async function pair(
@@ -391,6 +435,88 @@ const PROBES: { readonly [F in FlawId]: Probe<unknown> } = {
     },
     whenFlawed: (o) => expect(o).toEqual({ late: 201, rows: 2 }),
     whenCorrect: (o) => expect(o).toEqual({ late: 201, rows: 1 }),
+  }),
+  'memory-keys': probe({
+    // A restart of the process: the same database, a new process.
+    async run(base, prefix, variant) {
+      return withDatabase(async (db) => {
+        const key = newKey();
+        const first = await databaseProcess(db, flawsOf(base));
+        await post(first.url, `${prefix}/orders`, PAYMENT, { key });
+        await first.stop();
+        const second = await databaseProcess(db, flawsOf(base));
+        try {
+          const retry = await post(second.url, `${prefix}/orders`, PAYMENT, { key });
+          return {
+            retry: retry.status,
+            replayed: retry.headers.get('idempotent-replayed'),
+            rows: await rowsFor(second.url, variant, key),
+          };
+        } finally {
+          await second.stop();
+        }
+      });
+    },
+    whenFlawed: (o) => expect(o).toEqual({ retry: 201, replayed: null, rows: 2 }),
+    whenCorrect: (o) => expect(o).toEqual({ retry: 201, replayed: 'true', rows: 1 }),
+  }),
+  'orphaned-reservation': probe({
+    // A process dies while it holds a reservation; a second one gets the retry.
+    async run(base, prefix, variant) {
+      return withDatabase(async (db) => {
+        const key = newKey();
+        const first = await databaseProcess(db, flawsOf(base));
+        const held = post(first.url, `${prefix}/orders`, PAYMENT, {
+          key,
+          headers: { 'x-demo-processing-ms': '1500' },
+        }).catch(() => undefined);
+        // In flight once a duplicate is told so.
+        await until(
+          () => post(first.url, `${prefix}/orders`, PAYMENT, { key }),
+          (r) => r.status === 409,
+        );
+        await first.stop();
+        await held;
+        const second = await databaseProcess(db, flawsOf(base));
+        try {
+          const retry = await post(second.url, `${prefix}/orders`, PAYMENT, { key });
+          // The dead process's timer still fires here; its commit must find nothing to write.
+          await sleep(1_700);
+          return { retry: retry.status, rows: await rowsFor(second.url, variant, key) };
+        } finally {
+          await second.stop();
+        }
+      });
+    },
+    whenFlawed: (o) => expect(o).toEqual({ retry: 409, rows: 0 }),
+    whenCorrect: (o) => expect(o).toEqual({ retry: 201, rows: 1 }),
+  }),
+  'store-fails-open': probe({
+    async run(base, prefix, variant) {
+      // A key store that cannot be reached, as the remote store fails when its database is down.
+      const down: KeyStore = {
+        get: () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED')),
+        reserve: () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED')),
+        put: () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED')),
+        complete: () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED')),
+        release: () => Promise.reject(new StoreUnavailableError('connect ECONNREFUSED')),
+      };
+      const server = await startDemoServer({ flaws: flawsOf(base), store: () => down });
+      try {
+        const key = newKey();
+        const a = await post(server.url, `${prefix}/payments`, PAYMENT, { key });
+        const b = await post(server.url, `${prefix}/payments`, PAYMENT, { key });
+        return {
+          statuses: [a.status, b.status],
+          retryAfter: b.headers.get('retry-after'),
+          rows: await rowsFor(server.url, variant, key),
+        };
+      } finally {
+        await server.close();
+      }
+    },
+    whenFlawed: (o) => expect(o).toEqual({ statuses: [201, 201], retryAfter: null, rows: 2 }),
+    whenCorrect: (o) => expect(o).toEqual({ statuses: [503, 503], retryAfter: '1', rows: 0 }),
   }),
   'downstream-unkeyed-retry': probe({
     async run(base, prefix) {

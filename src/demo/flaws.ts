@@ -19,13 +19,16 @@ export type FlawId =
   | 'key-optional'
   | 'key-truncation'
   | 'lru-eviction'
+  | 'memory-keys'
   | 'no-fingerprint'
   | 'no-principal-scope'
+  | 'orphaned-reservation'
   | 'per-node-store'
   | 'race'
   | 'refund-version-scoped'
   | 'replay-divergent'
-  | 'short-ttl';
+  | 'short-ttl'
+  | 'store-fails-open';
 
 export const FLAW_DESCRIPTIONS: Readonly<Record<FlawId, string>> = {
   'abandon-on-disconnect':
@@ -51,8 +54,12 @@ export const FLAW_DESCRIPTIONS: Readonly<Record<FlawId, string>> = {
   'key-truncation': 'keys are truncated to 64 characters: long keys sharing a prefix collide',
   'lru-eviction':
     'the key store holds at most 64 keys and evicts the least recently used: under traffic a key is forgotten long before its TTL and its retry executes again',
+  'memory-keys':
+    'keys are kept in the process’s memory, not in the store: a restart forgets them, and the retry of a request that died with the process runs again',
   'no-fingerprint': 'the body is never compared: a reused key with a different body gets the old response',
   'no-principal-scope': 'keys are not scoped to the caller: another principal gets the first caller’s response',
+  'orphaned-reservation':
+    'the reservation of a request that died with its process is never recovered: every retry gets 409 until the key expires',
   'per-node-store':
     'each server instance keeps its own key store: a duplicate that lands on another node executes again',
   'refund-version-scoped':
@@ -60,7 +67,15 @@ export const FLAW_DESCRIPTIONS: Readonly<Record<FlawId, string>> = {
   race: 'check-then-act: lookup and insert are separated by an await, so concurrent duplicates all execute',
   'short-ttl': 'keys are forgotten after 0.8 s, long before the TTL the API promises: a late retry executes again',
   'replay-divergent': 'replays answer 200 with a fresh timestamp and no Idempotent-Replayed header',
+  'store-fails-open':
+    'when the key store cannot be reached, requests run without deduplication instead of being refused: every retry during the outage executes',
 };
+
+/**
+ * Variants whose flaws are about what outlives the process or survives an outage of the store:
+ * they keep their keys and records in the demo database when the demo is given one (DemoOptions.database).
+ */
+export const DATABASE_VARIANTS: readonly DemoVariant[] = ['memory-keys', 'orphaned-reservation', 'store-fails-open'];
 
 /** Sorted, so listings and `--flaws all` are deterministic. */
 export const FLAWS: readonly FlawId[] = Object.freeze((Object.keys(FLAW_DESCRIPTIONS) as FlawId[]).sort());

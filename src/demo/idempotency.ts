@@ -85,6 +85,18 @@ export interface LayerPolicy {
    * puts a CappedKeyStore in front of the variant's store; the layer does not read it).
    */
   readonly storeCapacity: number | undefined;
+  /**
+   * 'store': keys live in the key store the server is given (a database that outlives the
+   * process); 'process': in the process's own memory, gone with it on a restart (read by the server).
+   */
+  readonly keyStorage: 'store' | 'process';
+  /**
+   * 'recover': a reservation whose owner died (a crashed process) is taken over by the next retry;
+   * 'keep': it stays in flight, and every retry is refused until the key expires.
+   */
+  readonly abandoned: 'recover' | 'keep';
+  /** 'refuse': a key store that cannot be reached means 503; 'execute': the request runs without deduplication (fails open). */
+  readonly onStoreError: 'refuse' | 'execute';
 }
 
 /** Recursively key-sorted JSON, so serializer order and whitespace do not change the fingerprint. */
@@ -130,6 +142,9 @@ const correctPolicy: LayerPolicy = {
   storeScope: 'shared',
   onDisconnect: 'continue',
   storeCapacity: undefined,
+  keyStorage: 'store',
+  abandoned: 'recover',
+  onStoreError: 'refuse',
 };
 export const CORRECT_POLICY: LayerPolicy = Object.freeze(correctPolicy);
 
@@ -256,28 +271,19 @@ export async function handleIdempotent<T>(
 
   const fingerprint = policy.fingerprint({ method: req.method, target: req.target, body: request.body, raw: req.raw });
   const bodyScope: Scope = { ...scope, index: 'body', key: fingerprint };
-  if (policy.dedupeByBody) {
-    const hit = await store.get(bodyScope);
-    if (hit?.state === 'done') return replay(policy, hit.response);
-  }
-
   let existing: KeyRecord | undefined;
-  if (policy.reservation.kind === 'atomic') {
-    const outcome = await store.reserve(scope, { fingerprint, route: op.route, ttlMs: keyTtlMs });
-    existing = outcome.reserved ? undefined : outcome.existing;
-  } else {
-    existing = await store.get(scope);
-    if (!existing) {
-      await (policy.reservation.window === 'one-tick' ? nextTurn() : sleep(policy.reservation.window));
-      const createdAt = now();
-      await store.put(scope, {
-        state: 'in-flight',
-        fingerprint,
-        route: op.route,
-        createdAt,
-        expiresAt: createdAt + keyTtlMs,
-      });
+  try {
+    if (policy.dedupeByBody) {
+      const hit = await store.get(bodyScope);
+      if (hit?.state === 'done') return replay(policy, hit.response);
     }
+    existing = await lookUpOrReserve(ctx, scope, fingerprint, op.route, keyTtlMs, now);
+  } catch (err) {
+    // The key store cannot be used: without it nothing can be deduplicated.
+    if (policy.onStoreError === 'execute') return executeOr500(() => execute(request.value));
+    return apiError(503, 'store_unavailable', `the idempotency key store is unavailable: ${errorText(err)}`, {
+      'retry-after': '1',
+    });
   }
   if (existing?.state === 'in-flight' && policy.inFlight === 'execute') existing = undefined;
 
@@ -324,6 +330,37 @@ export async function handleIdempotent<T>(
     });
   }
   return response;
+}
+
+/** The record a request finds, or undefined when it now holds the reservation (atomically, or by check-then-act). */
+async function lookUpOrReserve(
+  ctx: LayerContext,
+  scope: Scope,
+  fingerprint: string,
+  route: string,
+  ttlMs: number,
+  now: () => number,
+): Promise<KeyRecord | undefined> {
+  const { policy, store } = ctx;
+  if (policy.reservation.kind === 'atomic') {
+    const outcome = await store.reserve(scope, {
+      fingerprint,
+      route,
+      ttlMs,
+      recoverAbandoned: policy.abandoned === 'recover',
+    });
+    return outcome.reserved ? undefined : outcome.existing;
+  }
+  const existing = await store.get(scope);
+  if (existing) return existing;
+  await (policy.reservation.window === 'one-tick' ? nextTurn() : sleep(policy.reservation.window));
+  const createdAt = now();
+  await store.put(scope, { state: 'in-flight', fingerprint, route, createdAt, expiresAt: createdAt + ttlMs });
+  return undefined;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 async function executeOr500(run: () => Promise<StoredResponse>): Promise<StoredResponse> {

@@ -4,8 +4,8 @@
  * flawed layer stores), so collisions and duplicates show up as row counts.
  */
 
-/** `customer`, `charge` and `completion` are the stateful API's (stateful-api.ts). */
-export type EffectKind = 'payment' | 'refund' | 'customer' | 'charge' | 'completion';
+/** `customer`, `charge` and `completion` are the stateful API's (stateful-api.ts); `order` is orders.ts'. */
+export type EffectKind = 'payment' | 'refund' | 'customer' | 'charge' | 'completion' | 'order';
 
 export interface LedgerRow {
   /** 1-based, in execution order within one ledger. */

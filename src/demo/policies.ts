@@ -68,6 +68,12 @@ function flawOverride(flaw: FlawId, opts: PolicyOptions): Partial<LayerPolicy> {
       return { storeScope: 'node' };
     case 'abandon-on-disconnect':
       return { onDisconnect: 'abandon' };
+    case 'memory-keys':
+      return { keyStorage: 'process' };
+    case 'orphaned-reservation':
+      return { abandoned: 'keep' };
+    case 'store-fails-open':
+      return { onStoreError: 'execute' };
   }
 }
 

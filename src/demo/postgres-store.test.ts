@@ -88,6 +88,63 @@ describe('PostgresKeyStore.atomically (the execution phase)', () => {
   });
 });
 
+describe('PostgresKeyStore: reservations of a process that died', () => {
+  const recover = { ...reservation, recoverAbandoned: true };
+  const entry = { kind: 'order', id: 'ord_x', key: 'k', principal: 'alice', amount: 1, resource: {} } as const;
+  const ok = { status: 201, headers: {}, body: '{}' };
+
+  it('are taken over by a retry that asks to recover them once the owner’s connection is gone, and only then', async () => {
+    const dead = new PostgresDemoDb(pgServer.url);
+    const ns = 'takeover';
+    expect((await dead.store(ns, 'constrained').reserve(scope('k-dead'), reservation)).reserved).toBe(true);
+    const live = db.store(ns, 'constrained');
+    // The owner still holds its lock: in flight, whatever the retry asks.
+    expect((await live.reserve(scope('k-dead'), recover)).reserved).toBe(false);
+    await dead.close();
+    // Gone: a retry that does not recover still finds it in flight; one that does takes it over, once.
+    expect((await live.reserve(scope('k-dead'), reservation)).reserved).toBe(false);
+    const [a, b] = await Promise.all([
+      live.reserve(scope('k-dead'), recover),
+      db.store(ns, 'constrained').reserve(scope('k-dead'), recover),
+    ]);
+    expect([a.reserved, b.reserved]).toEqual([true, false]);
+    // Another request under the key is a mismatch, never a takeover.
+    const other = new PostgresDemoDb(pgServer.url);
+    expect((await other.store(ns, 'constrained').reserve(scope('k-other'), reservation)).reserved).toBe(true);
+    await other.close();
+    expect((await live.reserve(scope('k-other'), { ...recover, fingerprint: 'g' })).reserved).toBe(false);
+  });
+
+  it('cannot be completed by the owner that lost them: their writes roll back', async () => {
+    const a = new PostgresDemoDb(pgServer.url);
+    const ns = 'lost';
+    const mine = a.store(ns, 'constrained');
+    expect((await mine.reserve(scope('k-lost'), reservation)).reserved).toBe(true);
+    // A's connection holding its owner lock is cut (a partition, a restarted pooler) while its request still runs.
+    const owner = BigInt(await a.owner());
+    await db.pool.query(
+      `select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory'
+       and ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
+      [owner.toString()],
+    );
+    const retry = db.store(ns, 'constrained');
+    for (let i = 0; i < 50 && !(await retry.reserve(scope('k-lost'), recover)).reserved; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    await retry.atomically?.(scope('k-lost'), async (ledger) => {
+      await ledger.record({ ...entry, id: 'ord_retry', key: 'k-lost' });
+      return ok;
+    });
+    await expect(
+      mine.atomically?.(scope('k-lost'), async (ledger) => {
+        await ledger.record({ ...entry, id: 'ord_late', key: 'k-lost' });
+        return ok;
+      }),
+    ).rejects.toThrow('no longer ours');
+    await a.close();
+    expect((await db.ledger(ns).rows('k-lost')).map((r) => r.id)).toEqual(['ord_retry']);
+  });
+});
+
 describe('the demo on PostgreSQL', () => {
   it('finds the real check-then-insert race (no unique constraint) with concurrent-burst', async () => {
     const r = await auditDemo({

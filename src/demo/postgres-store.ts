@@ -4,7 +4,14 @@
  * reservation is one INSERT … ON CONFLICT DO NOTHING and concurrent duplicates cannot both win.
  * Racy mode (the race flaw): the same table without the constraint, where a check followed by an
  * insert really does let two requests through.
+ *
+ * Crashes: each demo process holds a session-level advisory lock on its own connection for as long
+ * as it lives, and its reservations record that lock's id as their owner. When the process dies,
+ * PostgreSQL ends the connection and frees the lock, so a retry can tell an abandoned reservation
+ * (owner's lock free) from one still being worked on, and take it over; the atomic phase completes
+ * only a reservation its caller still owns, so the one it lost to a takeover is never written twice.
  */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { FlawId, DemoVariant } from './flaws.js';
 import { PostgresLedger } from './postgres-ledger.js';
@@ -23,15 +30,52 @@ create index if not exists idem_keys_racy_scope on idem_keys_racy (ns, idx, key)
 create table if not exists idem_ledger (seq bigserial primary key, ns text not null, kind text not null,
   id text not null, key text, principal text not null, amount bigint not null,
   at timestamptz not null default now(), resource jsonb not null);
-create index if not exists idem_ledger_key on idem_ledger (ns, key);`;
+create index if not exists idem_ledger_key on idem_ledger (ns, key);
+alter table idem_keys add column if not exists owner bigint;
+alter table idem_keys_racy add column if not exists owner bigint;`;
 
-/** One pool for every store and ledger of a demo process. */
+/** One pool for every store and ledger of a demo process, and the connection that says the process is alive. */
 export class PostgresDemoDb {
   readonly pool: pg.Pool;
+  readonly #url: string;
+  #owner: Promise<string> | undefined;
+  #ownerClient: pg.Client | undefined;
 
   constructor(url: string) {
+    this.#url = url;
     this.pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
     this.pool.on('error', () => undefined);
+  }
+
+  /**
+   * This process's owner id: the key of a session-level advisory lock held on a dedicated
+   * connection. A lost connection (the database went away) means a new owner next time.
+   */
+  owner(): Promise<string> {
+    this.#owner ??= this.#openOwner().catch((err: unknown) => {
+      this.#owner = undefined;
+      throw err;
+    });
+    return this.#owner;
+  }
+
+  async #openOwner(): Promise<string> {
+    // A positive bigint, far from the migration's fixed lock 4242.
+    const id = (randomBytes(8).readBigUInt64BE() >> 2n).toString();
+    const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: 5_000 });
+    const lost = (): void => {
+      if (this.#ownerClient === client) {
+        this.#ownerClient = undefined;
+        this.#owner = undefined;
+      }
+      client.end().catch(() => undefined);
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    await client.connect();
+    await client.query('select pg_advisory_lock($1::bigint)', [id]);
+    this.#ownerClient = client;
+    return id;
   }
 
   async migrate(): Promise<void> {
@@ -47,15 +91,19 @@ export class PostgresDemoDb {
   }
 
   store(ns: string, mode: 'constrained' | 'racy'): KeyStore {
-    return new PostgresKeyStore(this.pool, ns, mode);
+    return new PostgresKeyStore(this.pool, ns, mode, Date.now, () => this.owner());
   }
 
   ledger(ns: string): Ledger {
     return new PostgresLedger(this.pool, ns);
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
+  async close(): Promise<void> {
+    const owner = this.#ownerClient;
+    this.#ownerClient = undefined;
+    this.#owner = undefined;
+    await owner?.end().catch(() => undefined);
+    await this.pool.end();
   }
 }
 
@@ -81,6 +129,7 @@ export function postgresDemoStorage(
 }
 
 interface Row {
+  owner: string | null;
   state: string;
   fingerprint: string | null;
   rec_route: string;
@@ -96,12 +145,22 @@ export class PostgresKeyStore implements KeyStore {
   readonly #ns: string;
   readonly #table: string;
   readonly #now: () => number;
+  readonly #owner: () => Promise<string | null>;
+  /** The owner each of this process's reservations was made under: only that owner completes or releases it. */
+  readonly #owners = new Map<string, string>();
 
-  constructor(pool: pg.Pool, ns: string, mode: 'constrained' | 'racy', now: () => number = Date.now) {
+  constructor(
+    pool: pg.Pool,
+    ns: string,
+    mode: 'constrained' | 'racy',
+    now: () => number = Date.now,
+    owner: () => Promise<string | null> = () => Promise.resolve(null),
+  ) {
     this.#pool = pool;
     this.#ns = ns;
     this.#table = mode === 'constrained' ? 'idem_keys' : 'idem_keys_racy';
     this.#now = now;
+    this.#owner = owner;
   }
 
   async get(scope: Scope): Promise<KeyRecord | undefined> {
@@ -116,20 +175,76 @@ export class PostgresKeyStore implements KeyStore {
 
   async reserve(scope: Scope, reservation: Reservation): Promise<ReserveResult> {
     const now = this.#now();
+    const owner = await this.#owner();
     await this.#pool.query(`delete from ${this.#table} where ${WHERE} and expires_at <= $6`, [
       ...this.#scope(scope),
       now,
     ]);
     const conflict = this.#table === 'idem_keys' ? 'on conflict on constraint idem_keys_scope do nothing' : '';
     const inserted = await this.#pool.query(
-      `insert into ${this.#table} (ns, idx, principal, route, key, state, fingerprint, rec_route, created_at, expires_at)
-       values ($1, $2, $3, $4, $5, 'in-flight', $6, $7, $8, $9) ${conflict} returning 1`,
-      [...this.#scope(scope), reservation.fingerprint, reservation.route, now, now + reservation.ttlMs],
+      `insert into ${this.#table} (ns, idx, principal, route, key, state, fingerprint, rec_route, created_at, expires_at, owner)
+       values ($1, $2, $3, $4, $5, 'in-flight', $6, $7, $8, $9, $10) ${conflict} returning 1`,
+      [...this.#scope(scope), reservation.fingerprint, reservation.route, now, now + reservation.ttlMs, owner],
     );
-    if (inserted.rowCount === 1) return { reserved: true };
+    if (
+      inserted.rowCount === 1 ||
+      (reservation.recoverAbandoned === true && (await this.#takeOver(scope, reservation, owner)))
+    ) {
+      if (owner !== null) this.#owners.set(JSON.stringify(this.#scope(scope)), owner);
+      return { reserved: true };
+    }
     const existing = await this.get(scope);
     // Expired between the insert and the read: the next attempt will succeed.
     return existing ? { reserved: false, existing } : this.reserve(scope, reservation);
+  }
+
+  /**
+   * Takes over an in-flight reservation for the same request whose owner is gone: its advisory lock
+   * is free, which PostgreSQL guarantees only once the owner's connection has ended.
+   */
+  async #takeOver(scope: Scope, reservation: Reservation, owner: string | null): Promise<boolean> {
+    if (owner === null || this.#table !== 'idem_keys') return false;
+    const client = await this.#pool.connect();
+    let broken = false;
+    try {
+      await client.query('begin');
+      const r = await client.query<Row>(
+        `select owner, state, fingerprint from idem_keys where ${WHERE} and expires_at > $6 for update`,
+        [...this.#scope(scope), this.#now()],
+      );
+      const row = r.rows[0];
+      const candidate =
+        row !== undefined &&
+        row.state === 'in-flight' &&
+        row.owner !== null &&
+        row.owner !== owner &&
+        (row.fingerprint === null || row.fingerprint === reservation.fingerprint);
+      let taken = false;
+      if (candidate) {
+        const free = await client.query<{ free: boolean }>('select pg_try_advisory_xact_lock($1::bigint) as free', [
+          row.owner,
+        ]);
+        if (free.rows[0]?.free === true) {
+          const now = this.#now();
+          await client.query(`update idem_keys set owner = $6, created_at = $7, expires_at = $8 where ${WHERE}`, [
+            ...this.#scope(scope),
+            owner,
+            now,
+            now + reservation.ttlMs,
+          ]);
+          taken = true;
+        }
+      }
+      await client.query('commit');
+      return taken;
+    } catch (err) {
+      await client.query('rollback').catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async put(scope: Scope, record: KeyRecord): Promise<void> {
@@ -170,15 +285,19 @@ export class PostgresKeyStore implements KeyStore {
   async atomically(scope: Scope, run: (ledger: Ledger) => Promise<StoredResponse>): Promise<StoredResponse> {
     const client = await this.#pool.connect();
     let broken = false;
+    const id = JSON.stringify(this.#scope(scope));
     try {
       await client.query('begin');
       const response = await run(new PostgresLedger(client, this.#ns));
-      await client.query(`update ${this.#table} set state = 'done', response = $7 where ${WHERE} and expires_at > $6`, [
-        ...this.#scope(scope),
-        this.#now(),
-        JSON.stringify(response),
-      ]);
+      const done = await client.query(
+        `update ${this.#table} set state = 'done', response = $7
+         where ${WHERE} and expires_at > $6 and owner is not distinct from $8::bigint`,
+        [...this.#scope(scope), this.#now(), JSON.stringify(response), this.#owners.get(id) ?? null],
+      );
+      // Taken over by a retry that presumed this owner dead: its writes must not commit a second time.
+      if (done.rowCount === 0) throw new Error('the reservation is no longer ours; nothing committed');
       await client.query('commit');
+      this.#owners.delete(id);
       return response;
     } catch (err) {
       await client.query('rollback').catch(() => {
@@ -192,7 +311,12 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async release(scope: Scope): Promise<void> {
-    await this.#pool.query(`delete from ${this.#table} where ${WHERE}`, this.#scope(scope));
+    const id = JSON.stringify(this.#scope(scope));
+    await this.#pool.query(`delete from ${this.#table} where ${WHERE} and owner is not distinct from $6::bigint`, [
+      ...this.#scope(scope),
+      this.#owners.get(id) ?? null,
+    ]);
+    this.#owners.delete(id);
   }
 
   #scope(s: Scope): [string, string, string | null, string | null, string] {

@@ -6,10 +6,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo, Server } from 'node:net';
-import { DemoConfigError, FLAWS, VARIANTS, type DemoVariant, type FlawId } from './flaws.js';
+import { DATABASE_VARIANTS, DemoConfigError, FLAWS, VARIANTS, type DemoVariant, type FlawId } from './flaws.js';
 import { createCharge, DownstreamCaller } from './downstream.js';
 import { handleIdempotent, type LayerContext, type LayerRequest } from './idempotency.js';
 import { MemoryLedger, type Ledger } from './ledger.js';
+import { createOrder } from './orders.js';
 import { createPayment, createRefund, type Operation } from './payments.js';
 import { policyFor } from './policies.js';
 import { apiError, json } from './responses.js';
@@ -45,6 +46,11 @@ export interface DemoOptions {
   store?: (variant: DemoVariant) => KeyStore;
   /** Ledger per variant, shared the same way as `store`. */
   ledger?: (variant: DemoVariant) => Ledger;
+  /**
+   * The demo database (database.ts), for DATABASE_VARIANTS: their keys and records must outlive
+   * this process, or be cut off by a store outage, so they come from here instead of `store`/`ledger`.
+   */
+  database?: { store(variant: DemoVariant): KeyStore; ledger(variant: DemoVariant): Ledger };
   /** The provider `POST /<variant>/charges` calls (in audits, the sink observer's URL). */
   downstreamUrl?: string;
 }
@@ -154,17 +160,24 @@ export function createDemoApp(opts: DemoOptions): DemoApp {
   const ownedStores: MemoryKeyStore[] = [];
 
   const variants = new Map<DemoVariant, VariantState>();
+  const own = (): KeyStore => {
+    const owned = new MemoryKeyStore();
+    ownedStores.push(owned);
+    return owned;
+  };
   for (const variant of VARIANTS) {
-    let store: KeyStore;
-    if (opts.store) {
-      store = opts.store(variant);
-    } else {
-      const owned = new MemoryKeyStore();
-      ownedStores.push(owned);
-      store = owned;
-    }
-    const ledger = opts.ledger ? opts.ledger(variant) : new MemoryLedger();
     const policy = policyFor(variant, opts.flaws, { raceWindow });
+    const database = DATABASE_VARIANTS.includes(variant) ? opts.database : undefined;
+    // Keys in the process's own memory die with it, whatever store the server was given.
+    let store: KeyStore =
+      policy.keyStorage === 'process'
+        ? own()
+        : database
+          ? database.store(variant)
+          : opts.store
+            ? opts.store(variant)
+            : own();
+    const ledger = database ? database.ledger(variant) : opts.ledger ? opts.ledger(variant) : new MemoryLedger();
     if (policy.storeCapacity !== undefined) store = new CappedKeyStore(store, policy.storeCapacity);
     variants.set(variant, {
       ledger,
@@ -247,6 +260,7 @@ const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
   payments: createPayment,
   refunds: createRefund,
   charges: createCharge,
+  orders: createOrder,
 };
 
 function isVariant(name: string): name is DemoVariant {

@@ -48,6 +48,13 @@ export interface Reservation {
   readonly fingerprint: string | null;
   readonly route: string;
   readonly ttlMs: number;
+  /**
+   * An in-flight record for the same request whose owner died (its process crashed, its session to
+   * the store ended) may be taken over: the retry then executes as the new owner. Only stores that
+   * can tell a dead owner from a slow one do (the demo database, PostgreSQL); in a memory store
+   * the owner is this process, alive by definition.
+   */
+  readonly recoverAbandoned?: boolean;
 }
 
 export type ReserveResult = { readonly reserved: true } | { readonly reserved: false; readonly existing: KeyRecord };

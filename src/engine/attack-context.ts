@@ -18,6 +18,7 @@ import type { HeaderVariables } from '../findings/shell-variables.js';
 import type { BurstResult, HttpEngine } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
 import type { Lane } from '../http/lane.js';
+import { describeHookRun, type HookControl, type HookRun } from '../hooks/types.js';
 import type { ObserverInstance } from '../observers/types.js';
 import type { Rng } from '../random/rng.js';
 import type { BurstStat } from '../result/result.js';
@@ -59,6 +60,8 @@ export interface ContextDeps {
   maxWaitMs?: number;
   /** Under `idem-audit verify`: the checks this attack left on this endpoint in the verified run. */
   deferred?: readonly PendingCheck[];
+  /** The run's hooks; each run an attack asks for is kept in its result (and noted). */
+  hooks: HookControl;
   reproCommand: string;
   /** The command that re-sends a finding's requests (bursts together), named in its curl reproduction. */
   replayCommand?: (fingerprint: string) => string;
@@ -77,6 +80,8 @@ export class AttackRun {
   readonly findings: Finding[] = [];
   /** Checks the attack left for a later `idem-audit verify`. */
   readonly pending: PendingCheck[] = [];
+  /** Hooks run for this attack, in order (restores after it included, added by the loop). */
+  readonly hookRuns: HookRun[] = [];
   outcome: AttackOutcome = { kind: 'ran' };
   readonly ctx: AttackContext<unknown>;
   readonly #d: ContextDeps;
@@ -150,6 +155,15 @@ export class AttackRun {
       },
       exclusive: (work) => d.engine.exclusive(work, d.lane),
       sideEffects: (key, operation) => this.#sideEffects(key, operation),
+      hooks: {
+        unavailable: d.hooks.unavailable,
+        declared: (name) => d.hooks.declared(name),
+        run: async (name) => {
+          const r = await d.hooks.run(name);
+          this.recordHook(r);
+          return r;
+        },
+      },
       sleep: (ms) => sleep(ms, d.signal),
       report: (f) => this.#report(f),
       skip: (reason) => {
@@ -174,6 +188,11 @@ export class AttackRun {
     }
     const downstream = d.observers.find((o) => o.downstream !== undefined)?.downstream;
     if (downstream) this.ctx = { ...this.ctx, downstream };
+  }
+
+  recordHook(r: HookRun): void {
+    this.hookRuns.push(r);
+    this.notes.push(describeHookRun(r));
   }
 
   async #sideEffects(key: string, operation: Operation | undefined): Promise<SideEffects> {

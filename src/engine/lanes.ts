@@ -121,3 +121,20 @@ export async function runLanes<G>(
   await Promise.all(Array.from({ length: count }, (_, i) => lane(i + 1)));
   if (failed !== undefined) throw failed.error;
 }
+
+/**
+ * The groups without the cells whose attack runs the scenario's hooks (a crash, a store outage:
+ * `meta.hooks`), and those cells in plan order. They disrupt the whole target, not their endpoint:
+ * a restart forgets what another lane's attack stored a moment ago, and an outage fails its
+ * requests. So they run alone, after the lanes.
+ */
+export function splitDisruptive(groups: readonly LaneGroup[]): { calm: LaneGroup[]; disruptive: LaneCell[] } {
+  const disruptive: LaneCell[] = [];
+  const calm: LaneGroup[] = [];
+  for (const g of groups) {
+    const kept = g.cells.filter((c) => c.cell.attack.meta.hooks === undefined);
+    disruptive.push(...g.cells.filter((c) => c.cell.attack.meta.hooks !== undefined));
+    if (kept.length > 0) calm.push({ ...g, cells: kept });
+  }
+  return { calm, disruptive: disruptive.sort((a, b) => a.index - b.index) };
+}

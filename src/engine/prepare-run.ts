@@ -10,7 +10,7 @@ import { UsageError } from '../errors/errors.js';
 import type { Severity } from '../scenario/severity.js';
 import { HostPolicy, allowHostsFromEnv } from '../http/host-policy.js';
 import type { Observer } from '../observers/types.js';
-import type { ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
+import type { HookSpecs, ResolvedEndpoint, ResolvedScenario } from '../scenario/types.js';
 import type { Baseline } from '../verdict/baseline.js';
 import { randomKeySalt, randomSeed } from '../random/rng.js';
 
@@ -44,6 +44,11 @@ export interface RunRequest {
   concurrency?: number;
   /** Consent to audit a target declared `environment: production`. */
   allowProduction?: boolean;
+  /**
+   * Consent to run the scenario's `hooks` (commands that crash and restart the target or take its
+   * store away): a scenario file comes from a repository, so running its commands is a choice.
+   */
+  allowHooks?: boolean;
   /** Environment read for IDEM_AUDIT_ALLOW_HOSTS; default `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** Findings accepted for now: they are reported, marked, and do not fail the run (verdict/baseline.ts). */
@@ -51,7 +56,7 @@ export interface RunRequest {
 }
 
 /** How the options are called where the caller wrote them, for error messages (`--only` vs `only`). */
-export type OptionLabel = (option: 'only' | 'skip' | 'endpoints') => string;
+export type OptionLabel = (option: 'only' | 'skip' | 'endpoints' | 'allowHooks') => string;
 
 export const API_LABELS: OptionLabel = (o) => o;
 
@@ -72,6 +77,13 @@ export interface PlannedAttack {
   deferred?: readonly PendingCheck[];
 }
 
+/** The scenario's hooks and whether this run may run them. */
+export interface HookPlan {
+  specs: HookSpecs;
+  /** Why the declared hooks may not run (the consent flag is missing); undefined when they may. */
+  unavailable: string | undefined;
+}
+
 /** Everything the audit loop needs, checked. */
 export interface RunPlan {
   /** The scenario with the run's overrides folded in (rate). */
@@ -90,6 +102,12 @@ export interface RunPlan {
   hostPolicy: HostPolicy;
   shard: { index: number; count: number } | undefined;
   baseline: Baseline | undefined;
+  hooks: HookPlan;
+}
+
+/** Why a run started without consent runs no hook; `flag` is how the caller gives consent. */
+export function hooksOffReason(flag: string): string {
+  return `hooks are off: they run the scenario's commands on this machine, so a run uses them only when started with ${flag}`;
 }
 
 /** The host policy a scenario implies under the caller's consent and environment. */
@@ -145,6 +163,10 @@ export function prepareRun(
     hostPolicy,
     shard: req.shard,
     baseline: req.baseline,
+    hooks: {
+      specs: scenario.hooks ?? {},
+      unavailable: req.allowHooks === true ? undefined : hooksOffReason(label('allowHooks')),
+    },
   };
 }
 

@@ -12,6 +12,8 @@ import type { Finding } from '../findings/finding.js';
 import { headerVariables } from '../findings/shell-variables.js';
 import { HttpEngine } from '../http/engine.js';
 import { Lane } from '../http/lane.js';
+import { HookRunner } from '../hooks/runner.js';
+import { describeHookRun, type HookControl, type HookRun } from '../hooks/types.js';
 import { burstStatsBySync } from '../http/sync/stats.js';
 import { createRedactor, secretHeaderValues, type Redactor } from '../http/redact.js';
 import type { ObserverInstance } from '../observers/types.js';
@@ -29,8 +31,15 @@ import { AttackRun, untilCutoff, type ContextDeps } from './attack-context.js';
 import { createObservers } from './observer-set.js';
 import type { RunEvent } from '../result/events.js';
 import { assertReachable } from './preflight.js';
-import { laneGroups, runLanes, type LaneCell } from './lanes.js';
-import { prepareRun, type PlannedAttack, type Registries, type RunPlan, type RunRequest } from './prepare-run.js';
+import { laneGroups, runLanes, splitDisruptive, type LaneCell } from './lanes.js';
+import {
+  prepareRun,
+  type HookPlan,
+  type PlannedAttack,
+  type Registries,
+  type RunPlan,
+  type RunRequest,
+} from './prepare-run.js';
 import { DEFAULT_TEARDOWN_MS, RunSetup, type Captured, type SetupTransport, type TeardownOutcome } from './setup.js';
 import { renderTemplate, templateVariables } from '../scenario/template.js';
 import {
@@ -95,8 +104,10 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
   const results: AttackResult[] = [];
   const findings: Finding[] = [];
   const errors: RunError[] = [];
+  const restores: HookRun[] = [];
   let stop: RunStop;
   let requests = 0;
+  const { control: hooks, runner: hookRunner } = hooksFor(plan.hooks, (t) => redactor.text(t));
 
   try {
     await assertReachable(
@@ -167,13 +178,17 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
           notRun(endpoint.name, attack.meta.id, attack.meta.title, redactor.text(`not run: ${err.message}`)),
         );
     }
-    const groups = laneGroups(cells, {
-      concurrency: plan.concurrency,
-      observers: plan.registries.observers,
-      maxWaitMs: plan.maxWaitMs,
-      scenario,
-    });
-    const laneCount = Math.min(plan.concurrency, groups.length);
+    // Attacks that crash the target or take its store away run last, one at a time, once every
+    // lane is done: a restart wipes what other endpoints' attacks had in flight or in memory.
+    const { calm: groups, disruptive } = splitDisruptive(
+      laneGroups(cells, {
+        concurrency: plan.concurrency,
+        observers: plan.registries.observers,
+        maxWaitMs: plan.maxWaitMs,
+        scenario,
+      }),
+    );
+    const laneCount = Math.max(1, Math.min(plan.concurrency, groups.length));
     // One listener per lane on each run signal, besides the run's own few (set first: Node warns
     // as the eleventh is added).
     setMaxListeners(laneCount + 10, limits.stop, limits.inflight);
@@ -190,6 +205,8 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
         now,
         emit,
         setup,
+        hooks,
+        hookRunner,
         observers: () => {
           let endpointObservers = observerCache.get(cell.endpoint.name);
           if (!endpointObservers) {
@@ -211,6 +228,11 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
       });
     // A stop (interruption, deadline, exhausted budget) starts nothing new; what runs finishes.
     const going = (): boolean => stop === undefined && !limits.stop.aborted;
+    // A process that exits in the middle (a second Ctrl-C) still brings the store and the target back.
+    const restoreOnExit = (): void => {
+      hookRunner?.restoreSync();
+    };
+    if (hookRunner) process.on('exit', restoreOnExit);
     try {
       await runLanes(
         setupFailed ? [] : groups,
@@ -230,9 +252,17 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
         },
         going,
       );
+      const alone = lanes[0] as Lane;
+      for (const c of setupFailed ? [] : disruptive) {
+        if (!going()) break;
+        await cellOf(alone, c);
+      }
     } finally {
       for (const lane of lanes) lane.dispose();
       limits.dispose();
+      // An attack that threw past its own handling (or a stop) may have left the store down or the target dead.
+      if (hookRunner && hookRunner.pending().length > 0) restores.push(...(await hookRunner.restore()));
+      if (hookRunner) process.off('exit', restoreOnExit);
       requests = engine.requestsSent;
       await engine.close();
       // After the audit and after a stop alike, within its own time budget.
@@ -266,6 +296,19 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
     }
   }
 
+  const unrestored = hookRunner?.pending() ?? [];
+  if (unrestored.length > 0) {
+    // The audit may be fine, but the system it leaves behind is not: never a clean exit.
+    stop ??= 'cut-short';
+    const failed = [...results.flatMap((r) => r.hooks ?? []), ...restores].filter(
+      (r) => !r.ok && unrestored.includes(r.hook as 'storeUp' | 'restart'),
+    );
+    errors.push({
+      code: 'IDEM_HOOK_FAILED',
+      message: `could not restore the system after the hooks: ${unrestored.join(' and ')} did not succeed${failed.length > 0 ? ` (${failed.map(describeHookRun).join('; ')})` : ''}; the key store may still be down or the target stopped`,
+      hint: `bring it back by hand (the ${unrestored.join('/')} hook commands are in the scenario), then check the hooks with a dry run of them`,
+    });
+  }
   const status = runStatusOf(results, stop);
   // A run that judged nothing proves nothing; say so instead of looking green.
   const nothing = stop === undefined ? nothingAuditedReason(results) : undefined;
@@ -296,6 +339,7 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
       ...(plan.baseline.file === undefined ? {} : { file: plan.baseline.file }),
       entries: plan.baseline.entries.length,
     };
+  if (restores.length > 0) result.hooks = restores;
   const allBursts = results.flatMap((r) => r.bursts);
   if (allBursts.length > 0) result.burstStats = burstStatsBySync(allBursts);
   emit({ type: 'run-end', status, findings: findings.length, requests });
@@ -312,6 +356,9 @@ interface CellDeps {
   emit: (e: RunEvent) => void;
   /** The run's setup: the endpoints' `per: run` steps, and each operation's own. */
   setup: RunSetup;
+  /** The run's hooks as attacks reach them, and the runner that restores what they broke. */
+  hooks: HookControl;
+  hookRunner: HookRunner | undefined;
   /** The endpoint's observers, created on first use. */
   observers: () => ObserverInstance[];
   reproCommand: string;
@@ -351,6 +398,7 @@ async function runCell({ endpoint, attack, options, deferred }: PlannedAttack, d
     lane,
     setup: d.setup,
     observers,
+    hooks: d.hooks,
     signal: lane.stop ?? limits.stop,
     cutoff: lane.inflight ?? limits.inflight,
     ...(plan.maxWaitMs === undefined ? {} : { maxWaitMs: plan.maxWaitMs }),
@@ -392,6 +440,9 @@ async function runCell({ endpoint, attack, options, deferred }: PlannedAttack, d
       reason = `IDEM_ATTACK_CRASHED: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
+  // Whatever ended the attack, what its hooks broke is brought back before the next one.
+  if (d.hookRunner && d.hookRunner.pending().length > 0)
+    for (const r of await d.hookRunner.restore()) run.recordHook(r);
   const result: AttackResult = {
     attack: attack.meta.id,
     endpoint: endpoint.name,
@@ -405,6 +456,7 @@ async function runCell({ endpoint, attack, options, deferred }: PlannedAttack, d
   };
   if (reason !== undefined) result.reason = redactor.text(reason);
   if (Object.keys(run.metrics).length > 0) result.metrics = run.metrics;
+  if (run.hookRuns.length > 0) result.hooks = run.hookRuns;
   // Under verify, an empty list says every check handed in was judged or dropped.
   if (run.pending.length > 0 || deferred !== undefined) result.pending = run.pending;
   d.emit({ type: 'attack-end', result });
@@ -477,6 +529,39 @@ function capturedHeaders(headers: Readonly<Record<string, string>>, values: Capt
 function endpointLocations(scenario: ResolvedScenario): { endpoints?: EndpointLocation[] } {
   const located = scenario.endpoints.flatMap((e) => (e.position ? [{ name: e.name, ...e.position }] : []));
   return located.length > 0 ? { endpoints: located } : {};
+}
+
+/**
+ * The hooks as attacks see them: declared ones run through one runner (which remembers what they
+ * broke), or, without consent, nothing runs and every run says why.
+ */
+function hooksFor(
+  plan: HookPlan,
+  redact: (text: string) => string,
+): { control: HookControl; runner: HookRunner | undefined } {
+  const declared = Object.keys(plan.specs).length > 0;
+  const runner = plan.unavailable === undefined && declared ? new HookRunner({ specs: plan.specs, redact }) : undefined;
+  const refused = (name: HookRun['hook']): HookRun => ({
+    hook: name,
+    command: '(not run)',
+    ok: false,
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    error: plan.unavailable ?? `the scenario declares no ${name} hook`,
+    durationMs: 0,
+    output: '',
+    outputBytes: 0,
+    purpose: 'attack',
+  });
+  return {
+    runner,
+    control: {
+      unavailable: plan.unavailable,
+      declared: (name) => plan.specs[name] !== undefined,
+      run: (name) => (runner ? runner.run(name) : Promise.resolve(refused(name))),
+    },
+  };
 }
 
 function notRun(endpoint: string, attack: string, title: string, reason: string): AttackResult {

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'IDEM_DEADLINE_REACHED'
   | 'IDEM_SETUP_FAILED'
   | 'IDEM_TEARDOWN_FAILED'
+  | 'IDEM_HOOK_FAILED'
   | 'IDEM_INTERRUPTED';
 
 export class IdemAuditError extends Error {

@@ -42,6 +42,7 @@ export class SinkServer {
   /** Applied results by downstream idempotency key, so a repeat is answered without applying again. */
   readonly #applied = new Map<string, Applied>();
   readonly #held = new Set<Socket>();
+  readonly #waiters = new Map<string, Set<(call: DownstreamCall) => void>>();
   /** Applied calls beyond maxCallsPerKey, by key: counted, not kept. */
   readonly #overflow = new Map<string, number>();
   #unattributed = 0;
@@ -88,6 +89,25 @@ export class SinkServer {
     return this.#calls.get(key) ?? [];
   }
 
+  waitForCall(key: string, signal: AbortSignal): Promise<DownstreamCall | undefined> {
+    if (signal.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const waiters = this.#waiters.get(key) ?? new Set();
+      this.#waiters.set(key, waiters);
+      const done = (call: DownstreamCall | undefined): void => {
+        waiters.delete(onCall);
+        if (waiters.size === 0) this.#waiters.delete(key);
+        signal.removeEventListener('abort', onAbort);
+        resolve(call);
+      };
+      const onCall = (call: DownstreamCall): void => done(call);
+      const onAbort = (): void => done(undefined);
+      waiters.add(onCall);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Applied calls for `key` beyond those `calls` keeps. */
   /** Calls that carried neither the key nor the reference header: applied, but nobody's. */
   unattributed(): number {
     return this.#unattributed;
@@ -127,6 +147,7 @@ export class SinkServer {
       ref === undefined || fault !== undefined || list.length < (this.#o.maxCallsPerKey ?? DEFAULT_MAX_CALLS_PER_KEY);
     if (kept) list.push(call);
     else if (!(dkey !== undefined && this.#applied.has(dkey))) this.#overflow.set(ref, this.overflow(ref) + 1);
+    if (ref !== undefined) for (const w of [...(this.#waiters.get(ref) ?? [])]) w(call);
 
     if (fault?.fault === 'fail') {
       call.outcome = 'failed';

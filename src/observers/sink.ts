@@ -47,6 +47,7 @@ export const sinkObserver = defineObserver({
       },
       program: (key, rule) => sink.program(key, rule),
       calls: (key) => sink.calls(key),
+      waitForCall: (key, signal) => sink.waitForCall(key, signal),
     };
     return {
       downstream,

@@ -84,6 +84,11 @@ export interface DownstreamControl {
   /** Programs faults for the calls attributed to `key` (the audit's idempotency key). */
   program(key: string, rule: DownstreamRule): void;
   calls(key: string): readonly DownstreamCall[];
+  /**
+   * Resolves at the next call attributed to `key` (the moment the target is provably between
+   * "started" and "answered"), or with undefined once `signal` aborts.
+   */
+  waitForCall(key: string, signal: AbortSignal): Promise<DownstreamCall | undefined>;
 }
 
 export interface ObserverMeta<O> {

@@ -1,6 +1,7 @@
 /** The result object every reporter renders and the programmatic API returns. */
 import type { Finding } from '../findings/finding.js';
 import type { PendingCheck } from '../findings/pending-check.js';
+import type { HookRun } from '../hooks/types.js';
 import type { Severity } from '../scenario/severity.js';
 import type { SyncModeStats } from '../http/sync/stats.js';
 import type { Contract, JsonValue } from '../scenario/types.js';
@@ -60,6 +61,8 @@ export interface AttackResult {
    * remembered hours from now), each with its due time. Absent when none.
    */
   pending?: PendingCheck[];
+  /** The scenario hooks this attack ran, and the restores after it; absent when none ran. */
+  hooks?: HookRun[];
 }
 
 /** A problem that kept part of the run from auditing, with the code of the error class behind it. */
@@ -117,4 +120,6 @@ export interface AuditResult {
   baseline?: { file?: string; entries: number };
   /** The `idem-audit verify` runs folded into this report, oldest first; absent when none. */
   verifications?: { at: string; requests: number; status: RunStatus }[];
+  /** Hooks the run itself ran on its way out to restore what an attack left broken; absent when none. */
+  hooks?: HookRun[];
 }

@@ -29,6 +29,11 @@ export interface Contract {
   replayHeader: string | undefined;
   /** Latency the idempotency layer may add to a request, per percentile (latency-overhead); absent: no limit. */
   maxOverhead?: OverheadLimits;
+  /**
+   * How long a key may stay refused as in progress after the request holding it died (a crashed
+   * process, IK-28): within it a retry must get the stored result or run again, exactly once.
+   */
+  recoveryMs: number;
 }
 
 export const OVERHEAD_PERCENTILES = ['p50', 'p95', 'p99', 'max'] as const;
@@ -206,6 +211,26 @@ export interface Settings {
   secretHeaders: readonly string[];
 }
 
+/**
+ * Commands that act on the staging system around the target (scenario `hooks:`): they kill and
+ * restart the target, or take its key store away. They run only when the run is started with
+ * consent (`--allow-hooks`), because scenario files come from repositories.
+ */
+export const HOOK_NAMES = ['crash', 'restart', 'ready', 'storeDown', 'storeUp'] as const;
+export type HookName = (typeof HOOK_NAMES)[number];
+
+export interface HookSpec {
+  /** Program and arguments, spawned without a shell (or `/bin/sh -c <script>` when `shell` is set). */
+  argv: readonly string[];
+  /** The scenario asked for a shell (`shell: <script>` instead of `run: [argv]`). */
+  shell: boolean;
+  timeoutMs: number;
+  /** Where it runs: the scenario file's folder, so `./scripts/crash.sh` means the same from anywhere. */
+  cwd: string;
+}
+
+export type HookSpecs = Readonly<Partial<Record<HookName, HookSpec>>>;
+
 export interface ResolvedScenario {
   /** Absolute path of the file it came from. */
   file: string;
@@ -219,6 +244,8 @@ export interface ResolvedScenario {
   /** Clean-up after the audit for the scenario's setup. Absent: none. */
   teardown?: readonly TeardownStep[];
   settings: Settings;
+  /** Absent when the scenario declares none. */
+  hooks?: HookSpecs;
   /**
    * Redacted wherever they appear, in any encoding: every value that came from an environment
    * variable (except into the target's address and the audit's own tuning, see

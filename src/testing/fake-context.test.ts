@@ -56,6 +56,7 @@ describe('the fake attack context', () => {
       }),
       observers: [],
       signal: new AbortController().signal,
+      hooks: fake.ctx.hooks,
       reproCommand: '',
       onFinding: () => undefined,
     });

@@ -11,6 +11,10 @@
  * request (default 1), and the clock moves on to it when the attack receives it. A request sent
  * while an earlier one is still unanswered arrives while that one runs, so "a duplicate while the
  * original runs" can be scripted. Attacks that read the wall clock themselves see no time pass.
+ *
+ * Hooks: with `hooks` the fake declares scenario hooks that act on a FakeSystem (fake-system.ts):
+ * a crashed target refuses connections until restarted, requests in flight die with it, and the
+ * run's restore (storeUp, restart) follows the attack as the engine's does.
  */
 import { DEFAULT_SECRET_HEADERS } from '../config/resolve.js';
 import { resolveContract, type ContractOverrides } from '../config/profiles.js';
@@ -49,6 +53,9 @@ import {
 } from '../scenario/types.js';
 import type { Attack, AttackContext, Operation, PreparedRequest } from '../attacks/types.js';
 import type { ExchangeContext } from '../http/engine.js';
+import { describeHookRun, type HookRun } from '../hooks/types.js';
+import { hooksOffReason } from '../engine/prepare-run.js';
+import { FakeHookControl, FakeSystem, type FakeHooks } from './fake-system.js';
 import {
   FakeDownstream,
   isTransportFailure,
@@ -128,6 +135,10 @@ export interface FakeContextOptions {
   /** The scenario's own setup and teardown steps. */
   setup?: readonly SetupStep[];
   teardown?: readonly TeardownStep[];
+  /** Scenario hooks and what each does in the fake world (see fake-system.ts); default none. */
+  hooks?: FakeHooks;
+  /** false: the run was started without --allow-hooks, so no hook runs. Default true. */
+  allowHooks?: boolean;
 }
 
 export interface FakeBurst {
@@ -159,6 +170,9 @@ export class FakeAttackRun {
   outcome: AttackOutcome = { kind: 'ran' };
   /** The downstream stand-in, when `observe` includes `sink`. */
   readonly downstream: FakeDownstream | undefined;
+  /** The process and its store, when the fake declares hooks. */
+  readonly system: FakeSystem | undefined;
+  readonly #hooks: FakeHookControl;
   readonly #attack: Attack;
   readonly #target: FakeTarget;
   readonly #setup: RunSetup;
@@ -188,6 +202,13 @@ export class FakeAttackRun {
     this.scenario = scenarioOf(o, [this.endpoint, ...(o.otherEndpoints ?? []).map((e) => endpointOf(e, []))], seed);
     const observe = o.observe ?? ['ledger'];
     this.downstream = observe.includes('sink') ? new FakeDownstream() : undefined;
+    this.system = o.hooks === undefined ? undefined : new FakeSystem(() => this.#now);
+    this.#hooks = new FakeHookControl(
+      o.hooks ?? {},
+      this.system ?? new FakeSystem(() => this.#now),
+      o.allowHooks === false ? hooksOffReason('--allow-hooks') : undefined,
+      (ms) => this.#advance(ms),
+    );
     this.#observers = observe.map((ob) => this.#observer(ob));
     const { scenario, endpoint } = this;
     const rng = new Rng(deriveSeed(seed, endpoint.name, attack.meta.id));
@@ -257,8 +278,17 @@ export class FakeAttackRun {
         }
       },
       sideEffects: (key, operation) => this.#sideEffects(key, operation),
+      hooks: {
+        unavailable: this.#hooks.unavailable,
+        declared: (name) => this.#hooks.declared(name),
+        run: async (name) => {
+          const r = await this.#hooks.run(name);
+          this.notes.push(describeHookRun(r));
+          return r;
+        },
+      },
       sleep: (ms) => {
-        if (!this.#signal.aborted) this.#now += Math.max(0, ms);
+        if (!this.#signal.aborted) this.#advance(ms);
         return Promise.resolve();
       },
       report: (f) => {
@@ -303,9 +333,10 @@ export class FakeAttackRun {
   }
 
   /**
-   * Runs the scenario's and the endpoint's setup, the attack once, then every teardown due (as a
-   * run does); rejects with whatever the attack throws (findings reported before stay) or with the
-   * SetupFailedError of a setup the attack needed.
+   * Runs the scenario's and the endpoint's setup, the attack once, then restores what its hooks
+   * left broken and runs every teardown due, as a run does; rejects with whatever the attack throws
+   * (findings reported before stay, and the restore still happens) or with the SetupFailedError of
+   * a setup the attack needed.
    */
   async run(): Promise<this> {
     for (const ob of this.#observers) if (ob.start) await ob.start();
@@ -313,9 +344,22 @@ export class FakeAttackRun {
       await this.#setup.endpoint(this.endpoint, this.#transport, this.#attack.meta.id);
       await this.#attack.run(this.ctx);
     } finally {
+      const before = this.#hooks.runs.length;
+      await this.#hooks.restore();
+      for (const r of this.#hooks.runs.slice(before)) this.notes.push(describeHookRun(r));
       await this.#setup.teardown(this.#transport, Number.POSITIVE_INFINITY, () => this.#now);
     }
     return this;
+  }
+
+  /** Every hook run, the attack's and the restores after it, in order. */
+  get hookRuns(): readonly HookRun[] {
+    return this.#hooks.runs;
+  }
+
+  /** `name@purpose` of every hook run: compact to assert on. */
+  hooksRan(): string[] {
+    return this.#hooks.runs.map((r) => `${r.hook}${r.purpose === 'restore' ? '@restore' : ''}${r.ok ? '' : '!'}`);
   }
 
   /** Writes the target declared for a key (undefined: requests without a key). */
@@ -336,6 +380,26 @@ export class FakeAttackRun {
   /** The finding kinds, sorted: compact to assert on. */
   kinds(): string[] {
     return this.findings.map((f) => f.kind).sort();
+  }
+
+  #advance(ms: number): void {
+    this.#now += Math.max(0, ms);
+    this.system?.advanced();
+  }
+
+  /** A request to a crashed target: the connection is refused, nothing arrives. */
+  #refused(spec: RequestSpec, burst?: number): Exchange {
+    return this.#record(
+      spec,
+      this.#now,
+      this.#now,
+      { error: 'connect-refused', message: 'fake: the target is down' },
+      burst,
+    );
+  }
+
+  #down(): boolean {
+    return this.system !== undefined && !this.system.up;
   }
 
   #reserve(n: number): void {
@@ -380,7 +444,7 @@ export class FakeAttackRun {
 
   /** Asks the target (synchronously up to its first await, so arrival order is call order). */
   async #answer(req: FakeRequest): Promise<FakeAnswer> {
-    const answer = await this.#target(req, { downstream: this.downstream, run: this });
+    const answer = await this.#target(req, { downstream: this.downstream, run: this, system: this.system });
     const writes = answer.writes ?? 0;
     if (writes !== 0 && req.phase === undefined) this.#writes.set(req.key, this.writes(req.key) + writes);
     return answer;
@@ -443,6 +507,7 @@ export class FakeAttackRun {
 
   async #send(spec: RequestSpec): Promise<Exchange> {
     this.#reserve(1);
+    if (this.#down()) return this.#deliver(this.#refused(spec), this.#now);
     const at = this.#now;
     const answer = await this.#answer(this.#arrive(spec, 'send'));
     const done = at + latencyOf(answer);
@@ -458,6 +523,13 @@ export class FakeAttackRun {
   ): Promise<BurstResult> {
     this.#reserve(specs.length);
     const id = this.#nextBurst++;
+    if (this.#down()) {
+      const exchanges = specs.map((s) => this.#refused(s, id));
+      return this.#deliver(
+        { id, exchanges, sync: 'none', notes: [], releaseSpreadMs: 0, arrivalSpreadMs: undefined },
+        this.#now,
+      );
+    }
     const start = this.#now;
     const arrivals = new Array<number>(specs.length).fill(start);
     for (const wave of releaseWaves(specs.length, offsetsMs))
@@ -501,6 +573,17 @@ export class FakeAttackRun {
     this.#reserve(1);
     const at = this.#now;
     const wire = serializeHttp1(spec);
+    if (this.#down()) {
+      const outcome: FaultOutcome = {
+        kind: fault.kind,
+        bytesWritten: 0,
+        totalBytes: wire.length,
+        completeRequestSent: false,
+        applied: false,
+        description: 'not applied: the connection was refused',
+      };
+      return this.#deliver({ exchange: this.#refused(spec), fault: outcome }, at);
+    }
     const headEnd = wire.indexOf('\r\n\r\n') + 4;
     const total = wire.length;
     const outcome: FaultOutcome = {

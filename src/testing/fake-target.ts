@@ -8,6 +8,7 @@ import type { ExchangePhase } from '../http/request-spec.js';
 import type { TransportErrorCode } from '../http/transport-errors.js';
 import type { DownstreamCall, DownstreamControl, DownstreamOutcome, DownstreamRule } from '../observers/types.js';
 import type { JsonValue } from '../scenario/types.js';
+import type { FakeSystem } from './fake-system.js';
 
 /** One request as the target receives it. */
 export interface FakeRequest {
@@ -83,6 +84,11 @@ export interface FakeTargetEnv {
   readonly downstream: FakeDownstream | undefined;
   /** The same object for every request of one run: lets a stateful target refuse to serve two runs. */
   readonly run: object;
+  /**
+   * The process, its boot and its key store, when the fake declares hooks (`hooks:`): a target
+   * that wants to live through crashes and store outages reads and waits on it.
+   */
+  readonly system: FakeSystem | undefined;
 }
 
 /** The target: called once per request, in the order the requests arrive. */
@@ -111,9 +117,31 @@ export class FakeDownstream implements DownstreamControl {
   readonly #calls = new Map<string, DownstreamCall[]>();
   readonly #rules = new Map<string, DownstreamRule>();
   readonly #applied = new Set<string>();
+  readonly #waiters = new Map<string, Set<(call: DownstreamCall) => void>>();
 
   program(key: string, rule: DownstreamRule): void {
     this.#rules.set(key, rule);
+  }
+
+  waitForCall(key: string, signal: AbortSignal): Promise<DownstreamCall | undefined> {
+    if (signal.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const waiters = this.#waiters.get(key) ?? new Set();
+      this.#waiters.set(key, waiters);
+      const onCall = (call: DownstreamCall): void => {
+        waiters.delete(onCall);
+        resolve(call);
+      };
+      waiters.add(onCall);
+      signal.addEventListener(
+        'abort',
+        () => {
+          waiters.delete(onCall);
+          resolve(undefined);
+        },
+        { once: true },
+      );
+    });
   }
 
   calls(key: string): readonly DownstreamCall[] {
@@ -131,6 +159,8 @@ export class FakeDownstream implements DownstreamControl {
     const fault = rule !== undefined && list.length < rule.times ? rule : undefined;
     const call: DownstreamCall = { key, outcome: 'applied', fault: fault?.fault };
     list.push(call);
+    // Waiters see the call once its outcome below is settled (they resume after this returns).
+    for (const w of [...(this.#waiters.get(reference) ?? [])]) w(call);
     if (fault?.fault === 'fail') {
       call.outcome = 'failed';
       return { outcome: call.outcome, answered: true, status: fault.status ?? 503 };

@@ -24,3 +24,4 @@ export {
 } from './fake-target.js';
 export { canonicalFingerprint, keyFrom, modelTarget, sameShape, type ModelPolicy } from './model-target.js';
 export { cleanupStep, createStep, withSetup, type SetupTarget } from './setup-target.js';
+export { FakeSystem, type FakeHookBehaviour, type FakeHooks } from './fake-system.js';

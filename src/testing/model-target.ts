@@ -9,12 +9,19 @@
  * Everything is judged on the fake's virtual clock: an execution takes `processingMs`, and a
  * request arriving before it ends finds the key in flight. The model keeps its records in the
  * closure: create one per run, since every run's clock starts at 0 again.
+ *
+ * With hooks declared (the fake's `env.system`), the model also lives through crashes and store
+ * outages: an execution works through the system's clock (so a crash kills it), and the last
+ * policy fields say what survives: where keys live, whether the write commits with the stored
+ * response, what becomes of a reservation whose process died, and what the target does while its
+ * key store is down. Their defaults are the correct, durable, transactional design.
  */
 import { canonicalJson } from '../scenario/canonical-json.js';
 import { FORM_MEDIA_TYPE } from '../scenario/request-body.js';
 import type { JsonValue, KeyPlacement } from '../scenario/types.js';
 import { FAKE_BODY } from './fake-context.js';
 import type { FakeAnswer, FakeRequest, FakeResponse, FakeTarget, FakeTargetEnv } from './fake-target.js';
+import type { FakeSystem } from './fake-system.js';
 
 export interface ModelPolicy {
   keyHeader: string;
@@ -76,6 +83,19 @@ export interface ModelPolicy {
   processingMs: number;
   /** Whether the body is acceptable; default: JSON whose fields keep the types of FAKE_BODY. */
   validate: (req: FakeRequest) => boolean;
+  /** (With hooks.) 'memory': keys live in the process and are gone after a restart; 'durable': they survive it. */
+  keyStore: 'durable' | 'memory';
+  /**
+   * (With hooks.) 'atomic': the write commits together with the stored response, so a crash in
+   * between leaves neither; 'immediate': the write is committed first, and survives the crash.
+   */
+  effects: 'atomic' | 'immediate';
+  /** (With hooks.) A reservation whose process died: 'recover' lets the next retry run; 'keep' leaves it in flight. */
+  abandoned: 'recover' | 'keep';
+  /** (With hooks.) A keyed request while the key store is down: refused (503), executed undeduplicated, left hanging, or the process dies. */
+  onStoreDown: 'refuse' | 'execute' | 'hang' | 'die';
+  /** (With hooks.) false: the store comes back empty after an outage (a cache without persistence). */
+  storeKeepsKeys: boolean;
 }
 
 interface KeyRecord {
@@ -88,6 +108,11 @@ interface KeyRecord {
   doneAt: number;
   response: FakeResponse | undefined;
   rejection: boolean;
+  /** The process boot and store epoch it was written in (with hooks). */
+  boot: number;
+  epoch: number;
+  /** Its execution died with the process: nobody will complete it. */
+  orphan: boolean;
 }
 
 /** Every field of `shape` present in the JSON body with the same JSON type. */
@@ -160,6 +185,11 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
     storeFailures: false,
     processingMs: 1,
     validate: sameShape(FAKE_BODY),
+    keyStore: 'durable',
+    effects: 'atomic',
+    abandoned: 'recover',
+    onStoreDown: 'refuse',
+    storeKeepsKeys: true,
     ...overrides,
   };
   // Map order is recency order: a key read or written moves to the end, the first one is evicted.
@@ -198,6 +228,41 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
     };
   };
 
+  /**
+   * An execution in a process that can crash: the write (first, or committed with the answer),
+   * the provider call (a lost answer waited out, then retried), the work; a crash at any await
+   * ends it with the connection reset and whatever was already committed.
+   */
+  const executeInProcess = async (
+    env: FakeTargetEnv,
+    sys: FakeSystem,
+    key: string | undefined,
+  ): Promise<FakeAnswer> => {
+    const committed = p.effects === 'immediate' ? 1 : 0;
+    const killed: FakeAnswer = { error: 'reset', message: 'fake: the target process died', writes: committed };
+    if (p.downstream !== 'none') {
+      const sink = env.downstream;
+      if (!sink) throw new Error("modelTarget({ downstream }) needs the fake's 'sink' observer");
+      const reference = key ?? '';
+      let call = sink.call(reference, key);
+      if (!call.answered) {
+        if ((await sys.work(p.processingMs)) === 'killed') return killed;
+        call = sink.call(reference, p.downstream === 'keyed' ? key : undefined);
+      }
+      if (!call.answered || call.status >= 500)
+        return { status: 502, body: { error: 'provider_failed' }, latencyMs: p.processingMs, writes: committed };
+    }
+    if ((await sys.work(p.processingMs)) === 'killed') return killed;
+    const id = `pay_${++executions}`;
+    return {
+      status: 201,
+      body: { id, status: 'succeeded' },
+      headers: { location: `/payments/${id}` },
+      writes: 1,
+      latencyMs: p.processingMs,
+    };
+  };
+
   const replay = (rec: KeyRecord, req: FakeRequest): FakeAnswer => {
     const stored = rec.response ?? { status: 500 };
     if (p.replay === 'divergent' && stored.status < 300) {
@@ -226,6 +291,20 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
       return valid ? execute(env, key) : invalid;
     }
     if (!valid && !p.storeRejections) return invalid;
+    const sys = env.system;
+    if (sys && !sys.storeUp) {
+      switch (p.onStoreDown) {
+        case 'refuse':
+          return { status: 503, body: { error: 'store_unavailable' }, headers: { 'retry-after': '1' }, latencyMs };
+        case 'hang':
+          return { error: 'timeout', message: 'fake: the target waits on its store', latencyMs: 60_000 };
+        case 'die':
+          sys.crash();
+          return { error: 'reset', message: 'fake: the target died with its store', latencyMs };
+        case 'execute':
+          return valid ? executeInProcess(env, sys, key) : invalid;
+      }
+    }
 
     const route = `${req.method} ${req.path.split('?')[0] ?? ''}`;
     const scope = [
@@ -239,10 +318,15 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
       records.delete(scope);
       rec = undefined;
     }
+    if (rec && sys && forgotten(rec, sys)) {
+      records.delete(scope);
+      rec = undefined;
+    }
     if (rec) store(scope, rec);
     // Not written yet (the check-then-act gap), or an unfinished record whose lock has lapsed.
     if (rec && (req.at < rec.visibleAt || (req.at < rec.doneAt && req.at >= rec.lockedUntil))) rec = undefined;
     const fingerprint = p.fingerprint(req);
+    const written = { boot: sys?.boot ?? 1, epoch: sys?.storeEpoch ?? 1, orphan: false };
     if (!rec && !valid) {
       store(scope, {
         fingerprint,
@@ -252,6 +336,7 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
         doneAt: req.at,
         response: invalid,
         rejection: true,
+        ...written,
       });
       return invalid;
     }
@@ -282,6 +367,7 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
       doneAt,
       response: undefined,
       rejection: false,
+      ...written,
     };
     store(scope, record);
     if (p.onDisconnect === 'abandon' && req.hangUpAfterMs !== undefined && p.processingMs > req.hangUpAfterMs) {
@@ -290,12 +376,28 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
       if (p.lockTtlMs === undefined) record.lockedUntil = Number.POSITIVE_INFINITY;
       return { error: 'aborted', latencyMs: p.processingMs };
     }
-    const response = execute(env, key);
-    if (response.status >= 500 && !p.storeFailures) records.delete(scope);
-    else {
-      record.response = response;
-      if (p.dedupeByBody && response.status < 300) byBody.set(fingerprint, record);
-    }
-    return response;
+    const finish = (response: FakeResponse): FakeResponse => {
+      if (response.status >= 500 && !p.storeFailures) records.delete(scope);
+      else {
+        record.response = response;
+        if (p.dedupeByBody && response.status < 300) byBody.set(fingerprint, record);
+      }
+      return response;
+    };
+    if (!sys) return finish(execute(env, key));
+    return executeInProcess(env, sys, key).then((answer) => {
+      if ('status' in answer) return finish(answer);
+      // Died with the process: nobody completes or releases the reservation.
+      record.orphan = true;
+      record.doneAt = Number.POSITIVE_INFINITY;
+      return answer;
+    });
   };
+
+  /** A record the target can no longer see, or (recovering) a reservation whose owner died. */
+  function forgotten(rec: KeyRecord, sys: FakeSystem): boolean {
+    if (p.keyStore === 'memory' && rec.boot !== sys.boot) return true;
+    if (!p.storeKeepsKeys && rec.epoch !== sys.storeEpoch) return true;
+    return rec.orphan && p.abandoned === 'recover';
+  }
 }

@@ -38,6 +38,7 @@ const ERROR_EXIT: Readonly<Record<ErrorCode, ExitCode>> = {
   IDEM_SETUP_FAILED: EXIT.notAudited,
   // Never ends a command: a teardown failure is a warning in the report (docs/scenario.md, Teardown).
   IDEM_TEARDOWN_FAILED: EXIT.notAudited,
+  IDEM_HOOK_FAILED: EXIT.notAudited,
   IDEM_INTERRUPTED: EXIT.interrupted,
 };
 

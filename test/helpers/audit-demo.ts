@@ -10,12 +10,16 @@ import { loadScenario } from '../../src/config/index.js';
 import { startDemoCluster, type DemoStorage } from '../../src/demo/cluster.js';
 import { freePort } from '../../src/demo/free-port.js';
 import { parseFlaws, startDemoServer, type DemoOptions } from '../../src/demo/index.js';
+import { startSupervisedDemo, type SupervisedDemoOptions } from '../../src/demo/supervised.js';
 import type { RunEvent } from '../../src/result/events.js';
 import type { AuditResult } from '../../src/result/result.js';
 import { runAudit } from '../../src/engine/run-audit.js';
 import { observers } from '../../src/observers/index.js';
 
-export const DEMO_SCENARIO = join(fileURLToPath(new URL('../..', import.meta.url)), 'scenarios', 'demo.yaml');
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const DEMO_SCENARIO = join(ROOT, 'scenarios', 'demo.yaml');
+/** The built child entry (`npm test` builds dist/ first): the supervised demo runs its target in a child. */
+export const CHILD_ENTRY = join(ROOT, 'dist', 'demo', 'child.js');
 
 export interface DemoAuditOptions {
   flaws: string;
@@ -71,4 +75,48 @@ export async function auditDemo(o: DemoAuditOptions): Promise<AuditResult> {
 /** `kind@endpoint` of every finding, sorted: compact to assert on. */
 export function findingKeys(r: AuditResult): string[] {
   return r.findings.map((f) => `${f.kind}@${f.endpoint}`).sort();
+}
+
+export interface SupervisedAuditOptions {
+  flaws: string;
+  only?: string[];
+  endpoints?: string[];
+  seed?: number;
+  /** Default true: the demo owns its target, as `idem-audit demo` does. */
+  allowHooks?: boolean;
+  keyStore?: SupervisedDemoOptions['keyStore'];
+}
+
+/**
+ * Audits the demo target the way `idem-audit demo` runs it: serve-demo in a child process the
+ * scenario's hooks kill and restart, its crash-and-outage variants' keys in the demo database (or
+ * PostgreSQL) behind a switchable proxy. Needs dist/ (the child runs the built CLI).
+ */
+export async function auditSupervisedDemo(o: SupervisedAuditOptions): Promise<AuditResult> {
+  const sinkPort = await freePort();
+  const demo = await startSupervisedDemo({
+    entry: CHILD_ENTRY,
+    flaws: o.flaws,
+    downstreamUrl: `http://127.0.0.1:${sinkPort}`,
+    ...(o.keyStore ? { keyStore: o.keyStore } : {}),
+  });
+  try {
+    const scenario = await loadScenario(DEMO_SCENARIO, extensionSchemas(), {
+      DEMO_URL: demo.urls[0] ?? '',
+      DEMO_SINK_PORT: String(sinkPort),
+      ...demo.hookEnv(),
+    });
+    return await runAudit({
+      scenario,
+      attacks,
+      observers,
+      seed: o.seed ?? 1,
+      keySalt: 'test',
+      allowHooks: o.allowHooks ?? true,
+      ...(o.only ? { only: o.only } : {}),
+      ...(o.endpoints ? { endpoints: o.endpoints } : {}),
+    });
+  } finally {
+    await demo.close();
+  }
 }

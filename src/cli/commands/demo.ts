@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadScenario } from '../../config/index.js';
 import { freePort } from '../../demo/free-port.js';
-import { startDemoChild } from '../../demo/child.js';
+import { startSupervisedDemo } from '../../demo/supervised.js';
 import { FLAWS } from '../../demo/index.js';
 import { addAuditOptions, type AuditCliOptions } from '../audit-options.js';
 import { executeAudit } from '../execute-audit.js';
@@ -18,24 +18,30 @@ export function registerDemo(program: Command, io: CliIo, setExit: (code: number
       .description('start the bundled demo target on a free port and audit it with scenarios/demo.yaml')
       .option('--flaws <list>', `flaws to switch on: all, none, or a comma list of ${FLAWS.join(', ')}`, 'all'),
   ).action(async (opts: AuditCliOptions & { flaws: string }) => {
-    const flaws = toFlaws(opts.flaws);
+    toFlaws(opts.flaws);
+    const root = packageRoot();
     // The demo's provider calls go to the sink observer the scenario starts on this port.
     const sinkPort = await freePort();
-    // Two nodes sharing their stores, so cross-node-burst has instances to spread over; in their
-    // own process, so the auditor's lanes and the target never wait on one event loop.
-    const target = await startDemoChild({ flaws: [...flaws], nodes: 2, downstreamUrl: `http://127.0.0.1:${sinkPort}` });
+    // The target runs in a child process the scenario's hooks can kill and restart; two nodes
+    // sharing their stores, so cross-node-burst has instances to spread over.
+    const demo = await startSupervisedDemo({
+      entry: join(root, 'dist', 'demo', 'child.js'),
+      flaws: opts.flaws,
+      nodes: 2,
+      downstreamUrl: `http://127.0.0.1:${sinkPort}`,
+    });
     try {
-      const [url] = target.urls;
-      if (url === undefined) throw new Error('the demo target started no node');
-      const loaded = await loadScenario(join(packageRoot(), 'scenarios', 'demo.yaml'), extensionSchemas(), {
+      const loaded = await loadScenario(join(root, 'scenarios', 'demo.yaml'), extensionSchemas(), {
         ...io.env,
-        DEMO_URL: url,
+        DEMO_URL: demo.urls[0] ?? '',
         DEMO_SINK_PORT: String(sinkPort),
+        ...demo.hookEnv(),
       });
-      const scenario = { ...loaded, target: { ...loaded.target, nodes: [...target.urls] } };
-      setExit(await executeAudit(scenario, opts, io, `idem-audit demo --flaws ${opts.flaws}`));
+      const scenario = { ...loaded, target: { ...loaded.target, nodes: [...demo.urls] } };
+      // The demo owns its target, so its hooks (which act only on that child) need no --allow-hooks.
+      setExit(await executeAudit(scenario, { ...opts, allowHooks: true }, io, `idem-audit demo --flaws ${opts.flaws}`));
     } finally {
-      await target.close();
+      await demo.close();
     }
   });
 }

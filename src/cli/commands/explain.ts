@@ -56,6 +56,11 @@ export function explainAttack(attack: Attack): string {
     ...(m.finds !== undefined ? [`finds: ${plain(m.finds)}`] : []),
     `in the default suite: ${DEFAULT_SUITE.includes(m.id) ? 'yes' : "no (name it under an endpoint's attacks:)"}`,
     `timing-dependent: ${m.timingDependent ? 'yes (a clean run does not prove the flaw absent)' : 'no'}`,
+    ...(m.hooks
+      ? [
+          `hooks: needs ${m.hooks.required.join(', ')}${m.hooks.optional?.length ? ` (uses ${m.hooks.optional.join(', ')} when declared)` : ''}; runs only with --allow-hooks (docs/hooks.md)`,
+        ]
+      : []),
     '',
     'options:',
   ];

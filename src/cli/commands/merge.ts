@@ -129,7 +129,8 @@ export function mergeResults(shards: readonly AuditResult[]): AuditResult {
       .map((s) => s.finishedAt)
       .sort()
       .at(-1) ?? first.finishedAt;
-  const { shard: _shard, burstStats: _stats, keySalt: _salt, ...rest } = first;
+  const { shard: _shard, burstStats: _stats, keySalt: _salt, hooks: _hooks, ...rest } = first;
+  const restores = shards.flatMap((s) => s.hooks ?? []);
   const bursts = attacks.flatMap((a) => a.bursts);
   // Shards run in parallel draw their own salts; one salt stands for the merge only if they agree.
   const salts = new Set(shards.map((s) => s.keySalt));
@@ -138,6 +139,7 @@ export function mergeResults(shards: readonly AuditResult[]): AuditResult {
     ...rest,
     ...(salts.size === 1 && salt !== undefined ? { keySalt: salt } : {}),
     ...(bursts.length > 0 ? { burstStats: burstStatsBySync(bursts) } : {}),
+    ...(restores.length > 0 ? { hooks: restores } : {}),
     status,
     failOn,
     startedAt,

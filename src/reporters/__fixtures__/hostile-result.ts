@@ -58,6 +58,7 @@ export function hostileResult(): AuditResult {
       inFlightMayWait: false,
       errorsReplayed: true,
       replayHeader: undefined,
+      recoveryMs: 30_000,
     },
     status: 'completed',
     seed: 7,
