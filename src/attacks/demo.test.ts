@@ -305,36 +305,6 @@ endpoints:
     expect(statusOn(r, 'correct')).toBe('passed');
   });
 
-  it('race-window: the race flaw’s window measured as a curve, drawn in report.html; silent when the race is fixed', async () => {
-    interface Curve {
-      requestMs: number;
-      gaps: { gapMs: number; rounds: number; duplicates: number; clientGapMs: { min: number } | null }[];
-      widestDuplicateGapMs: number | null;
-    }
-    // Opt-in, so not in the demo scenario: one endpoint on the demo's race prefix (a 15 ms window).
-    const flawed = await auditOwn('race', 'race', 'race-window: {}');
-    expect(findingKeys(flawed)).toEqual(['duplicate-write@pay']);
-    const curve = flawed.attacks[0]?.metrics?.['raceWindow'] as unknown as Curve;
-    expect(curve.gaps[0]).toMatchObject({ gapMs: 0, rounds: 3, duplicates: 3 });
-    expect(curve.widestDuplicateGapMs).toBeGreaterThanOrEqual(0);
-    for (const g of curve.gaps) {
-      expect(g.gapMs).toBeLessThanOrEqual(curve.requestMs);
-      // Never early: each round's copy left at least its gap after the first.
-      expect(g.clientGapMs?.min).toBeGreaterThanOrEqual(g.gapMs);
-    }
-    expect(flawed.findings[0]?.message).toMatch(
-      /released \d+ ms after the first \(measured [\d.]+ ms between the sends, [\d.]+ ms between the arrivals\)/,
-    );
-    const html = renderHtml(flawed, exitCodeOf(flawed));
-    expect(html).toContain('<h2 id="race-window">Race window');
-    expect(html.match(/<figure class="race-window">/g)).toHaveLength(1);
-    // The same prefix with the flaw off is the correct implementation.
-    const correct = await auditOwn('none', 'race', 'race-window: {}');
-    expect(correct.findings).toEqual([]);
-    expect(correct.attacks[0]?.status).toBe('passed');
-    expect((correct.attacks[0]?.metrics?.['raceWindow'] as unknown as Curve).widestDuplicateGapMs).toBeNull();
-  });
-
   it('process-crash: keys in process memory and an orphaned reservation, with the target killed and restarted; silent on the correct twins', async () => {
     const endpoints = ['memory-keys', 'orphaned-reservation'];
     const flawed = await auditSupervisedDemo({
@@ -383,6 +353,36 @@ endpoints:
     } finally {
       await pg.stop();
     }
+  });
+
+  it('race-window: the race flaw’s window measured as a curve, drawn in report.html; silent when the race is fixed', async () => {
+    interface Curve {
+      requestMs: number;
+      gaps: { gapMs: number; rounds: number; duplicates: number; clientGapMs: { min: number } | null }[];
+      widestDuplicateGapMs: number | null;
+    }
+    // Opt-in, so not in the demo scenario: one endpoint on the demo's race prefix (a 15 ms window).
+    const flawed = await auditOwn('race', 'race', 'race-window: {}');
+    expect(findingKeys(flawed)).toEqual(['duplicate-write@pay']);
+    const curve = flawed.attacks[0]?.metrics?.['raceWindow'] as unknown as Curve;
+    expect(curve.gaps[0]).toMatchObject({ gapMs: 0, rounds: 3, duplicates: 3 });
+    expect(curve.widestDuplicateGapMs).toBeGreaterThanOrEqual(0);
+    for (const g of curve.gaps) {
+      expect(g.gapMs).toBeLessThanOrEqual(curve.requestMs);
+      // Never early: each round's copy left at least its gap after the first.
+      expect(g.clientGapMs?.min).toBeGreaterThanOrEqual(g.gapMs);
+    }
+    expect(flawed.findings[0]?.message).toMatch(
+      /released \d+ ms after the first \(measured [\d.]+ ms between the sends, [\d.]+ ms between the arrivals\)/,
+    );
+    const html = renderHtml(flawed, exitCodeOf(flawed));
+    expect(html).toContain('<h2 id="race-window">Race window');
+    expect(html.match(/<figure class="race-window">/g)).toHaveLength(1);
+    // The same prefix with the flaw off is the correct implementation.
+    const correct = await auditOwn('none', 'race', 'race-window: {}');
+    expect(correct.findings).toEqual([]);
+    expect(correct.attacks[0]?.status).toBe('passed');
+    expect((correct.attacks[0]?.metrics?.['raceWindow'] as unknown as Curve).widestDuplicateGapMs).toBeNull();
   });
 
   it('rejected-then-valid: a stored validation failure replayed to the corrected retry; silent on the correct endpoint', async () => {

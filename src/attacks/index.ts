@@ -17,8 +17,8 @@ import { latencyOverhead } from './latency-overhead.js';
 import { missingKey } from './missing-key.js';
 import { partialFailure } from './partial-failure.js';
 import { payloadMismatch } from './payload-mismatch.js';
-import { raceWindow } from './race-window.js';
 import { processCrash } from './process-crash.js';
+import { raceWindow } from './race-window.js';
 import { rejectedThenValid } from './rejected-then-valid.js';
 import { sequentialReplay } from './sequential-replay.js';
 import { storeAudit } from './store-audit.js';
@@ -42,8 +42,8 @@ export const attacks: Readonly<Record<string, Attack>> = {
   'missing-key': missingKey,
   'partial-failure': partialFailure,
   'payload-mismatch': payloadMismatch,
-  'race-window': raceWindow,
   'process-crash': processCrash,
+  'race-window': raceWindow,
   'rejected-then-valid': rejectedThenValid,
   'sequential-replay': sequentialReplay,
   'store-audit': storeAudit,

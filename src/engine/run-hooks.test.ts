@@ -43,6 +43,7 @@ endpoints:
   pay:
     request: { method: POST, path: /payments, body: { amount: 1 } }
     observe: [ { responseId: $.id } ]
+    suite: none
     attacks: { sequential-replay: {} }
 hooks:
   crash: ${hook('crash')}
@@ -195,6 +196,7 @@ endpoints:
   pay:
     request: { method: POST, path: /payments, body: { amount: 1 } }
     observe: [ { responseId: $.id } ]
+    suite: none
     attacks: { process-crash: { trigger: delay, crashAfterMs: 0 } }
 hooks:
   crash: ${crash}

@@ -390,6 +390,7 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
       // Died with the process: nobody completes or releases the reservation.
       record.orphan = true;
       record.doneAt = Number.POSITIVE_INFINITY;
+      if (p.lockTtlMs === undefined) record.lockedUntil = Number.POSITIVE_INFINITY;
       return answer;
     });
   };

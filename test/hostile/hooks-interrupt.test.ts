@@ -81,6 +81,7 @@ endpoints:
   pay:
     request: { method: POST, path: /pay, body: { amount: 1 } }
     observe: [ { responseId: $.id } ]
+    suite: none
     attacks: { store-outage: { timeoutMs: 60000, settleMs: 0 } }
 hooks:
   storeDown: { run: ["${process.execPath}", "${down}"], timeout: 10s }
