@@ -36,11 +36,11 @@ th { background:#eef1f5; }
 .scroll { overflow-x:auto; max-width:100%; }
 .matrix-box { border:1px solid var(--line); background:var(--card); width:fit-content; }
 #overview h2 { margin-top:6px; }
-table.matrix th, table.matrix td { font-size:12px; padding:1px 4px; border-color:#e6e9ee; }
-table.matrix td { text-align:center; min-width:24px; font-size:14px; line-height:17px; cursor:default; }
+table.matrix th, table.matrix td { font-size:12px; line-height:14px; padding:1px 4px; border-color:#e6e9ee; }
+table.matrix td { text-align:center; min-width:22px; font-size:13px; cursor:default; }
 table.matrix td a { display:block; text-decoration:none; color:inherit; }
 table.matrix td a:hover, table.matrix td a:focus { background:#fde7e7; outline:1px solid var(--fail); }
-table.matrix th.rot { vertical-align:bottom; padding:4px 2px; white-space:nowrap; font-weight:600; }
+table.matrix th.rot { vertical-align:bottom; padding:3px 2px; white-space:nowrap; font-weight:600; font-size:11px; }
 table.matrix th.rot span { writing-mode:vertical-rl; transform:rotate(180deg); display:inline-block; }
 table.matrix th.ep { position:sticky; left:0; z-index:1; white-space:nowrap; max-width:220px; overflow:hidden; text-overflow:ellipsis; font-weight:600; background:#f4f6f9; }
 table.matrix th.corner { position:sticky; left:0; z-index:2; vertical-align:bottom; color:var(--muted); font-weight:normal; }
