@@ -107,7 +107,8 @@ describe('PostgresKeyStore: reservations of a process that died', () => {
       live.reserve(scope('k-dead'), recover),
       db.store(ns, 'constrained').reserve(scope('k-dead'), recover),
     ]);
-    expect([a.reserved, b.reserved]).toEqual([true, false]);
+    // Exactly one of two concurrent takeovers wins; which one is the database's choice.
+    expect([a.reserved, b.reserved].filter(Boolean)).toHaveLength(1);
     // Another request under the key is a mismatch, never a takeover.
     const other = new PostgresDemoDb(pgServer.url);
     expect((await other.store(ns, 'constrained').reserve(scope('k-other'), reservation)).reserved).toBe(true);
