@@ -257,7 +257,7 @@ export async function runB7(o: { quick: boolean; log: (s: string) => void }): Pr
     const target = new DemoSupervisor({
       command: () => [
         process.execPath,
-        join(here, '..', 'dist', 'demo', 'child.js'),
+        join(here, '..', 'src', 'demo', 'child.js'),
         JSON.stringify({ flaws: 'race', raceWindow }),
       ],
     });

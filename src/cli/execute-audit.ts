@@ -2,12 +2,10 @@
  * Runs an audit for the CLI: seed choice, Ctrl-C handling, the reporters, and the exit code.
  * Shared by `run` and `demo` so both behave identically.
  */
-import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { attacks } from '../attacks/index.js';
 import { prepareRun, type RunRequest } from '../engine/prepare-run.js';
 import { executePlan } from '../engine/run-audit.js';
-import { IdemAuditError } from '../errors/errors.js';
 import { observers } from '../observers/index.js';
 import { selectReporters } from '../reporters/select-reporters.js';
 import type { ResolvedScenario } from '../scenario/types.js';
@@ -20,6 +18,7 @@ import { type CliIo } from './io.js';
 import { packageVersion } from '../package-info.js';
 import { readBaseline } from './read-report.js';
 import { reporterEnvironment, startReporting } from './reporting.js';
+import { makeReportFolder } from './report-folder.js';
 import { shellQuote } from './shell-quote.js';
 
 /** `20261129-143000`: a report folder name that sorts by time. */
@@ -76,14 +75,7 @@ export async function executeAudit(
   const quiet = opts.quiet === true;
   const { seed, keySalt } = plan;
   const dir = resolve(io.cwd, opts.out ?? join('reports', `${scenario.name}-${timestamp(new Date())}`));
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw new IdemAuditError(
-      'IDEM_REPORT_WRITE_FAILED',
-      `cannot create the report folder ${dir}: ${(err as Error).message}`,
-    );
-  }
+  makeReportFolder(dir);
   const reports = startReporting(selected, dir, io);
   // The run restores what its hooks broke on every way out, a second Ctrl-C included (engine/run-audit.ts).
   const interrupts = listenForInterrupts(io, {

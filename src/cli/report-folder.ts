@@ -3,9 +3,10 @@
  * terminal, and GitHub's environment files. The CLI owns it, so it also closes whatever a failed
  * reporter left open, and lets `merge` wait for slow disks instead of buffering a whole HAR.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { IdemAuditError } from '../errors/errors.js';
 import type { OutputStream, ReportOutput } from '../reporters/types.js';
 import type { CliIo } from './io.js';
 
@@ -14,6 +15,18 @@ export interface ReportFolder extends ReportOutput {
   drained(): Promise<void> | undefined;
   /** Closes the streams still open. Never throws: a reporter's own close() reports its errors. */
   close(): Promise<void>;
+}
+
+/** Creates the report folder (and its parents) before the run, so a folder that cannot be written stops it first. */
+export function makeReportFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new IdemAuditError(
+      'IDEM_REPORT_WRITE_FAILED',
+      `cannot create the report folder ${dir}: ${(err as Error).message}`,
+    );
+  }
 }
 
 function fileIn(dir: string, name: string): string {

@@ -175,6 +175,11 @@ export class HttpEngine {
   }
 
   async send(spec: RequestSpec, ctx: ExchangeContext): Promise<Exchange> {
+    return (await this.#sendOne(spec, ctx)).exchange;
+  }
+
+  /** One request on the lane's shared slot: budgeted, paced, recorded; the raw answer too. */
+  async #sendOne(spec: RequestSpec, ctx: ExchangeContext): Promise<{ exchange: Exchange; raw: CaptureResult }> {
     const lane = ctx.lane ?? this.#ownLane;
     // Uncontended, the slot is taken without an await: each one costs a turn of the microtask queue.
     const release = this.#gate.tryShared(lane) ?? (await this.#gate.shared(lane, lane.stop));
@@ -182,7 +187,9 @@ export class HttpEngine {
       this.#reserve(1, [spec], lane);
       if (this.#o.rate !== undefined) await this.#throttle(lane);
       const target = this.#target(spec.url);
-      return await this.#dispatch(this.#pool(target.origin), spec, ctx, undefined, target, lane);
+      const queued = this.#o.now();
+      const raw = await this.#capture(this.#pool(target.origin), spec, target, lane);
+      return { exchange: this.#record(spec, ctx, undefined, queued, raw), raw };
     } finally {
       release();
     }
@@ -210,23 +217,12 @@ export class HttpEngine {
     spec: RequestSpec,
     ctx: ExchangeContext,
   ): Promise<{ exchange: Exchange; answer: RawAnswer | undefined }> {
-    const lane = ctx.lane ?? this.#ownLane;
-    const release = this.#gate.tryShared(lane) ?? (await this.#gate.shared(lane, lane.stop));
-    try {
-      this.#reserve(1, [spec], lane);
-      if (this.#o.rate !== undefined) await this.#throttle(lane);
-      const target = this.#target(spec.url);
-      const queued = this.#o.now();
-      const r = await this.#capture(this.#pool(target.origin), spec, target, lane);
-      const exchange = this.#record(spec, ctx, undefined, queued, r);
-      const answer =
-        r.status !== undefined && !r.error
-          ? { status: r.status, headers: r.headers, body: r.body.toString('utf8'), truncated: r.truncated }
-          : undefined;
-      return { exchange, answer };
-    } finally {
-      release();
-    }
+    const { exchange, raw: r } = await this.#sendOne(spec, ctx);
+    const answer =
+      r.status !== undefined && !r.error
+        ? { status: r.status, headers: r.headers, body: r.body.toString('utf8'), truncated: r.truncated }
+        : undefined;
+    return { exchange, answer };
   }
 
   /**

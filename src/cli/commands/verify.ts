@@ -12,14 +12,13 @@
  * judge them. The report given is never written to.
  */
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { attacks } from '../../attacks/index.js';
 import { loadScenario } from '../../config/index.js';
 import { extensionSchemas } from '../../engine/extension-schemas.js';
 import { prepareRun, type PlannedAttack } from '../../engine/prepare-run.js';
 import { executePlan } from '../../engine/run-audit.js';
-import { IdemAuditError, UsageError } from '../../errors/errors.js';
+import { UsageError } from '../../errors/errors.js';
 import { observers } from '../../observers/index.js';
 import type { AuditResult } from '../../result/result.js';
 import { selectReporters } from '../../reporters/select-reporters.js';
@@ -31,6 +30,7 @@ import { listenForInterrupts } from '../interrupts.js';
 import type { CliIo } from '../io.js';
 import { readReport } from '../read-report.js';
 import { reporterEnvironment, startReporting } from '../reporting.js';
+import { makeReportFolder } from '../report-folder.js';
 import { applyVerification, pendingCells, type PendingCell } from '../verify-result.js';
 
 interface VerifyOptions {
@@ -109,14 +109,7 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
       if (planned.length === 0) throw new UsageError(`nothing of ${file} can be verified with ${scenarioFile}`);
 
       const dir = resolve(io.cwd, opts.out ?? join('reports', `${scenario.name}-verify-${timestamp(new Date())}`));
-      try {
-        mkdirSync(dir, { recursive: true });
-      } catch (err) {
-        throw new IdemAuditError(
-          'IDEM_REPORT_WRITE_FAILED',
-          `cannot create the report folder ${dir}: ${(err as Error).message}`,
-        );
-      }
+      makeReportFolder(dir);
       const reports = startReporting(selected, dir, io);
       const interrupts = listenForInterrupts(io);
       try {
