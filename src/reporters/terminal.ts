@@ -92,9 +92,16 @@ function verdictStyle(c: ChalkInstance, s: VerdictState): (t: string) => string 
  * One finding in four lines: what (severity, title), where (fingerprint, endpoint › attack,
  * kind), one line of evidence, and the command that reproduces it, folded to the width.
  * `failOn` undefined: printed during the run, before the threshold is known to the reporters, so
- * the block says what the finding is, not yet whether it fails the run.
+ * the block says what the finding is, not yet whether it fails the run. `exportsSaid`: the note on
+ * the shell variables the curl lines read, already printed once; the block repeats only another.
  */
-export function findingBlock(f: Finding, failOn: Severity | undefined, color: boolean, columns: number): string {
+export function findingBlock(
+  f: Finding,
+  failOn: Severity | undefined,
+  color: boolean,
+  columns: number,
+  exportsSaid?: string,
+): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   const w = Math.max(MIN_COLUMNS, columns);
   const mark = failOn === undefined ? undefined : failsRun(f, failOn) ? 'fails' : 'below';
@@ -106,7 +113,7 @@ export function findingBlock(f: Finding, failOn: Severity | undefined, color: bo
   const extra: string[] = [];
   if (f.baseline) extra.push(...wrap(`  ${oneLine(baselineNote(f.baseline))}`, w));
   const exports = exportNote(f.reproduce.env);
-  if (exports !== undefined) extra.push(...wrap(`  curl lines in report.json: ${exports}`, w));
+  if (exports !== undefined && exports !== exportsSaid) extra.push(...exportLines(exports, w));
   if (f.reproduce.timingDependent) {
     // Said where there is room: a replay of a race may pass although the flaw is real.
     const note = ' · timing-dependent';
@@ -125,6 +132,20 @@ export function findingBlock(f: Finding, failOn: Severity | undefined, color: bo
     ...extra.map((l) => c.gray(l)),
     ...command.map((l) => c.cyan(l)),
   ].join('\n');
+}
+
+function exportLines(note: string, w: number): string[] {
+  return wrap(`  curl lines in report.json: ${note}`, w);
+}
+
+/** The export note most findings share (usually all: one scenario, one set of secret headers). */
+function commonExportNote(findings: readonly Finding[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const f of findings) {
+    const note = exportNote(f.reproduce.env);
+    if (note !== undefined) counts.set(note, (counts.get(note) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
 }
 
 /** The matrix: a row per endpoint, a numbered column per attack, wrapped into blocks of columns when they do not fit. */
@@ -231,9 +252,13 @@ export function renderTerminal(result: AuditResult, o: TerminalOptions): string 
     const below = v.belowFailOn > 0 ? `, ${v.belowFailOn} below it` : '';
     out.push('', c.bold(`Findings (${result.findings.length}): ${v.failing} at or above ${result.failOn}${below}`));
     if (o.findingsShown) out.push('  (each printed above as it was found; report.html has the evidence)');
-    else
+    else {
+      // Said once for all the findings that share it, not once per finding.
+      const exports = commonExportNote(result.findings);
+      if (exports !== undefined) out.push(...exportLines(exports, w).map((l) => c.gray(l)));
       // No blank line between blocks: each starts at the margin with its mark, the rest is indented.
-      out.push('', ...bySeverity(result.findings).map((f) => findingBlock(f, result.failOn, o.color, w)));
+      out.push('', ...bySeverity(result.findings).map((f) => findingBlock(f, result.failOn, o.color, w, exports)));
+    }
   }
 
   const cells = cellCounts(result);
@@ -278,10 +303,13 @@ export const terminalReporter: ReporterDefinition = {
   create(ctx) {
     const live = ctx.live;
     let shown = 0;
+    // The export note of the findings printed so far: the next one repeats it only if it differs.
+    let exportsSaid: string | undefined;
     return {
       onFinding(f) {
         if (!live) return;
-        live.print(`${shown === 0 ? '\n' : ''}${findingBlock(f, undefined, ctx.color, live.columns)}\n`);
+        live.print(`${shown === 0 ? '\n' : ''}${findingBlock(f, undefined, ctx.color, live.columns, exportsSaid)}\n`);
+        exportsSaid = exportNote(f.reproduce.env) ?? exportsSaid;
         shown++;
       },
       onRunEnd(result, exitCode) {
