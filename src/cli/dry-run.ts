@@ -70,10 +70,18 @@ export function renderDryRun(d: RunPlan): string {
     `bounds: at most ${d.maxRequests} requests (--max-requests), ${rate === undefined ? 'no rate limit' : `${rate} requests/s outside bursts`} (--rate), ${d.deadlineMs === undefined ? 'no deadline' : `deadline ${d.deadlineMs} ms`} (--deadline), timeout ${t.timeoutMs} ms per request.`,
     d.concurrency === 1
       ? 'lanes: 1 (--concurrency): endpoints one after another, in this order.'
-      : `lanes: up to ${d.concurrency} endpoints at once (--concurrency), longest expected first; bursts and other timing-dependent sends have the target to themselves.`,
+      : `lanes: up to ${d.concurrency} endpoints at once (--concurrency), longest expected first; bursts and other timing-dependent sends have the target to themselves.${disruptiveNote(d)}`,
     ...hookLines(d),
     '',
   ].join('\n');
+}
+
+/** Attacks that run hooks disrupt the whole target: they wait for every lane (engine/lanes.ts). */
+function disruptiveNote(d: RunPlan): string {
+  const ids = [...new Set(d.cells.filter((c) => c.attack.meta.hooks !== undefined).map((c) => c.attack.meta.id))];
+  return ids.length === 0
+    ? ''
+    : ` ${ids.join(', ')} run${ids.length === 1 ? 's' : ''} last, alone, once every lane is done.`;
 }
 
 /** What setup and teardown add to the plan (counted against --max-requests too), when the scenario has any. */

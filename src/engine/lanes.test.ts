@@ -3,7 +3,7 @@ import { attacks } from '../attacks/index.js';
 import { loadScenarioText } from '../config/index.js';
 import { observers } from '../observers/index.js';
 import { extensionSchemas } from './extension-schemas.js';
-import { laneGroups, runLanes } from './lanes.js';
+import { laneGroups, runLanes, splitDisruptive } from './lanes.js';
 import { planCells } from './prepare-run.js';
 
 function scenario(endpoints: string) {
@@ -85,6 +85,28 @@ describe('laneGroups', () => {
     attacks: { ttl-probe: {} }
 `;
     expect(groupsOf(text, 2).map((g) => g[0])).toEqual(['1:slow/ttl-probe', '0:busy/payload-mismatch']);
+  });
+});
+
+describe('splitDisruptive', () => {
+  it('takes the cells whose attack runs hooks out of their lanes, in plan order, and drops lanes left empty', () => {
+    const s = scenario(
+      endpoint('a', '{ missing-key: {}, store-outage: {} }') +
+        endpoint('b', '{ process-crash: {} }') +
+        endpoint('c', '{ missing-key: {} }'),
+    );
+    const groups = laneGroups(planCells(s, attacks, {}), {
+      concurrency: 3,
+      observers,
+      maxWaitMs: undefined,
+      scenario: s,
+    });
+    const { calm, disruptive } = splitDisruptive(groups);
+    const names = (
+      cells: readonly { index: number; cell: { endpoint: { name: string }; attack: { meta: { id: string } } } }[],
+    ) => cells.map((c) => `${c.index}:${c.cell.endpoint.name}/${c.cell.attack.meta.id}`);
+    expect(calm.map((g) => names(g.cells)).sort()).toEqual([['0:a/missing-key'], ['3:c/missing-key']]);
+    expect(names(disruptive)).toEqual(['1:a/store-outage', '2:b/process-crash']);
   });
 });
 

@@ -218,4 +218,78 @@ hooks:
       expect(exitCodeOf(r)).toBe(3);
     }
   });
+
+  it('runs an attack that runs hooks after every lane is done, alone, though its endpoint is listed first', async () => {
+    const slow = (id: string): Attack =>
+      defineAttack({
+        meta: {
+          id,
+          title: 'slow probe',
+          description: 'sends one request, then waits a little',
+          options: extensionSchemas().attacks[id] as never,
+          findings: {},
+          timingDependent: false,
+        },
+        async run(ctx) {
+          await ctx.send(ctx.request({ label: 'one', key: ctx.newKey() }));
+          await ctx.sleep(150);
+        },
+      });
+    const crashing = defineAttack({
+      meta: {
+        id: 'sequential-replay',
+        title: 'crash probe',
+        description: 'crashes the target and restarts it',
+        options: extensionSchemas().attacks['sequential-replay'] as never,
+        findings: {},
+        timingDependent: false,
+        hooks: { required: ['crash', 'restart'] },
+      },
+      async run(ctx) {
+        await ctx.hooks.run('crash');
+        await ctx.hooks.run('restart');
+      },
+    });
+    const text = `version: 1
+name: hooks-last
+target: { baseUrl: "${url}", timeout: 2s }
+endpoints:
+  crashy:
+    request: { method: POST, path: /payments, body: { amount: 1 } }
+    observe: [ { responseId: $.id } ]
+    suite: none
+    attacks: { sequential-replay: {} }
+  a:
+    request: { method: POST, path: /a, body: { amount: 1 } }
+    observe: [ { responseId: $.id } ]
+    suite: none
+    attacks: { distinct-keys: {} }
+  b:
+    request: { method: POST, path: /b, body: { amount: 1 } }
+    observe: [ { responseId: $.id } ]
+    suite: none
+    attacks: { distinct-keys: {} }
+hooks:
+  crash: ${hook('crash')}
+  restart: ${hook('restart')}
+`;
+    const s = loadScenarioText(text, join(work, 'last.yaml'), extensionSchemas(), { HOOK_SECRET: 'x' });
+    const order: string[] = [];
+    const r = await runAudit({
+      scenario: s,
+      attacks: { 'sequential-replay': crashing, 'distinct-keys': slow('distinct-keys') },
+      observers,
+      seed: 1,
+      allowHooks: true,
+      onEvent: (e) => {
+        if (e.type === 'attack-start') order.push(`start ${e.endpoint}`);
+        if (e.type === 'attack-end') order.push(`end ${e.result.endpoint}`);
+      },
+    });
+    // The other endpoints ran side by side; the crash waited for both to end.
+    expect(order.slice(0, 2).sort()).toEqual(['start a', 'start b']);
+    expect(order.slice(-2)).toEqual(['start crashy', 'end crashy']);
+    // The report keeps the scenario's order.
+    expect(r.attacks.map((a) => a.endpoint)).toEqual(['crashy', 'a', 'b']);
+  });
 });
