@@ -156,28 +156,8 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
       secret: (value) => redactor.addSecretValues([value]),
       isSecretHeader: (name) => redactor.isSecretHeader(name),
     });
-    // The scenario's setup comes before every attack: without it, nothing can be audited.
     let targetHeaders = scenario.target.headers;
     let setupFailed = false;
-    try {
-      targetHeaders = capturedHeaders(
-        scenario.target.headers,
-        await setup.scenario({ send: (spec, c) => engine.sendForCapture(spec, c) }),
-      );
-    } catch (err) {
-      if (!(err instanceof IdemAuditError)) throw err;
-      setupFailed = true;
-      if (err instanceof InterruptedError || limits.stop.aborted)
-        stop = limits.deadlineReached ? 'cut-short' : 'interrupt';
-      else {
-        stop = 'cut-short';
-        errors.push({ code: err.code, message: redactor.text(err.message), ...(err.hint ? { hint: err.hint } : {}) });
-      }
-      for (const { endpoint, attack } of cells)
-        results.push(
-          notRun(endpoint.name, attack.meta.id, attack.meta.title, redactor.text(`not run: ${err.message}`)),
-        );
-    }
     // Attacks that crash the target or take its store away run last, one at a time, once every
     // lane is done: a restart wipes what other endpoints' attacks had in flight or in memory.
     const { calm: groups, disruptive } = splitDisruptive(
@@ -234,6 +214,26 @@ export async function executePlan(plan: RunPlan, o: RunHooks = {}): Promise<Audi
     };
     if (hookRunner) process.on('exit', restoreOnExit);
     try {
+      // The scenario's setup comes before every attack: without it, nothing can be audited.
+      try {
+        targetHeaders = capturedHeaders(
+          scenario.target.headers,
+          await setup.scenario({ send: (spec, c) => engine.sendForCapture(spec, c) }),
+        );
+      } catch (err) {
+        if (!(err instanceof IdemAuditError)) throw err;
+        setupFailed = true;
+        if (err instanceof InterruptedError || limits.stop.aborted)
+          stop = limits.deadlineReached ? 'cut-short' : 'interrupt';
+        else {
+          stop = 'cut-short';
+          errors.push({ code: err.code, message: redactor.text(err.message), ...(err.hint ? { hint: err.hint } : {}) });
+        }
+        for (const { endpoint, attack } of cells)
+          results.push(
+            notRun(endpoint.name, attack.meta.id, attack.meta.title, redactor.text(`not run: ${err.message}`)),
+          );
+      }
       await runLanes(
         setupFailed ? [] : groups,
         lanes.length,
