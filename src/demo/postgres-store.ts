@@ -204,10 +204,7 @@ export class PostgresKeyStore implements KeyStore {
    */
   async #takeOver(scope: Scope, reservation: Reservation, owner: string | null): Promise<boolean> {
     if (owner === null || this.#table !== 'idem_keys') return false;
-    const client = await this.#pool.connect();
-    let broken = false;
-    try {
-      await client.query('begin');
+    return this.#inTransaction(async (client) => {
       const r = await client.query<Row>(
         `select owner, state, fingerprint from idem_keys where ${WHERE} and expires_at > $6 for update`,
         [...this.#scope(scope), this.#now()],
@@ -235,16 +232,8 @@ export class PostgresKeyStore implements KeyStore {
           taken = true;
         }
       }
-      await client.query('commit');
       return taken;
-    } catch (err) {
-      await client.query('rollback').catch(() => {
-        broken = true;
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   async put(scope: Scope, record: KeyRecord): Promise<void> {
@@ -283,29 +272,40 @@ export class PostgresKeyStore implements KeyStore {
    * ledger rows go to this store's namespace, which is the variant, as the ledger's own does.
    */
   async atomically(scope: Scope, run: (ledger: Ledger) => Promise<StoredResponse>): Promise<StoredResponse> {
-    const client = await this.#pool.connect();
-    let broken = false;
     const id = JSON.stringify(this.#scope(scope));
-    try {
-      await client.query('begin');
+    const response = await this.#inTransaction(async (client) => {
       const response = await run(new PostgresLedger(client, this.#ns));
       const done = await client.query(
         `update ${this.#table} set state = 'done', response = $7
-         where ${WHERE} and expires_at > $6 and owner is not distinct from $8::bigint`,
+       where ${WHERE} and expires_at > $6 and owner is not distinct from $8::bigint`,
         [...this.#scope(scope), this.#now(), JSON.stringify(response), this.#owners.get(id) ?? null],
       );
       // Taken over by a retry that presumed this owner dead: its writes must not commit a second time.
       if (done.rowCount === 0) throw new Error('the reservation is no longer ours; nothing committed');
-      await client.query('commit');
-      this.#owners.delete(id);
       return response;
+    });
+    this.#owners.delete(id);
+    return response;
+  }
+
+  /**
+   * `work` in one transaction on a client of its own: committed when it returns, rolled back when it
+   * throws. A client whose rollback failed may still hold the transaction: destroyed, never reused.
+   */
+  async #inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken = false;
+    try {
+      await client.query('begin');
+      const out = await work(client);
+      await client.query('commit');
+      return out;
     } catch (err) {
       await client.query('rollback').catch(() => {
         broken = true;
       });
       throw err;
     } finally {
-      // A client whose rollback failed may still hold the transaction: destroy it, never reuse it.
       client.release(broken);
     }
   }

@@ -205,6 +205,17 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
   };
   const byBody = new Map<string, KeyRecord>();
   let executions = 0;
+  /** A write executed: a payment with the next id. */
+  const created = (): FakeResponse => {
+    const id = `pay_${++executions}`;
+    return {
+      status: 201,
+      body: { id, status: 'succeeded' },
+      headers: { location: `/payments/${id}` },
+      writes: 1,
+      latencyMs: p.processingMs,
+    };
+  };
   // Answers that execute nothing (refusals, conflicts, replays) come back at once; executions take processingMs.
   const latencyMs = 1;
 
@@ -218,14 +229,7 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
       if (!call.answered || call.status >= 500)
         return { status: 502, body: { error: 'provider_failed' }, latencyMs: p.processingMs, writes: 0 };
     }
-    const id = `pay_${++executions}`;
-    return {
-      status: 201,
-      body: { id, status: 'succeeded' },
-      headers: { location: `/payments/${id}` },
-      writes: 1,
-      latencyMs: p.processingMs,
-    };
+    return created();
   };
 
   /**
@@ -253,14 +257,7 @@ export function modelTarget(overrides: Partial<ModelPolicy> = {}): FakeTarget {
         return { status: 502, body: { error: 'provider_failed' }, latencyMs: p.processingMs, writes: committed };
     }
     if ((await sys.work(p.processingMs)) === 'killed') return killed;
-    const id = `pay_${++executions}`;
-    return {
-      status: 201,
-      body: { id, status: 'succeeded' },
-      headers: { location: `/payments/${id}` },
-      writes: 1,
-      latencyMs: p.processingMs,
-    };
+    return created();
   };
 
   const replay = (rec: KeyRecord, req: FakeRequest): FakeAnswer => {
