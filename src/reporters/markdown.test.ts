@@ -90,19 +90,19 @@ describe('summary.md', () => {
     expect(rows[0]?.[2]).toBe('x'.repeat(299) + '\\|');
   });
 
-  describe('of the full demo (336 cells, 43 findings)', () => {
+  describe('of the full demo (360 cells, 52 findings)', () => {
     const demo = fullDemoResult();
     const text = renderMarkdown(demo, demo.exitCode);
 
     it('stays under 64 KB with every finding, the passing cells only inside <details>', () => {
       expect(Buffer.byteLength(text)).toBeLessThan(64 * 1024);
       for (const f of demo.findings) expect(text).toContain(f.fingerprint);
-      const folded = text.indexOf('<details><summary>All 336 cells');
+      const folded = text.indexOf('<details><summary>All 360 cells');
       expect(folded).toBeGreaterThan(0);
       // Before the fold, passing cells appear only as a count.
       expect(text.slice(0, folded).match(/✅/g)).toHaveLength(1);
-      expect(tableRows(text, '| endpoint |')).toHaveLength(21);
-      expect(text).toContain('### ❌ Failing: 36 findings at or above high');
+      expect(tableRows(text, '| endpoint |')).toHaveLength(30);
+      expect(text).toContain('### ❌ Failing: 45 findings at or above high');
       expect(text).toContain('### 🔸 Below fail-on: 7 findings under high');
     });
 

@@ -171,10 +171,10 @@ function matrixLines(result: AuditResult, c: ChalkInstance, w: number): string[]
           .replace(/\s+$/, ''),
     );
     for (const ep of m.endpoints) {
-      const cells = block.map((a) => {
-        const mark = markOf(m.cell(ep, a.id), result);
-        return ' '.repeat(cellW - 1) + markStyle(c, mark)(MARK_SYMBOL[mark]);
-      });
+      const marks = block.map((a) => markOf(m.cell(ep, a.id), result));
+      // Attacks the endpoint did not run at the end of the row leave no trailing blanks, in colour too.
+      while (marks.at(-1) === 'none') marks.pop();
+      const cells = marks.map((mark) => ' '.repeat(cellW - 1) + markStyle(c, mark)(MARK_SYMBOL[mark]));
       out.push(`${pad(cut(oneLine(ep), labelW - 1), labelW)}${cells.join('')}`.replace(/\s+$/, ''));
     }
   }

@@ -39,7 +39,9 @@ export function registerDemo(program: Command, io: CliIo, setExit: (code: number
       });
       const scenario = { ...loaded, target: { ...loaded.target, nodes: [...demo.urls] } };
       // The demo owns its target, so its hooks (which act only on that child) need no --allow-hooks.
-      setExit(await executeAudit(scenario, { ...opts, allowHooks: true }, io, `idem-audit demo --flaws ${opts.flaws}`));
+      // `--flaws all` is the default: reproductions leave it out, so most fit one 80-column line.
+      const command = opts.flaws === 'all' ? 'idem-audit demo' : `idem-audit demo --flaws ${opts.flaws}`;
+      setExit(await executeAudit(scenario, { ...opts, allowHooks: true }, io, command));
     } finally {
       await demo.close();
     }
