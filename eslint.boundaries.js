@@ -7,6 +7,21 @@
  */
 import boundaries from 'eslint-plugin-boundaries';
 
+/** What the audit loop builds on; the attack-authoring kit builds on the same plus the engine itself. */
+const ENGINE_IMPORTS = [
+  'attacks',
+  'config',
+  'errors',
+  'findings',
+  'hooks',
+  'http',
+  'observers',
+  'random',
+  'result',
+  'scenario',
+  'verdict',
+];
+
 /**
  * Folder under src/ → the folders it may import besides its own. `entry` is the files at the
  * root of src/: the public API (index.ts, api.ts) and package-info.ts.
@@ -26,36 +41,11 @@ export const LAYERS = {
   attacks: ['errors', 'findings', 'hooks', 'http', 'observers', 'random', 'scenario'],
   result: ['findings', 'hooks', 'http', 'scenario'],
   verdict: ['errors', 'findings', 'result', 'scenario'],
-  engine: [
-    'attacks',
-    'config',
-    'errors',
-    'findings',
-    'hooks',
-    'http',
-    'observers',
-    'random',
-    'result',
-    'scenario',
-    'verdict',
-  ],
+  engine: ENGINE_IMPORTS,
   reporters: ['errors', 'findings', 'http', 'result', 'scenario', 'verdict'],
   init: ['errors', 'scenario'],
   // The attack-authoring kit: a fake AttackContext over the engine's own request and finding builders.
-  testing: [
-    'attacks',
-    'config',
-    'engine',
-    'errors',
-    'findings',
-    'hooks',
-    'http',
-    'observers',
-    'random',
-    'result',
-    'scenario',
-    'verdict',
-  ],
+  testing: [...ENGINE_IMPORTS, 'engine'].sort(),
   // Everything but the CLI and the demo target (its own entry, no part of the API).
   entry: [
     'attacks',

@@ -99,7 +99,11 @@ export interface LayerPolicy {
   readonly onStoreError: 'refuse' | 'execute';
 }
 
-/** Recursively key-sorted JSON, so serializer order and whitespace do not change the fingerprint. */
+/**
+ * Recursively key-sorted JSON, so serializer order and whitespace do not change the fingerprint.
+ * The same rule as the tool's scenario/canonical-json.ts, written again on purpose: the demo is the
+ * target under audit and imports nothing of the auditor, so a bug in one cannot hide in the other.
+ */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {

@@ -55,24 +55,39 @@ hooks:
   return loadScenarioText(text, join(work, 'hooks.yaml'), extensionSchemas(), { HOOK_SECRET: 'hunter2-secret' });
 }
 
+/** An attack in a registered attack's slot (its id and options schema), doing what the test says. */
+function stand(
+  id: string,
+  description: string,
+  run: (ctx: AttackContext<unknown>) => Promise<void>,
+  meta: Pick<Attack['meta'], 'hooks'> = {},
+): Attack {
+  return defineAttack({
+    meta: {
+      id,
+      title: `${id} stand-in`,
+      description,
+      options: extensionSchemas().attacks[id] as never,
+      findings: {},
+      timingDependent: false,
+      ...meta,
+    },
+    run,
+  });
+}
+
 /** The registry's sequential-replay slot, filled with a probe that runs hooks and then does `then`. */
 function probe(then: (ctx: AttackContext<unknown>) => Promise<void>): Record<string, Attack> {
   return {
-    'sequential-replay': defineAttack({
-      meta: {
-        id: 'sequential-replay',
-        title: 'hook probe',
-        description: 'takes the store down and crashes the target, then does what the test says',
-        options: extensionSchemas().attacks['sequential-replay'] as never,
-        findings: {},
-        timingDependent: false,
-      },
-      async run(ctx) {
+    'sequential-replay': stand(
+      'sequential-replay',
+      'takes the store down and crashes the target, then does what the test says',
+      async (ctx) => {
         await ctx.hooks.run('storeDown');
         await ctx.hooks.run('crash');
         await then(ctx);
       },
-    }),
+    ),
   };
 }
 
@@ -220,36 +235,19 @@ hooks:
   });
 
   it('runs an attack that runs hooks after every lane is done, alone, though its endpoint is listed first', async () => {
-    const slow = (id: string): Attack =>
-      defineAttack({
-        meta: {
-          id,
-          title: 'slow probe',
-          description: 'sends one request, then waits a little',
-          options: extensionSchemas().attacks[id] as never,
-          findings: {},
-          timingDependent: false,
-        },
-        async run(ctx) {
-          await ctx.send(ctx.request({ label: 'one', key: ctx.newKey() }));
-          await ctx.sleep(150);
-        },
-      });
-    const crashing = defineAttack({
-      meta: {
-        id: 'sequential-replay',
-        title: 'crash probe',
-        description: 'crashes the target and restarts it',
-        options: extensionSchemas().attacks['sequential-replay'] as never,
-        findings: {},
-        timingDependent: false,
-        hooks: { required: ['crash', 'restart'] },
-      },
-      async run(ctx) {
+    const slow = stand('distinct-keys', 'sends one request, then waits a little', async (ctx) => {
+      await ctx.send(ctx.request({ label: 'one', key: ctx.newKey() }));
+      await ctx.sleep(150);
+    });
+    const crashing = stand(
+      'sequential-replay',
+      'crashes the target and restarts it',
+      async (ctx) => {
         await ctx.hooks.run('crash');
         await ctx.hooks.run('restart');
       },
-    });
+      { hooks: { required: ['crash', 'restart'] } },
+    );
     const text = `version: 1
 name: hooks-last
 target: { baseUrl: "${url}", timeout: 2s }
@@ -277,7 +275,7 @@ hooks:
     const order: string[] = [];
     const r = await runAudit({
       scenario: s,
-      attacks: { 'sequential-replay': crashing, 'distinct-keys': slow('distinct-keys') },
+      attacks: { 'sequential-replay': crashing, 'distinct-keys': slow },
       observers,
       seed: 1,
       allowHooks: true,

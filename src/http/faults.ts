@@ -45,6 +45,11 @@ export interface FaultResult {
   fault: FaultOutcome;
 }
 
+/** Where every fault starts: nothing written, nothing applied; the sender fills it in as it goes. */
+export function faultNotYetApplied(fault: ClientFault, totalBytes: number): FaultOutcome {
+  return { kind: fault.kind, bytesWritten: 0, totalBytes, completeRequestSent: false, applied: false, description: '' };
+}
+
 /** Sends `spec` and applies `fault`. Never throws for a network failure; never waits past `timeoutMs`. */
 export async function sendWithClientFault(
   spec: RequestSpec,
@@ -54,14 +59,7 @@ export async function sendWithClientFault(
   const timeoutMs = spec.timeoutMs ?? o.timeoutMs;
   const wire = serializeHttp1(spec);
   const pending = new PendingResult(o.now);
-  const outcome: FaultOutcome = {
-    kind: fault.kind,
-    bytesWritten: 0,
-    totalBytes: wire.length,
-    completeRequestSent: false,
-    applied: false,
-    description: '',
-  };
+  const outcome = faultNotYetApplied(fault, wire.length);
   const conn = await connectRaw(spec.url, { alpn: ['http/1.1'], noDelay: true, timeoutMs });
   if (conn.error) {
     pending.fail(conn.error);

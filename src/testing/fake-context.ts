@@ -30,7 +30,7 @@ import type { Finding } from '../findings/finding.js';
 import type { PendingCheck } from '../findings/pending-check.js';
 import { burstSpreads, type BurstResult } from '../http/engine.js';
 import type { Exchange } from '../http/exchange.js';
-import type { FaultOutcome } from '../http/faults.js';
+import { faultNotYetApplied, type FaultOutcome } from '../http/faults.js';
 import { getHeader } from '../http/headers.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import { chooseSyncMode, type ConcreteSyncMode } from '../http/sync/mode.js';
@@ -574,26 +574,15 @@ export class FakeAttackRun {
     const at = this.#now;
     const wire = serializeHttp1(spec);
     if (this.#down()) {
-      const outcome: FaultOutcome = {
-        kind: fault.kind,
-        bytesWritten: 0,
-        totalBytes: wire.length,
-        completeRequestSent: false,
-        applied: false,
+      const outcome = {
+        ...faultNotYetApplied(fault, wire.length),
         description: 'not applied: the connection was refused',
       };
       return this.#deliver({ exchange: this.#refused(spec), fault: outcome }, at);
     }
     const headEnd = wire.indexOf('\r\n\r\n') + 4;
     const total = wire.length;
-    const outcome: FaultOutcome = {
-      kind: fault.kind,
-      bytesWritten: 0,
-      totalBytes: total,
-      completeRequestSent: false,
-      applied: false,
-      description: '',
-    };
+    const outcome = faultNotYetApplied(fault, total);
     const lost = (
       message: string,
       code: 'reset' | 'aborted',
